@@ -1,0 +1,34 @@
+"""会宁县营商环境服务平台: the application factory."""
+from __future__ import annotations
+
+from flask import Flask
+
+from portal.config import ROOT, load_config
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app: config, extensions, blueprints, CLI and error handlers."""
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+    )
+    app.config.update(load_config())
+    if test_config:
+        app.config.update(test_config)
+
+    from portal.extensions import csrf, db
+
+    db.init_app(app)
+    csrf.init_app(app)
+
+    from portal import cli, errors, health, templating
+    from portal.catalog.views import bp as catalog_bp
+
+    app.register_blueprint(catalog_bp)
+    app.register_blueprint(health.bp)
+    templating.init_app(app)
+    errors.register_error_handlers(app)
+    cli.init_app(app)
+    return app

@@ -1,0 +1,88 @@
+"""Operator commands: flask --app portal <command>."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
+
+from portal import migrate
+from portal.catalog.content import ContentError, export_content, import_content
+from portal.catalog.services import expire_policies
+from portal.clock import today
+from portal.extensions import db
+
+DEMO_CONTENT = Path(__file__).resolve().parent / "demo" / "huining-demo.jsonl"
+
+content_cli = AppGroup("content", help="导入或导出内容文件（JSON Lines）。")
+policies_cli = AppGroup("policies", help="政策文件的定期任务。")
+
+
+@click.command("init-db")
+@with_appcontext
+def init_db_command():
+    """Create the schema or upgrade it to the newest migration."""
+    migrate.upgrade(current_app.config["DATABASE_URL"])
+    click.echo("数据库已就绪（已升级到最新版本）。")
+
+
+def _import_file(path: Path) -> None:
+    try:
+        with path.open(encoding="utf-8") as handle:
+            report = import_content(db.session, handle)
+    except UnicodeDecodeError:
+        db.session.rollback()
+        click.echo(f"导入失败：{path} 不是 UTF-8 编码的文本文件，未写入任何内容。", err=True)
+        sys.exit(1)
+    except ContentError as exc:
+        db.session.rollback()
+        click.echo(f"导入失败，未写入任何内容。共 {len(exc.errors)} 处错误：", err=True)
+        for error in exc.errors:
+            click.echo(f"  {error}", err=True)
+        sys.exit(1)
+    db.session.commit()
+    click.echo(f"导入完成：{report}。")
+
+
+@content_cli.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_command(path: Path):
+    """Import a content file: upsert by code/slug, all or nothing."""
+    _import_file(path)
+
+
+@content_cli.command("export")
+@click.argument("path", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+def export_command(path: Path):
+    """Export all content to a file in the import format ('-' for standard output)."""
+    lines = export_content(db.session)
+    text = "".join(line + "\n" for line in lines)
+    if str(path) == "-":
+        sys.stdout.write(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+        click.echo(f"已导出 {len(lines)} 行到 {path}。")
+
+
+@click.command("seed-demo")
+@with_appcontext
+def seed_demo_command():
+    """Load the demo content written from the county plan, through the import path."""
+    _import_file(DEMO_CONTENT)
+
+
+@policies_cli.command("expire")
+def expire_command():
+    """Record as expired every in-force policy past its expiry date (safe to run again)."""
+    expired = expire_policies(db.session, today())
+    db.session.commit()
+    for policy in expired:
+        click.echo(f"已失效：{policy.title}（有效期至 {policy.expires_on}）")
+    click.echo(f"共 {len(expired)} 件政策文件标记为已失效。")
+
+
+def init_app(app: Flask) -> None:
+    for command in (init_db_command, seed_demo_command, content_cli, policies_cli):
+        app.cli.add_command(command)

@@ -1,0 +1,17 @@
+"""County time: every date a reader sees is a date in Asia/Shanghai."""
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+COUNTY_TZ = ZoneInfo("Asia/Shanghai")
+
+
+def now() -> dt.datetime:
+    """The current moment, timezone-aware."""
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def today() -> dt.date:
+    """Today's date in the county."""
+    return now().astimezone(COUNTY_TZ).date()

@@ -1,0 +1,70 @@
+"""The one place that reads PORTAL_* environment variables."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE_DIR = ROOT / "instance"
+
+WEAK_SECRETS = {"", "dev", "secret", "changeme", "change-me", "development"}
+
+
+class ConfigError(RuntimeError):
+    """The environment asks for something the portal refuses to run with."""
+
+
+def _flag(value: str | None, default: bool) -> bool:
+    if value is None or value.strip() == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _development_secret() -> str:
+    """A random key kept under instance/, so sessions survive restarts in development."""
+    path = INSTANCE_DIR / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+def load_config(environ: dict[str, str] | None = None) -> dict:
+    """Read the PORTAL_* settings; production refuses to start without a strong secret key."""
+    env = os.environ if environ is None else environ
+    mode = env.get("PORTAL_ENV", "development").strip() or "development"
+    if mode not in {"development", "production"}:
+        raise ConfigError(f"PORTAL_ENV must be development or production, not {mode!r}")
+
+    secret = env.get("PORTAL_SECRET_KEY", "")
+    if mode == "production":
+        if secret.lower() in WEAK_SECRETS or len(secret) < 32:
+            raise ConfigError(
+                "PORTAL_ENV=production needs PORTAL_SECRET_KEY of at least 32 random characters"
+            )
+    elif not secret:
+        secret = _development_secret()
+
+    database_url = env.get("PORTAL_DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'portal.sqlite3'}"
+    index_dir = env.get("PORTAL_INDEX_DIR") or str(ROOT / "search_index")
+
+    return {
+        "PORTAL_ENV": mode,
+        "SECRET_KEY": secret,
+        "DATABASE_URL": database_url,
+        "INDEX_DIR": index_dir,
+        "RATELIMIT_ENABLED": _flag(env.get("PORTAL_RATELIMIT_ENABLED"), True),
+        "MAIL_SERVER": env.get("PORTAL_MAIL_SERVER", ""),
+        "MAIL_PORT": int(env.get("PORTAL_MAIL_PORT", "25") or 25),
+        "MAIL_SENDER": env.get("PORTAL_MAIL_SENDER", "noreply@huining.invalid"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": mode == "production",
+        "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "TIMEZONE": "Asia/Shanghai",
+    }

@@ -1,0 +1,76 @@
+"""Extensions, created unbound and bound to the app in create_app()."""
+from __future__ import annotations
+
+import json
+from functools import partial
+
+import threading
+
+from flask import Flask, current_app
+from flask.globals import app_ctx
+from flask_wtf import CSRFProtect
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, scoped_session, sessionmaker
+
+
+class _AppSession(Session):
+    """A session that talks to the engine of the app whose context is active."""
+
+    def get_bind(self, mapper=None, clause=None, **kwargs):
+        return current_app.extensions["database"].engine
+
+
+def _app_context_scope() -> int:
+    """One session per app context (and so per request, CLI command or test block)."""
+    try:
+        return id(app_ctx._get_current_object())
+    except RuntimeError:
+        return threading.get_ident()
+
+
+class Database:
+    """An engine per app and a session per app context; the request boundary commits."""
+
+    def __init__(self) -> None:
+        self.session = scoped_session(
+            sessionmaker(class_=_AppSession, expire_on_commit=False), scopefunc=_app_context_scope
+        )
+
+    def init_app(self, app: Flask) -> None:
+        app.extensions["database"] = _Bound(make_engine(app.config["DATABASE_URL"]))
+        app.teardown_appcontext(lambda exc: self.session.remove())
+
+    @property
+    def engine(self) -> Engine:
+        """The engine of the current app."""
+        return current_app.extensions["database"].engine
+
+
+class _Bound:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+
+_json = partial(json.dumps, ensure_ascii=False)
+
+
+def make_engine(url: str) -> Engine:
+    """An engine; SQLite gets WAL, foreign keys and a busy timeout so several workers can share it."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 15}, json_serializer=_json)
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record):
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=15000")
+            cursor.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True, json_serializer=_json)
+
+
+db = Database()
+csrf = CSRFProtect()

@@ -1,0 +1,29 @@
+"""Markdown written by bureaus, rendered and then sanitised with nh3 before it reaches a page."""
+from __future__ import annotations
+
+import nh3
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+
+_md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable("table")
+
+ALLOWED_TAGS = {
+    "p", "br", "hr", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "strong", "em", "code", "pre",
+    "blockquote", "a", "table", "thead", "tbody", "tr", "th", "td",
+}
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}, "th": {"style"}, "td": {"style"}}
+
+
+def markdown(source: str | None) -> Markup:
+    """Markdown to safe HTML; headings start at h2 because the page title is the h1."""
+    html = _md.render(source or "")
+    html = html.replace("<h1>", "<h2>").replace("</h1>", "</h2>")
+    return Markup(
+        nh3.clean(
+            html,
+            tags=ALLOWED_TAGS,
+            attributes=ALLOWED_ATTRIBUTES,
+            url_schemes={"http", "https", "mailto"},
+            link_rel="noopener noreferrer nofollow",
+        )
+    )

@@ -1,0 +1,49 @@
+"""Template filters and globals shared by every page."""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Flask, request, url_for
+
+from portal.clock import today
+from portal.rendering import markdown
+
+
+def chinese_date(value: dt.date | None) -> str:
+    """2022-09-15 → 2022年9月15日."""
+    return f"{value.year}年{value.month}月{value.day}日" if value else ""
+
+
+def url_with(**changes) -> str:
+    """The current page's URL with some query arguments changed (None removes one); page resets."""
+    args = request.args.to_dict()
+    if "page" not in changes:
+        args.pop("page", None)
+    for key, value in changes.items():
+        if value is None or value == "":
+            args.pop(key, None)
+        else:
+            args[key] = value
+    return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters["markdown"] = markdown
+    app.jinja_env.filters["cndate"] = chinese_date
+    app.jinja_env.globals["url_with"] = url_with
+    app.jinja_env.globals["site_name"] = "会宁县营商环境服务平台"
+
+    @app.context_processor
+    def _today():
+        return {"today": today()}
+
+    @app.after_request
+    def _security_headers(response):
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
+        )
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response

@@ -1,0 +1,97 @@
+"""Fixtures: a real database built by running the migrations (SQLite, or PostgreSQL when
+PORTAL_TEST_DATABASE_URL names one), an app per database, and the demo content."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from portal import create_app, migrate
+from portal.catalog.content import import_content
+from portal.cli import DEMO_CONTENT
+from portal.database import Base
+from portal.extensions import db
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+def fresh_database(tmp_path_factory, name: str) -> str:
+    """An empty database of the configured kind, named for the fixture that uses it."""
+    base = os.environ.get("PORTAL_TEST_DATABASE_URL")
+    if not base:
+        return f"sqlite:///{tmp_path_factory.mktemp('db') / (name + '.sqlite3')}"
+    url = make_url(base)
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+def make_app(database_url: str, **overrides):
+    migrate.upgrade(database_url)
+    config = {"TESTING": True, "DATABASE_URL": database_url, "RATELIMIT_ENABLED": False,
+              "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789"}
+    config.update(overrides)
+    return create_app(config)
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    """The app on an empty, migrated database; every test leaves it empty again."""
+    return make_app(fresh_database(tmp_path_factory, "portal_test"))
+
+
+@pytest.fixture(autouse=True)
+def _empty_tables_after_test(request):
+    yield
+    if "app" not in request.fixturenames:
+        return
+    application = request.getfixturevalue("app")
+    with application.app_context():
+        db.session.rollback()
+        with db.engine.begin() as conn:
+            for table in reversed(Base.metadata.sorted_tables):
+                conn.execute(table.delete())
+
+
+@pytest.fixture
+def session(app):
+    with app.app_context():
+        yield db.session
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture(scope="session")
+def demo_app(tmp_path_factory):
+    """The app on its own database holding the demo content, loaded through the import path."""
+    application = make_app(fresh_database(tmp_path_factory, "portal_demo_test"))
+    with application.app_context():
+        with DEMO_CONTENT.open(encoding="utf-8") as handle:
+            import_content(db.session, handle)
+        db.session.commit()
+    return application
+
+
+@pytest.fixture
+def demo_client(demo_app):
+    return demo_app.test_client()
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS

@@ -20,6 +20,7 @@ demo: setup
 	$(FLASK) init-db
 	$(FLASK) seed-demo
 	$(FLASK) policies expire
+	$(FLASK) search reindex
 
 run: demo
 	$(BIN)/gunicorn --config deploy/gunicorn.conf.py "portal:create_app()"

@@ -18,3 +18,31 @@ forwarded_allow_ips = os.environ.get("PORTAL_FORWARDED_ALLOW_IPS", "127.0.0.1")
 def post_fork(server, worker):
     """Each worker opens its own database connections; none is shared across fork."""
     server.app.callable.extensions["database"].engine.dispose(close=False)
+
+
+# The single index writer runs beside the web workers, started and stopped with them, so that
+# requests only ever read the index. PORTAL_INDEX_WRITER=external leaves it to a unit of its own.
+_index_writer = None
+
+
+def when_ready(server):
+    """Start `flask --app portal search worker` once the master is up."""
+    global _index_writer
+    if os.environ.get("PORTAL_INDEX_WRITER", "embedded") != "embedded":
+        return
+    import subprocess
+    import sys
+
+    flask = os.path.join(os.path.dirname(sys.executable), "flask")
+    _index_writer = subprocess.Popen([flask, "--app", "portal", "search", "worker"])
+    server.log.info("index writer started (pid %s)", _index_writer.pid)
+
+
+def on_exit(server):
+    """Stop the index writer with the master."""
+    if _index_writer is not None and _index_writer.poll() is None:
+        _index_writer.terminate()
+        try:
+            _index_writer.wait(timeout=15)
+        except Exception:
+            _index_writer.kill()

@@ -25,8 +25,20 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from portal import cli, errors, health, templating
     from portal.catalog.views import bp as catalog_bp
+    from portal.search import outbox
+    from portal.search.index import IndexStore
+    from portal.search.reader import SearchReader
+    from portal.search.views import api as search_api_bp
+    from portal.search.views import bp as search_bp
+
+    outbox.install()
+    app.extensions["search"] = reader = SearchReader(IndexStore(app.config["INDEX_DIR"]))
+    if reader.store.exists():
+        reader.snapshot()  # opened here, before gunicorn forks, so workers share its pages
 
     app.register_blueprint(catalog_bp)
+    app.register_blueprint(search_bp)
+    app.register_blueprint(search_api_bp)
     app.register_blueprint(health.bp)
     templating.init_app(app)
     errors.register_error_handlers(app)

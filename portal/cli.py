@@ -84,5 +84,7 @@ def expire_command():
 
 
 def init_app(app: Flask) -> None:
-    for command in (init_db_command, seed_demo_command, content_cli, policies_cli):
+    from portal.search.cli import search_cli
+
+    for command in (init_db_command, seed_demo_command, content_cli, policies_cli, search_cli):
         app.cli.add_command(command)

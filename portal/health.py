@@ -1,7 +1,7 @@
 """Health check for load balancers and monitoring."""
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, current_app, jsonify
 from sqlalchemy import func, select
 
 from portal.catalog.models import Guide, Policy
@@ -12,10 +12,20 @@ bp = Blueprint("health", __name__)
 
 @bp.get("/healthz")
 def healthz():
-    """200 when the database answers, with the catalog's size; 503 otherwise."""
+    """200 when the database and the index can be read, with their counts; 503 otherwise."""
+    body: dict = {"status": "ok"}
     try:
-        guides = db.session.scalar(select(func.count()).select_from(Guide))
-        policies = db.session.scalar(select(func.count()).select_from(Policy))
+        body["guides"] = db.session.scalar(select(func.count()).select_from(Guide))
+        body["policies"] = db.session.scalar(select(func.count()).select_from(Policy))
+        reader = current_app.extensions["search"]
+        body["index_pending"] = reader.store.pending(db.session)
+        body["database"] = "ok"
     except Exception:  # any database failure means unhealthy, whatever the driver raises
         return jsonify({"status": "error", "database": "unreachable"}), 503
-    return jsonify({"status": "ok", "database": "ok", "guides": guides, "policies": policies})
+    try:
+        body["index_documents"] = reader.snapshot().searcher.doc_count()
+        body["index"] = "ok"
+    except Exception:  # a missing or unreadable index
+        body.update(status="error", index="unreadable")
+        return jsonify(body), 503
+    return jsonify(body)

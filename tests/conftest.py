@@ -32,10 +32,12 @@ def fresh_database(tmp_path_factory, name: str) -> str:
     return url.set(database=name).render_as_string(hide_password=False)
 
 
-def make_app(database_url: str, **overrides):
+def make_app(database_url: str, index_dir: Path | None = None, **overrides):
     migrate.upgrade(database_url)
     config = {"TESTING": True, "DATABASE_URL": database_url, "RATELIMIT_ENABLED": False,
               "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789"}
+    if index_dir is not None:
+        config["INDEX_DIR"] = str(index_dir)
     config.update(overrides)
     return create_app(config)
 
@@ -43,7 +45,7 @@ def make_app(database_url: str, **overrides):
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
     """The app on an empty, migrated database; every test leaves it empty again."""
-    return make_app(fresh_database(tmp_path_factory, "portal_test"))
+    return make_app(fresh_database(tmp_path_factory, "portal_test"), tmp_path_factory.mktemp("index"))
 
 
 @pytest.fixture(autouse=True)
@@ -66,6 +68,28 @@ def session(app):
 
 
 @pytest.fixture
+def index(app, session):
+    """The app's index, rebuilt from the (empty) database for this test; `drain()` applies the outbox."""
+    store = app.extensions["search"].store
+    store.rebuild(session)
+    session.rollback()
+
+    class Index:
+        def __init__(self):
+            self.store = store
+
+        def drain(self) -> int:
+            applied = 0
+            while (report := store.drain(session)).tasks:
+                applied += report.tasks
+                session.commit()
+            session.commit()
+            return applied
+
+    return Index()
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 
@@ -78,11 +102,13 @@ def runner(app):
 @pytest.fixture(scope="session")
 def demo_app(tmp_path_factory):
     """The app on its own database holding the demo content, loaded through the import path."""
-    application = make_app(fresh_database(tmp_path_factory, "portal_demo_test"))
+    application = make_app(fresh_database(tmp_path_factory, "portal_demo_test"), tmp_path_factory.mktemp("demo-index"))
     with application.app_context():
         with DEMO_CONTENT.open(encoding="utf-8") as handle:
             import_content(db.session, handle)
         db.session.commit()
+        application.extensions["search"].store.rebuild(db.session)
+        db.session.rollback()
     return application
 
 

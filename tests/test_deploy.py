@@ -2,16 +2,19 @@
 from __future__ import annotations
 
 import gzip
+import json
 import os
 import socket
 import sqlite3
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
 from portal import migrate
+from tests import factories as f
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -22,34 +25,54 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_gunicorn_serves_the_app_with_the_shipped_config(tmp_path):
+def _get_json(url: str) -> dict:
+    with urllib.request.urlopen(url, timeout=5) as response:
+        assert response.status == 200
+        return json.loads(response.read())
+
+
+def test_gunicorn_serves_and_its_index_writer_follows_new_content(tmp_path):
+    """make run's setup for real: gunicorn with the shipped config, the index writer it starts,
+    and a content change made by another process reaching search without a restart."""
     url = f"sqlite:///{tmp_path / 'g.sqlite3'}"
-    migrate.upgrade(url)
     port = free_port()
-    env = {**os.environ, "PORTAL_DATABASE_URL": url, "PORTAL_BIND": f"127.0.0.1:{port}", "PORTAL_WORKERS": "2",
-           "PORTAL_SECRET_KEY": "gunicorn-test-secret"}
-    gunicorn = Path(sys.executable).parent / "gunicorn"
-    proc = subprocess.Popen([str(gunicorn), "--config", "deploy/gunicorn.conf.py", "portal:create_app()"],
+    env = {**os.environ, "PORTAL_DATABASE_URL": url, "PORTAL_INDEX_DIR": str(tmp_path / "ix"),
+           "PORTAL_BIND": f"127.0.0.1:{port}", "PORTAL_WORKERS": "2", "PORTAL_SECRET_KEY": "gunicorn-test-secret"}
+    bin_dir = Path(sys.executable).parent
+    for command in (["init-db"], ["search", "reindex"]):
+        subprocess.run([str(bin_dir / "flask"), "--app", "portal", *command], cwd=ROOT, env=env, check=True,
+                       capture_output=True)
+    proc = subprocess.Popen([str(bin_dir / "gunicorn"), "--config", "deploy/gunicorn.conf.py", "portal:create_app()"],
                             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
-                    assert response.status == 200
-                    break
-            except OSError:
-                assert proc.poll() is None, proc.stderr.read().decode()
-                assert time.monotonic() < deadline, "gunicorn did not answer in 20 s"
-                time.sleep(0.2)
-        bodies = set()
-        for _ in range(10):
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as response:
-                bodies.add(response.status)
-        assert bodies == {200}
+        wait_for(lambda: _get_json(base + "/healthz")["status"] == "ok", proc)
+        content = tmp_path / "c.jsonl"
+        content.write_text("\n".join(f.lines(f.bureau(), f.topic(), f.guide())) + "\n", encoding="utf-8")
+        subprocess.run([str(bin_dir / "flask"), "--app", "portal", "content", "import", str(content)], cwd=ROOT,
+                       env=env, check=True, capture_output=True)
+        search = base + "/api/v1/search?q=" + urllib.parse.quote("公章刻制")
+        wait_for(lambda: [r["slug"] for r in _get_json(search)["results"]] == ["gongzhang-kezhi"], proc)
+        for _ in range(10):  # every worker sees it, not just the one that refreshed first
+            assert _get_json(search)["total"] == 1
+        assert _get_json(base + "/healthz")["index_pending"] == 0
     finally:
         proc.terminate()
-        proc.wait(timeout=20)
+        proc.wait(timeout=30)
+    assert proc.returncode == 0
+
+
+def wait_for(condition, proc, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            if condition():
+                return
+        except OSError:
+            pass
+        assert proc.poll() is None, proc.stderr.read().decode()
+        assert time.monotonic() < deadline, f"not within {seconds} s"
+        time.sleep(0.2)
 
 
 def test_backup_script_writes_a_restorable_sqlite_copy(tmp_path):

@@ -13,6 +13,6 @@ def test_seed_demo_loads_the_plan_and_is_repeatable(runner, session):
     exported = export_content(session)
     second = runner.invoke(args=["seed-demo"])
     assert second.exit_code == 0, second.output
-    assert re.findall(r"新增 (\d+) 条", second.output) == ["0"] * 4  # bureaus, topics, guides, policies
+    assert re.findall(r"新增 (\d+) 条", second.output) == ["0"] * 5  # bureaus, topics, guides, policies, synonyms
     session.expire_all()
     assert export_content(session) == exported

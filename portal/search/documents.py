@@ -1,0 +1,73 @@
+"""What the index holds: the schema, and a guide or policy turned into one document."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+
+from portal.catalog.models import Guide, Policy, PolicyStatus
+from portal.search.analyzer import ChineseAnalyzer
+
+NO_EXPIRY = 99991231
+
+
+def make_schema() -> Schema:
+    """Titles weigh three times the body, summaries and document numbers in between."""
+    analyzer = ChineseAnalyzer()
+    return Schema(
+        id=ID(stored=True, unique=True),  # "guide:<slug>" or "policy:<slug>"
+        kind=ID(stored=True),
+        slug=ID(stored=True),
+        title=TEXT(analyzer=analyzer, stored=True, field_boost=3.0),
+        summary=TEXT(analyzer=analyzer, stored=True, field_boost=1.5),
+        code=TEXT(analyzer=analyzer, stored=True, field_boost=2.0),  # 事项编码 or 文号
+        body=TEXT(analyzer=analyzer, stored=True, chars=True),  # offsets kept: cheap highlighting
+        bureau=ID(stored=True),
+        topics=KEYWORD(stored=True, commas=True),
+        status=ID(stored=True),  # the policy's recorded status; "" for guides
+        expires=NUMERIC(int, stored=True),  # yyyymmdd, NO_EXPIRY when none
+        date=NUMERIC(int, stored=True, sortable=True),  # yyyymmdd: last update or publication
+        online=STORED,
+    )
+
+
+_MARKUP = re.compile(r"[#*_`>|\[\]]+|\(https?://[^)]*\)")
+
+
+def plain(markdown: str | None) -> str:
+    """Markdown reduced to readable text for indexing and snippets."""
+    return _MARKUP.sub(" ", markdown or "").strip()
+
+
+def _day(value: dt.date | None, default: int = 0) -> int:
+    return int(value.strftime("%Y%m%d")) if value else default
+
+
+def guide_document(guide: Guide) -> dict:
+    """Every element a business might search a guide by, materials and questions included."""
+    parts = [
+        guide.summary, plain(guide.applicants), plain(guide.conditions),
+        "；".join(m["name"] for m in guide.materials), "；".join(guide.steps), plain(guide.body),
+        " ".join(f"{item['q']} {item['a']}" for item in guide.faq), guide.fee, plain(guide.legal_basis),
+    ]
+    return {
+        "id": f"guide:{guide.slug}", "kind": "guide", "slug": guide.slug, "title": guide.title,
+        "summary": guide.summary, "code": guide.code or "", "body": "\n".join(p for p in parts if p),
+        "bureau": guide.bureau.code, "topics": ",".join(t.code for t in guide.topics), "status": "",
+        "expires": NO_EXPIRY, "date": _day(guide.updated_on), "online": guide.fully_online,
+    }
+
+
+def policy_document(policy: Policy) -> dict | None:
+    """A public policy as a document; drafts are not searchable."""
+    if policy.status is PolicyStatus.DRAFT:
+        return None
+    body = "\n".join(p for p in (policy.summary, plain(policy.interpretation), plain(policy.body)) if p)
+    return {
+        "id": f"policy:{policy.slug}", "kind": "policy", "slug": policy.slug, "title": policy.title,
+        "summary": policy.summary, "code": policy.doc_number or "", "body": body,
+        "bureau": policy.bureau.code, "topics": ",".join(t.code for t in policy.topics),
+        "status": policy.status.value, "expires": _day(policy.expires_on, NO_EXPIRY),
+        "date": _day(policy.published_on), "online": False,
+    }

@@ -1,0 +1,87 @@
+"""Each process (each thread, under a threaded server) keeps one searcher open and refreshes it
+only when the index changed: an up-to-date check costs 0.01 ms, a reopen 35 ms at 10k documents
+(shared/search-notes.md), so it happens once per index change, never per request. A searcher is
+not safe to share between threads, hence one per thread; under gunicorn's sync workers that is one
+per worker, opened before fork so the pages are shared."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from whoosh.searching import Searcher
+
+from portal.search.index import SYNONYMS, IndexStore
+
+
+@dataclass
+class Snapshot:
+    """An open searcher on one generation, with what is derived from it once per refresh."""
+
+    directory: Path
+    searcher: Searcher
+    synonyms: dict[str, list[str]]
+    synonyms_mtime: float
+    value_docs: dict[tuple[str, str], frozenset[int]] = field(default_factory=dict)
+    expired_docs: dict[dt.date, frozenset[int]] = field(default_factory=dict)
+    titles: list[tuple[str, str, str]] | None = None
+
+    def docs_with(self, fieldname: str, value: str) -> frozenset[int]:
+        """Document numbers holding `value` in `fieldname`, cached until the next refresh."""
+        key = (fieldname, value)
+        docs = self.value_docs.get(key)
+        if docs is None:
+            reader = self.searcher.reader()
+            term = value.encode("utf-8") if isinstance(value, str) else value
+            docs = frozenset(reader.postings(fieldname, term).all_ids()) if (fieldname, term) in reader else frozenset()
+            self.value_docs[key] = docs
+        return docs
+
+    def values(self, fieldname: str) -> list[str]:
+        """Every value a keyword field holds (bureau codes, topic codes, statuses, kinds)."""
+        return [v.decode("utf-8") if isinstance(v, bytes) else v for v in self.searcher.reader().lexicon(fieldname)]
+
+
+def _synonyms_mtime(directory: Path) -> float:
+    try:
+        return os.stat(directory / SYNONYMS).st_mtime
+    except FileNotFoundError:
+        return 0.0
+
+
+class SearchReader:
+    """Hands out an up-to-date snapshot of the live index to the calling thread."""
+
+    def __init__(self, store: IndexStore):
+        self.store = store
+        self._local = threading.local()
+
+    def _reopened(self, searcher: Searcher) -> Searcher:
+        """A new searcher on the newest commit. Not Searcher.refresh(): it reuses segment readers
+        whose deletions have since changed (an updated document then shows twice), and it fails
+        on an index without segments."""
+        fresh = self.store.open().searcher()
+        searcher.close()
+        return fresh
+
+    def snapshot(self) -> Snapshot:
+        """The caller's snapshot, refreshed if the index, its generation or its synonyms changed."""
+        current: Snapshot | None = getattr(self._local, "snapshot", None)
+        directory = self.store.current_dir()
+        if current is not None and current.directory == directory:
+            mtime = _synonyms_mtime(directory)
+            fresh = current.searcher.up_to_date()
+            if fresh and mtime == current.synonyms_mtime:
+                return current
+            searcher = current.searcher if fresh else self._reopened(current.searcher)
+            synonyms = current.synonyms if mtime == current.synonyms_mtime else self.store.synonyms(directory)
+            current = Snapshot(directory, searcher, synonyms, mtime)
+        else:
+            if current is not None:
+                current.searcher.close()
+            current = Snapshot(directory, self.store.open().searcher(), self.store.synonyms(directory),
+                               _synonyms_mtime(directory))
+        self._local.snapshot = current
+        return current

@@ -22,7 +22,7 @@ def make_schema() -> Schema:
         title=TEXT(analyzer=analyzer, stored=True, field_boost=3.0),
         summary=TEXT(analyzer=analyzer, stored=True, field_boost=1.5),
         code=TEXT(analyzer=analyzer, stored=True, field_boost=2.0),  # 事项编码 or 文号
-        body=TEXT(analyzer=analyzer, stored=True, chars=True),  # offsets kept: cheap highlighting
+        body=TEXT(analyzer=analyzer, stored=True),  # stored for snippets
         bureau=ID(stored=True),
         topics=KEYWORD(stored=True, commas=True),
         status=ID(stored=True),  # the policy's recorded status; "" for guides

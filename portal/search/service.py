@@ -12,7 +12,6 @@ import html
 from dataclasses import dataclass, field
 
 from markupsafe import Markup
-from whoosh.highlight import HtmlFormatter, PinpointFragmenter, get_text
 from whoosh.query import NumericRange, Or, Prefix
 
 from portal.search.query import ParsedQuery, build, parse, title_prefix_query
@@ -72,19 +71,6 @@ class SearchResponse:
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // self.request.per_page))
-
-
-class MarkFormatter(HtmlFormatter):
-    """Snippets as escaped text with the matched words in <mark>, line breaks flattened."""
-
-    def __init__(self):
-        super().__init__(tagname="mark", between="…")
-
-    def _text(self, text: str) -> str:
-        return html.escape(" ".join(text.split()), quote=False)
-
-    def format_token(self, text, token, replace=False):
-        return f"<mark>{self._text(get_text(text, token, replace))}</mark>"
 
 
 def _day_number(day: dt.date) -> int:
@@ -156,6 +142,34 @@ def mark(text: str, terms: list[str]) -> Markup:
     return Markup("".join(piece for _, piece in pieces))
 
 
+SNIPPET_CHARS = 110
+
+
+def snippet(body: str, summary: str, terms: list[str]) -> Markup:
+    """The stretch of the body holding the most different query words, with them marked.
+
+    A string search over the stored text of the ten shown results: Whoosh's highlighters either
+    re-segment every text or, with stored offsets, marked words the query did not contain."""
+    found: list[tuple[int, str]] = []
+    for term in terms:
+        start = body.find(term)
+        while start != -1 and len(found) < 200:
+            found.append((start, term))
+            start = body.find(term, start + len(term))
+    if not found:
+        return mark(summary[:SNIPPET_CHARS], terms)
+    found.sort()
+    best_start, best_count = found[0][0], 0
+    for i, (start, _) in enumerate(found):
+        distinct = {term for position, term in found[i:] if position < start + SNIPPET_CHARS}
+        if len(distinct) > best_count:
+            best_start, best_count = start, len(distinct)
+    begin = max(0, best_start - 20)
+    end = min(len(body), begin + SNIPPET_CHARS)
+    text = " ".join(body[begin:end].split())
+    return Markup(("…" if begin else "") + mark(text, terms) + ("…" if end < len(body) else ""))
+
+
 def search(snapshot: Snapshot, request: SearchRequest, today: dt.date) -> SearchResponse:
     """Run one search: AND of the user's concepts, OR when that finds nothing, facets counted alike."""
     parsed = parse(request.q, snapshot.synonyms)
@@ -199,13 +213,10 @@ def search(snapshot: Snapshot, request: SearchRequest, today: dt.date) -> Search
         results = searcher.search(query, filter=set(final), limit=limit, sortedby="date", reverse=True)
     else:
         results = searcher.search(query, filter=set(final), limit=limit)
-    results.fragmenter = PinpointFragmenter(surround=40, autotrim=True, maxchars=160)
-    results.formatter = MarkFormatter()
     terms = parsed.highlight_terms()
     hidden_now = sets.hidden()
     for hit in results[(page - 1) * request.per_page: limit]:
         stored = hit.fields()
-        snippet = hit.highlights("body", top=2)
         docnum = hit.docnum
         status = stored["status"]
         if status == "in_force" and docnum in hidden_now:
@@ -213,7 +224,7 @@ def search(snapshot: Snapshot, request: SearchRequest, today: dt.date) -> Search
         response.hits.append(Hit(
             kind=stored["kind"], slug=stored["slug"], title=mark(stored["title"], terms),
             plain_title=stored["title"], url=f"/{stored['kind']}s/{stored['slug']}",
-            snippet=Markup(snippet) if snippet else mark(stored["summary"][:120], terms),
+            snippet=snippet(stored["body"], stored["summary"], terms),
             bureau=stored["bureau"], topics=[t for t in stored["topics"].split(",") if t],
             status=status, date=_number_day(stored["date"]), score=round(hit.score or 0.0, 3),
             online=bool(stored.get("online")),

@@ -1,42 +1,7 @@
 """A business in real Chromium: home → a topic → a guide, the materials checklist, and axe-core."""
 from __future__ import annotations
 
-import os
-import threading
-from pathlib import Path
-
-import pytest
-from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import sync_playwright
-from werkzeug.serving import make_server
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-
-@pytest.fixture(scope="module")
-def live_server(demo_app):
-    server = make_server("127.0.0.1", 0, demo_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    assert Path(CHROMIUM).exists(), "Chromium is missing: run `make system-deps` (apt-get install chromium)"
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-def serious_violations(page) -> list[str]:
-    results = Axe().run(page)
-    return [f"{v['id']}: {v['help']}" for v in results.response["violations"]
-            if v["impact"] in ("serious", "critical")]
+from tests.browser.conftest import serious_violations
 
 
 def test_business_finds_a_guide_and_ticks_its_materials(browser, live_server, artifacts):
@@ -96,6 +61,3 @@ def test_not_found_page_is_chinese(browser, live_server):
     assert "页面不存在" in page.locator("h1").inner_text()
     page.close()
 
-
-if os.environ.get("CI") == "true":
-    assert Path(CHROMIUM).exists(), "CI must install Chromium"

@@ -1,10 +1,10 @@
 """A business searches in Chinese in real Chromium, narrows by a facet and opens a result."""
 from __future__ import annotations
 
-from tests.browser.test_catalog_journey import browser, live_server, serious_violations  # noqa: F401 (fixtures)
+from tests.browser.conftest import serious_violations
 
 
-def test_business_searches_filters_and_opens_a_result(browser, live_server, artifacts):  # noqa: F811
+def test_business_searches_filters_and_opens_a_result(browser, live_server, artifacts):
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     page.goto(live_server + "/")
     page.get_by_label("搜索办事指南和政策").first.fill("开公司要刻章吗")
@@ -28,7 +28,7 @@ def test_business_searches_filters_and_opens_a_result(browser, live_server, arti
     page.close()
 
 
-def test_title_suggestions_appear_while_typing(browser, live_server):  # noqa: F811
+def test_title_suggestions_appear_while_typing(browser, live_server):
     page = browser.new_page()
     page.goto(live_server + "/search")
     box = page.locator("#search-q")
@@ -39,7 +39,7 @@ def test_title_suggestions_appear_while_typing(browser, live_server):  # noqa: F
     page.close()
 
 
-def test_nothing_found_offers_a_way_on(browser, live_server, artifacts):  # noqa: F811
+def test_nothing_found_offers_a_way_on(browser, live_server, artifacts):
     page = browser.new_page()
     page.goto(live_server + "/search?q=宇宙飞船")
     assert "没有找到" in page.locator("main").inner_text()

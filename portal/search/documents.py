@@ -13,14 +13,15 @@ NO_EXPIRY = 99991231
 
 
 def make_schema() -> Schema:
-    """Titles weigh three times the body, summaries and document numbers in between."""
+    """Titles weigh three times the body, document numbers twice; the summary is part of the body
+    and stored again on its own for result cards."""
     analyzer = ChineseAnalyzer()
     return Schema(
         id=ID(stored=True, unique=True),  # "guide:<slug>" or "policy:<slug>"
         kind=ID(stored=True),
         slug=ID(stored=True),
         title=TEXT(analyzer=analyzer, stored=True, field_boost=3.0),
-        summary=TEXT(analyzer=analyzer, stored=True, field_boost=1.5),
+        summary=STORED,
         code=TEXT(analyzer=analyzer, stored=True, field_boost=2.0),  # 事项编码 or 文号
         body=TEXT(analyzer=analyzer, stored=True),  # stored for snippets
         bureau=ID(stored=True),

@@ -3,20 +3,21 @@
 Whoosh's own query parser is not used: its syntax (AND, OR, field:, wildcards, brackets) means
 nothing to a business and every unbalanced bracket would be an error. Instead the text is split
 into quoted phrases and words; each word becomes a concept that may be found in the title,
-summary, document number or body, as itself or as its parts; an everyday word from the synonym
+document number or body, as itself or as its parts; an everyday word from the synonym
 table (开公司) also accepts the catalog's terms (企业开办). Concepts are ANDed; the caller falls
 back to OR when nothing matches.
 """
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from whoosh.query import And, AndMaybe, NullQuery, Or, Phrase, Prefix, Query, Term
 
 from portal.search.analyzer import normalize, subwords, words
 
-FIELDS = ("title", "summary", "code", "body")
+FIELDS = ("title", "code", "body")
 MAX_QUERY_CHARS = 100
 MAX_CONCEPTS = 12
 # Words that say how, not what ("怎么办理", "需要什么材料"): dropped when the query has other words.
@@ -82,17 +83,26 @@ def _word_concept(word: str) -> Concept:
     return Concept(word, [[word]])
 
 
-def _synonym_spans(text: str, synonyms: dict[str, list[str]]) -> list[tuple[int, int, str]]:
-    """Non-overlapping synonym terms found in the text, longest first."""
-    spans: list[tuple[int, int, str]] = []
-    for term in sorted(synonyms, key=len, reverse=True):
-        start = text.find(term)
-        while start != -1:
-            end = start + len(term)
-            if all(end <= s or start >= e for s, e, _ in spans):
-                spans.append((start, end, term))
-            start = text.find(term, end)
-    return sorted(spans)
+def _concepts(fragment: str, synonyms: dict[str, list[str]]) -> list[Concept]:
+    """Words of a fragment as concepts; a word, or a run of up to four words, that is a synonym term
+    also accepts the catalog's terms. Matching words rather than raw text keeps 小微 (a term) from
+    cutting 小微企业 (a word) in two."""
+    found = _query_words(fragment)
+    concepts: list[Concept] = []
+    i = 0
+    while i < len(found):
+        for j in range(min(len(found), i + 4), i, -1):
+            term = "".join(found[i:j])
+            if term in synonyms:
+                alternatives = [found[i:j]]
+                alternatives += [ws for ws in (words(m) for m in synonyms[term]) if ws and ws not in alternatives]
+                concepts.append(Concept(term, alternatives))
+                i = j
+                break
+        else:
+            concepts.append(_word_concept(found[i]))
+            i += 1
+    return concepts
 
 
 def parse(raw: str | None, synonyms: dict[str, list[str]] | None = None) -> ParsedQuery:
@@ -102,29 +112,16 @@ def parse(raw: str | None, synonyms: dict[str, list[str]] | None = None) -> Pars
     text = text[:MAX_QUERY_CHARS]
     synonyms = synonyms or {}
     concepts: list[Concept] = []
-
-    def add_words(fragment: str) -> None:
-        position = 0
-        for start, end, term in _synonym_spans(fragment, synonyms):
-            concepts.extend(_word_concept(w) for w in _query_words(fragment[position:start]))
-            own = words(term)
-            alternatives = [own] if own else []
-            alternatives += [ws for ws in (words(m) for m in synonyms[term]) if ws and ws not in alternatives]
-            if alternatives:
-                concepts.append(Concept(term, alternatives))
-            position = end
-        concepts.extend(_word_concept(w) for w in _query_words(fragment[position:]))
-
     position = 0
     for match in _QUOTED.finditer(text):
-        add_words(text[position:match.start()])
+        concepts += _concepts(text[position:match.start()], synonyms)
         phrase_words = words(next(g for g in match.groups() if g is not None))
         if len(phrase_words) > 1:
             concepts.append(Concept("".join(phrase_words), [phrase_words], phrase=True))
         elif phrase_words:
             concepts.append(_word_concept(phrase_words[0]))
         position = match.end()
-    add_words(text[position:].replace('"', " ").replace("“", " ").replace("”", " "))
+    concepts += _concepts(text[position:].replace('"', " ").replace("“", " ").replace("”", " "), synonyms)
 
     meaningful = [c for c in concepts if c.label not in FILLER]
     concepts = meaningful or concepts
@@ -135,37 +132,67 @@ def parse(raw: str | None, synonyms: dict[str, list[str]] | None = None) -> Pars
     return ParsedQuery(text, unique[:MAX_CONCEPTS], truncated or len(unique) > MAX_CONCEPTS)
 
 
-def _word_query(word: str, fieldname: str) -> Query:
-    """A word in a field, as itself or as all of its parts (a compound the index split up)."""
+HasTerm = Callable[[str, str], bool]
+
+
+def _everything(_fieldname: str, _word: str) -> bool:
+    return True
+
+
+def _word_query(word: str, fieldname: str, has_term: HasTerm = _everything) -> Query | None:
+    """A word in a field, as itself or, if the index never holds it whole, as all of its parts
+    (a compound segmented differently in the documents). None when the field cannot match."""
+    if has_term(fieldname, word):
+        return Term(fieldname, word)
     parts = subwords(word)
-    whole = Term(fieldname, word)
-    return Or([whole, And([Term(fieldname, p) for p in parts])]) if len(parts) > 1 else whole
+    if len(parts) > 1 and all(has_term(fieldname, p) for p in parts):
+        return And([Term(fieldname, p) for p in parts])
+    return None
 
 
-def _concept_query(concept: Concept) -> Query:
+def _any_field(word: str, has_term: HasTerm) -> Query:
+    queries = [q for q in (_word_query(word, f, has_term) for f in FIELDS) if q is not None]
+    if not queries:
+        return NullQuery
+    return queries[0] if len(queries) == 1 else Or(queries)
+
+
+def _all(parts: list[Query]) -> Query:
+    """AND of parts; a part that cannot match makes the whole unmatchable (Whoosh would drop it)."""
+    if any(part is NullQuery for part in parts):
+        return NullQuery
+    return parts[0] if len(parts) == 1 else And(parts)
+
+
+def _concept_query(concept: Concept, has_term: HasTerm) -> Query:
     alternatives = []
     for group in concept.alternatives:
         if concept.phrase:
             alternatives.append(Or([Phrase(f, group) for f in FIELDS]))
+        elif len(group) == 1:
+            alternatives.append(_any_field(group[0], has_term))
         else:
-            alternatives.append(And([Or([_word_query(w, f) for f in FIELDS]) for w in group]))
+            alternatives.append(_all([_any_field(w, has_term) for w in group]))
     return alternatives[0] if len(alternatives) == 1 else Or(alternatives)
 
 
-def build(parsed: ParsedQuery, relaxed: bool = False) -> Query:
-    """All concepts (or, relaxed, any of them) as one query; NullQuery when there is nothing to find."""
+def build(parsed: ParsedQuery, relaxed: bool = False, has_term: HasTerm = _everything) -> Query:
+    """All concepts (or, relaxed, any of them) as one query; NullQuery when there is nothing to find.
+
+    `has_term(field, word)` tells whether the index holds a word, so that no posting list is read
+    for a form of the word that cannot match."""
     if parsed.empty:
         return NullQuery
     strong, weak = parsed.split()
-    parts = [_concept_query(c) for c in strong]
+    parts = [_concept_query(c, has_term) for c in strong]
     if relaxed:
-        parts += [_concept_query(c) for c in weak]
-        return parts[0] if len(parts) == 1 else Or(parts)
-    required = parts[0] if len(parts) == 1 else And(parts)
-    if not weak:
-        return required
-    optional = [_concept_query(c) for c in weak]
-    return AndMaybe(required, optional[0] if len(optional) == 1 else Or(optional))
+        parts += [_concept_query(c, has_term) for c in weak]
+        return (parts[0] if len(parts) == 1 else Or(parts)).normalize()
+    required = _all(parts)
+    if required is NullQuery or not weak:
+        return required.normalize()
+    optional = [_concept_query(c, has_term) for c in weak]
+    return AndMaybe(required, optional[0] if len(optional) == 1 else Or(optional)).normalize()
 
 
 def title_prefix_query(parsed: ParsedQuery) -> Query:
@@ -173,9 +200,9 @@ def title_prefix_query(parsed: ParsedQuery) -> Query:
     if parsed.empty:
         return NullQuery
     *complete, last = parsed.concepts
-    parts = [Or([_word_query(w, "title") for w in group]) if len(group) == 1 else
-             And([Term("title", w) for w in group]) for c in complete for group in c.alternatives[:1]]
-    last_options = []
+    parts = [_word_query(group[0], "title") if len(group) == 1 else And([Term("title", w) for w in group])
+             for c in complete for group in c.alternatives[:1]]
+    last_options: list[Query] = []
     for group in last.alternatives:
         if len(group) == 1:
             last_options += [_word_query(group[0], "title"), Prefix("title", group[0])]

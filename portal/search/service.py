@@ -178,8 +178,9 @@ def search(snapshot: Snapshot, request: SearchRequest, today: dt.date) -> Search
         return response
     searcher = snapshot.searcher
     sets = _Sets(snapshot, today)
-    query = build(parsed)
-    matched = frozenset(searcher.docs_for_query(query))
+    has_term = snapshot.has_term
+    query = build(parsed, has_term=has_term)
+    matched = snapshot.matching(query)
     hide = request.status not in ("all", "expired", "repealed")
     chosen = {name: sets.of(name, value) for name, value in request.filters.items()}
 
@@ -192,8 +193,8 @@ def search(snapshot: Snapshot, request: SearchRequest, today: dt.date) -> Search
         return docs
 
     if not narrowed(matched) and len(parsed.concepts) > 1:
-        query = build(parsed, relaxed=True)
-        matched = frozenset(searcher.docs_for_query(query))
+        query = build(parsed, relaxed=True, has_term=has_term)
+        matched = snapshot.matching(query)
         response.relaxed = True
 
     final = narrowed(matched)

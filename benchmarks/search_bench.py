@@ -33,8 +33,8 @@ from portal.extensions import db  # noqa: E402
 from portal.search.query import build, parse  # noqa: E402
 from portal.search.service import SearchRequest, search  # noqa: E402
 
-PLAN = ROOT.parent / "shared" / "domain" / "huining-business-environment-plan-2022.txt"
 DEMO = ROOT / "portal" / "demo" / "huining-demo.jsonl"
+PLAN_SLUG = "huining-yshj-2022"  # the plan's full text ships in the demo content
 QUERIES = [
     "企业开办", "用电报装", "不动产登记", "纳税申报", "政府采购", "招标投标", "施工许可", "联合验收", "动产抵押",
     "创业担保贷款", "职称评审", "小微企业", "知识产权", "破产", "营商环境", "数据共享", "公共资源交易", "冷链物流",
@@ -46,7 +46,9 @@ QUERIES = [
 
 
 def sentences() -> list[str]:
-    text = PLAN.read_text(encoding="utf-8")
+    plan = next(json.loads(line) for line in DEMO.read_text(encoding="utf-8").splitlines()
+                if f'"slug": "{PLAN_SLUG}"' in line)
+    text = re.sub(r"[#*>`]", "", plan["body"])
     return [s.strip() + "。" for s in re.split(r"[。；\n]", text) if len(s.strip()) > 12]
 
 
@@ -116,12 +118,17 @@ def peers(db_path: Path, words_of) -> dict[str, tuple[float, float]]:
         conn.execute(f"SELECT rowid, snippet(fts, 1, '<mark>', '</mark>', '…', 16) FROM fts WHERE {sql} "
                      f"ORDER BY {'bm25(fts)' if long_terms else 'rowid'} LIMIT 10", params).fetchall()
 
+    conn.execute("CREATE TABLE IF NOT EXISTS plain_docs (id INTEGER PRIMARY KEY, title TEXT, body TEXT)")
+    conn.execute("DELETE FROM plain_docs")
+    conn.execute("INSERT INTO plain_docs SELECT rowid, title, body FROM fts")
+    conn.commit()
+
     def like(q):
         terms = words_of(q)
         where = " AND ".join(["(title LIKE ? OR body LIKE ?)"] * len(terms)) or "1"
         params = [p for t in terms for p in (f"%{t}%", f"%{t}%")]
-        conn.execute(f"SELECT count(*) FROM guides WHERE {where}", params).fetchone()
-        conn.execute(f"SELECT id, title FROM guides WHERE {where} LIMIT 10", params).fetchall()
+        conn.execute(f"SELECT count(*) FROM plain_docs WHERE {where}", params).fetchone()
+        conn.execute(f"SELECT id, title FROM plain_docs WHERE {where} LIMIT 10", params).fetchall()
 
     result = {"fts5 trigram": percentiles(timed(fts)), "LIKE scan": percentiles(timed(like))}
     conn.close()

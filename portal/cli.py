@@ -8,7 +8,10 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
+from sqlalchemy import func, select
+
 from portal import migrate
+from portal.catalog.models import Bureau
 from portal.catalog.content import ContentError, export_content, import_content
 from portal.catalog.services import expire_policies
 from portal.clock import today
@@ -67,9 +70,13 @@ def export_command(path: Path):
 
 
 @click.command("seed-demo")
+@click.option("--force", is_flag=True, help="Import again over a catalog that already has content.")
 @with_appcontext
-def seed_demo_command():
-    """Load the demo content written from the county plan, through the import path."""
+def seed_demo_command(force: bool):
+    """Load the demo content written from the county plan, through the import path (once)."""
+    if not force and db.session.scalar(select(func.count()).select_from(Bureau)):
+        click.echo("目录中已有内容，未重复导入演示数据（需要覆盖时加 --force）。")
+        return
     _import_file(DEMO_CONTENT)
 
 

@@ -5,18 +5,21 @@ import datetime as dt
 
 from flask import Flask, request, url_for
 
-from portal.clock import today
+from portal.clock import COUNTY_TZ, today
 from portal.rendering import markdown
 
 
-def chinese_date(value: dt.date | None) -> str:
-    """2022-09-15 → 2022年9月15日."""
+def chinese_date(value: dt.date | dt.datetime | None) -> str:
+    """2022-09-15 → 2022年9月15日; a moment is first put in county time."""
+    if isinstance(value, dt.datetime):
+        value = value.astimezone(COUNTY_TZ).date() if value.tzinfo else value.date()
     return f"{value.year}年{value.month}月{value.day}日" if value else ""
 
 
 def url_with(**changes) -> str:
     """The current page's URL with some query arguments changed (None removes one); page resets."""
-    args = request.args.to_dict()
+    # Keys url_for would read as its own options are not query arguments of ours: drop them.
+    args = {k: v for k, v in request.args.items() if k != "endpoint" and not k.startswith("_")}
     if "page" not in changes:
         args.pop("page", None)
     for key, value in changes.items():

@@ -17,6 +17,12 @@ from portal.extensions import db
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
+# The tests configure the app themselves: nothing from the developer's shell may leak in, and no
+# development secret is written into the checkout.
+for _name in [n for n in os.environ if n.startswith("PORTAL_") and n != "PORTAL_TEST_DATABASE_URL"]:
+    del os.environ[_name]
+os.environ["PORTAL_SECRET_KEY"] = "test-secret-key-that-is-long-enough-0123456789"
+
 
 def fresh_database(tmp_path_factory, name: str) -> str:
     """An empty database of the configured kind, named for the fixture that uses it."""
@@ -32,12 +38,10 @@ def fresh_database(tmp_path_factory, name: str) -> str:
     return url.set(database=name).render_as_string(hide_password=False)
 
 
-def make_app(database_url: str, index_dir: Path | None = None, **overrides):
+def make_app(database_url: str, index_dir: Path, **overrides):
     migrate.upgrade(database_url)
-    config = {"TESTING": True, "DATABASE_URL": database_url, "RATELIMIT_ENABLED": False,
-              "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789"}
-    if index_dir is not None:
-        config["INDEX_DIR"] = str(index_dir)
+    config = {"TESTING": True, "DATABASE_URL": database_url, "INDEX_DIR": str(index_dir),
+              "RATELIMIT_ENABLED": False}
     config.update(overrides)
     return create_app(config)
 

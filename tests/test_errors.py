@@ -8,7 +8,7 @@ from tests.conftest import make_app
 
 @pytest.fixture
 def failing_app(tmp_path):
-    application = make_app(f"sqlite:///{tmp_path / 'e.sqlite3'}")
+    application = make_app(f"sqlite:///{tmp_path / 'e.sqlite3'}", tmp_path / "index")
 
     @application.get("/boom")
     def boom():

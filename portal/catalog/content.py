@@ -23,15 +23,18 @@ from portal.catalog.models import (
     GuideTopic,
     Policy,
     PolicyStatus,
+    PolicyStatusChange,
     PolicyTopic,
     Synonym,
     Topic,
     TopicCoBureau,
 )
-from portal.clock import today
+from portal.clock import now, today
 
-SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")  # used with fullmatch: "qykb\n" is not a slug
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # tab and newline are text; the rest is not
+URL = re.compile(r"(https?://|/)[^\s<>\"']*")
 MATERIAL_FORMS = ("原件", "复印件", "原件和复印件", "电子件")
 
 
@@ -65,6 +68,8 @@ def text(max_len: int = 20000, allow_empty: bool = True) -> Callable[[Any], str]
     def parse(value: Any) -> str:
         if not isinstance(value, str):
             raise Invalid("应为字符串")
+        if CONTROL.search(value):
+            raise Invalid("含有不可见的控制字符")
         value = value.strip()
         if not value and not allow_empty:
             raise Invalid("不能为空")
@@ -86,14 +91,37 @@ def optional_text(max_len: int) -> Callable[[Any], str | None]:
     return parse
 
 
-def slug(value: Any) -> str:
-    if not isinstance(value, str) or not SLUG.match(value) or len(value) > 80:
+def slug(value: Any, max_len: int = 80) -> str:
+    if not isinstance(value, str) or not SLUG.fullmatch(value):
         raise Invalid("只能由小写英文字母、数字和连字符组成（如 qykb、low-voltage-power）")
+    if len(value) > max_len:
+        raise Invalid(f"过长（最多 {max_len} 个字符）")
     return value
+
+
+def code(value: Any) -> str:
+    """A bureau or topic code: a short slug."""
+    return slug(value, 32)
+
+
+def optional_code(value: Any) -> str | None:
+    return None if value is None else code(value)
 
 
 def optional_slug(value: Any) -> str | None:
     return None if value is None else slug(value)
+
+
+def link(value: Any) -> str:
+    """An http(s) address or a path on this site; anything else could run script in a reader's browser."""
+    value = text(500)(value)
+    if value and not URL.fullmatch(value):
+        raise Invalid("应为 http:// 或 https:// 开头的网址")
+    return value
+
+
+def optional_link(value: Any) -> str | None:
+    return None if value is None else (link(value) or None)
 
 
 def boolean(value: Any) -> bool:
@@ -119,7 +147,7 @@ def date(nullable: bool) -> Callable[[Any], dt.date | None]:
     def parse(value: Any) -> dt.date | None:
         if value is None and nullable:
             return None
-        if not isinstance(value, str) or not ISO_DATE.match(value):
+        if not isinstance(value, str) or not ISO_DATE.fullmatch(value):
             raise Invalid("应为日期 YYYY-MM-DD" + ("或 null" if nullable else "") + f"，而不是 {value!r}")
         try:
             return dt.date.fromisoformat(value)
@@ -192,7 +220,7 @@ MATERIAL = record(
         "copies": (integer(0, 99), False, 1),
         "required": (boolean, False, True),
         "note": (text(1000), False, ""),
-        "form_url": (optional_text(500), False, None),
+        "form_url": (optional_link, False, None),
     }
 )
 FAQ = record({"q": (text(500, allow_empty=False), True, None), "a": (text(5000, allow_empty=False), True, None)})
@@ -217,7 +245,7 @@ KINDS: dict[str, Kind] = {
         "bureau",
         "code",
         {
-            "code": (slug, True, _const(None)),
+            "code": (code, True, _const(None)),
             "name": (text(100, allow_empty=False), True, _const(None)),
             "phone": (text(40), False, _const("")),
             "supervisor": (boolean, False, _const(False)),
@@ -228,10 +256,10 @@ KINDS: dict[str, Kind] = {
         "topic",
         "code",
         {
-            "code": (slug, True, _const(None)),
+            "code": (code, True, _const(None)),
             "name": (text(100, allow_empty=False), True, _const(None)),
-            "lead": (optional_slug, False, _const(None)),
-            "co": (list_of(slug, 60, unique=True), False, list),
+            "lead": (optional_code, False, _const(None)),
+            "co": (list_of(code, 60, unique=True), False, list),
             "key_indicator": (boolean, False, _const(False)),
             "measures": (list_of(integer(1, 999), 60, unique=True), False, list),
             "description": (text(5000), False, _const("")),
@@ -244,8 +272,8 @@ KINDS: dict[str, Kind] = {
             "slug": (slug, True, _const(None)),
             "title": (text(200, allow_empty=False), True, _const(None)),
             "code": (optional_text(64), False, _const(None)),
-            "bureau": (slug, True, _const(None)),
-            "topics": (list_of(slug, 20, unique=True), False, list),
+            "bureau": (code, True, _const(None)),
+            "topics": (list_of(code, 20, unique=True), False, list),
             "summary": (text(2000), False, _const("")),
             "body": (text(50000), False, _const("")),
             "applicants": (text(5000), False, _const("")),
@@ -262,7 +290,7 @@ KINDS: dict[str, Kind] = {
             "hours": (text(200), False, _const("")),
             "phone": (text(40), False, _const("")),
             "complaint_phone": (text(40), False, _const("")),
-            "online_url": (text(500), False, _const("")),
+            "online_url": (link, False, _const("")),
             "fully_online": (boolean, False, _const(False)),
             "legal_basis": (text(10000), False, _const("")),
             "faq": (list_of(FAQ, 50), False, list),
@@ -275,8 +303,8 @@ KINDS: dict[str, Kind] = {
         {
             "slug": (slug, True, _const(None)),
             "title": (text(300, allow_empty=False), True, _const(None)),
-            "bureau": (slug, True, _const(None)),
-            "topics": (list_of(slug, 30, unique=True), False, list),
+            "bureau": (code, True, _const(None)),
+            "topics": (list_of(code, 30, unique=True), False, list),
             "doc_number": (optional_text(100), False, _const(None)),
             "published_on": (date(nullable=False), True, _const(None)),
             "effective_from": (date(nullable=True), False, _const(None)),
@@ -346,10 +374,13 @@ def parse_lines(lines: Iterable[str]) -> tuple[list[Entry], list[LineError]]:
         except json.JSONDecodeError as exc:
             errors.append(LineError(number, "", f"不是有效的 JSON（{exc.msg}，第 {exc.colno} 列）"))
             continue
+        except RecursionError:
+            errors.append(LineError(number, "", "JSON 嵌套过深"))
+            continue
         if not isinstance(obj, dict):
             errors.append(LineError(number, "", "每行应为一个 JSON 对象"))
             continue
-        kind = KINDS.get(obj.get("kind"))
+        kind = KINDS.get(obj.get("kind")) if isinstance(obj.get("kind"), str) else None
         if kind is None:
             allowed = "、".join(KINDS)
             errors.append(LineError(number, "kind", f"未知类型 {obj.get('kind')!r}，应为 {allowed} 之一"))
@@ -395,6 +426,15 @@ def _check_references(session: Session, entries: list[Entry]) -> list[LineError]
     def need(entry: Entry, field_name: str, kind: str, value: str | None, label: str) -> None:
         if value is not None and value not in known[kind]:
             errors.append(LineError(entry.line, field_name, f"{label} {value!r} 不存在"))
+
+    for kind, model in (("bureau", Bureau), ("topic", Topic)):
+        owner = dict(session.execute(select(model.name, model.code)).all())
+        for e in (e for e in entries if e.kind == kind):
+            owner.pop(next((n for n, c in owner.items() if c == e.key), None), None)
+        for e in (e for e in entries if e.kind == kind):
+            holder = owner.setdefault(e.values["name"], e.key)
+            if holder != e.key:
+                errors.append(LineError(e.line, "name", f"名称“{e.values['name']}”已被 {holder} 使用"))
 
     for e in entries:
         v = e.values
@@ -512,7 +552,11 @@ def _upsert_policy(session: Session, v: dict, report: ImportReport) -> None:
         session.add(policy)
     for name in POLICY_SCALARS:
         setattr(policy, name, v[name])
-    policy.status = PolicyStatus(v["status"])
+    status = PolicyStatus(v["status"])
+    if policy.status is not None and policy.status is not status:
+        policy.status_changes.append(PolicyStatusChange(
+            from_status=policy.status, to_status=status, changed_at=now(), actor="内容导入", reason="内容文件导入"))
+    policy.status = status
     policy.bureau = _bureau(session, v["bureau"])
     policy.topic_links.clear()
     session.flush()

@@ -67,7 +67,7 @@ def topics(session: Session) -> list[Topic]:
 
 def _is_key(value: str) -> bool:
     """Only a well-formed code or slug reaches the database (PostgreSQL refuses NUL bytes)."""
-    return bool(value) and len(value) <= 80 and SLUG.match(value) is not None
+    return bool(value) and len(value) <= 80 and SLUG.fullmatch(value) is not None
 
 
 def bureau_by_code(session: Session, code: str) -> Bureau | None:

@@ -17,7 +17,7 @@ POLICIES_PER_PAGE = 20
 def page_arg() -> int:
     """The `page` query argument; anything but a positive integer means the first page."""
     raw = request.args.get("page", "1")
-    return int(raw) if raw.isdigit() and 0 < len(raw) < 7 else 1
+    return int(raw) if raw.isascii() and raw.isdecimal() and 0 < len(raw) < 7 else 1
 
 
 def text_arg(name: str, max_len: int = 100) -> str:

@@ -39,6 +39,19 @@ def _load_dictionary() -> None:
 _load_dictionary()
 
 
+# Full-width letters, digits and signs to their ASCII forms, ASCII letters to lower case, control
+# characters to spaces: one character for one, so offsets into the stored text stay valid.
+_FOLD = {0xFF01 + i: chr(0x21 + i).lower() for i in range(0x5E)}
+_FOLD.update({ord(c): c.lower() for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"})
+_FOLD[0x3000] = " "
+_FOLD.update({i: " " for i in [*range(0x20), 0x7F]})
+
+
+def fold(text: str) -> str:
+    """Width and case folded, the same length as `text`."""
+    return text.translate(_FOLD)
+
+
 def normalize(text: str) -> str:
     """Full-width letters and digits to half-width, control characters to spaces."""
     return _CONTROL.sub(" ", unicodedata.normalize("NFKC", text))
@@ -50,7 +63,7 @@ def _keep(word: str) -> bool:
 
 def segment(text: str) -> list[tuple[str, int, int, int]]:
     """(word, position, start, end) for every precise word and search-mode sub-word worth indexing."""
-    text = _CONTROL.sub(" ", text)  # keeps the length, so offsets point into the stored text
+    text = fold(text)  # keeps the length, so offsets point into the stored text
     words = [(w, s, e) for w, s, e in rjieba.tokenize(text) if w.strip()]
     starts = [s for _, s, _ in words]
     out = []
@@ -58,7 +71,7 @@ def segment(text: str) -> list[tuple[str, int, int, int]]:
         if not _keep(word):
             continue
         position = max(bisect.bisect_right(starts, start) - 1, 0)
-        out.append((word.lower(), position, start, end))
+        out.append((word, position, start, end))
     return out
 
 

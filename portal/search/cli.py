@@ -19,9 +19,13 @@ def store() -> IndexStore:
 
 
 @search_cli.command("reindex")
-@click.option("--procs", default=1, show_default=True, help="Whoosh writer processes.")
-def reindex_command(procs: int):
+@click.option("--procs", default=1, show_default=True, help="Whoosh writer processes (2 halves a large rebuild).")
+@click.option("--if-missing", is_flag=True, help="Only build when there is no index yet (for service start).")
+def reindex_command(procs: int, if_missing: bool):
     """Build a new index from the database beside the live one and switch to it atomically."""
+    if if_missing and store().exists():
+        click.echo("索引已存在，未重建。")
+        return
     started = time.monotonic()
     directory = store().rebuild(db.session, procs=procs)
     db.session.rollback()

@@ -13,6 +13,7 @@ index commit and the delete applies the rows again, which changes nothing.
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import json
 import os
 import shutil
@@ -88,6 +89,7 @@ class IndexStore:
 
     def drain(self, session: Session, batch: int = 500, timeout: float = WRITER_TIMEOUT) -> DrainReport:
         """Apply the oldest outbox rows to the live index, then delete them (the caller commits)."""
+        session.expire_all()  # read the documents as committed now, not as an earlier batch saw them
         tasks = session.scalars(select(IndexTask).order_by(IndexTask.id).limit(batch)).all()
         if not tasks:
             return DrainReport(0, 0)
@@ -125,8 +127,14 @@ class IndexStore:
         that the new generation might have missed; drains wait and then write to the new generation.
         """
         self.root.mkdir(parents=True, exist_ok=True)
+        with open(self.root / ".rebuild.lock", "w") as rebuild_lock:
+            fcntl.flock(rebuild_lock, fcntl.LOCK_EX)  # one rebuild at a time; released on exit or death
+            return self._rebuild(session, procs)
+
+    def _rebuild(self, session: Session, procs: int) -> Path:
         previous = self.current_dir() if self.exists() else None
-        lock = whoosh_index.open_dir(str(previous)).storage.lock("WRITELOCK") if previous else None
+        # The lock every Whoosh writer of that index takes (MAIN_WRITELOCK), held until the switch.
+        lock = whoosh_index.open_dir(str(previous)).lock("WRITELOCK") if previous else None
         if lock is not None:
             lock.acquire(blocking=True)
         try:
@@ -156,7 +164,8 @@ class IndexStore:
         return directory
 
     def _remove_old_generations(self, keep: set[Path | None]) -> None:
-        """Keep the live and the previous generation (a reader may still be on it); remove the rest."""
+        """Keep the live and the previous generation (a reader may still be on it); remove the rest.
+        Called under the rebuild lock, so no generation being built is touched."""
         for path in self.root.glob("ix-*"):
             if path not in keep:
                 shutil.rmtree(path, ignore_errors=True)

@@ -13,8 +13,8 @@ from portal.database import Base
 class IndexTask(Base):
     """A document whose index entry must be brought up to date (or `synonyms` for the synonym table).
 
-    Rows are applied in id order by the single index writer, which keeps its position (the last id
-    applied) inside the index folder; applying a row twice does no harm, so a crash loses nothing.
+    Rows are applied in id order by the single index writer and deleted after its index commit;
+    applying a row twice does no harm, so a crash between the two loses nothing.
     """
 
     __tablename__ = "index_tasks"

@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import re
 from dataclasses import dataclass, field
 
 from markupsafe import Markup
 from whoosh.query import NumericRange, Or, Prefix
 
+from portal.search.analyzer import fold
 from portal.search.query import ParsedQuery, build, parse, title_prefix_query
 from portal.search.reader import Snapshot
 
 KINDS = ("guide", "policy")
+URL_PREFIX = {"guide": "/guides/", "policy": "/policies/"}
 STATUSES = ("in_force", "consultation", "expired", "repealed")
 ORDERS = ("relevance", "date")
 MAX_PER_PAGE = 50
@@ -121,25 +124,17 @@ class _Sets:
 
 
 def mark(text: str, terms: list[str]) -> Markup:
-    """Escape `text` and wrap each query term in <mark>, longest terms first."""
-    escaped = html.escape(text)
-    if not terms:
-        return Markup(escaped)
-    pieces = [(0, escaped)]
-    for term in (html.escape(t) for t in terms):
-        next_pieces = []
-        for marked, piece in pieces:
-            if marked:
-                next_pieces.append((marked, piece))
-                continue
-            parts = piece.split(term) if term else [piece]
-            for i, part in enumerate(parts):
-                if part:
-                    next_pieces.append((0, part))
-                if i < len(parts) - 1:
-                    next_pieces.append((1, f"<mark>{term}</mark>"))
-        pieces = next_pieces
-    return Markup("".join(piece for _, piece in pieces))
+    """Escape `text` and wrap each query term in <mark> (longest first, ASCII case ignored)."""
+    pattern = "|".join(re.escape(t) for t in sorted(set(terms), key=len, reverse=True) if t)
+    if not pattern:
+        return Markup(html.escape(text))
+    out, position = [], 0
+    for match in re.finditer(pattern, text, flags=re.IGNORECASE):
+        out.append(html.escape(text[position:match.start()]))
+        out.append(f"<mark>{html.escape(match.group())}</mark>")
+        position = match.end()
+    out.append(html.escape(text[position:]))
+    return Markup("".join(out))
 
 
 SNIPPET_CHARS = 110
@@ -150,18 +145,24 @@ def snippet(body: str, summary: str, terms: list[str]) -> Markup:
 
     A string search over the stored text of the ten shown results: Whoosh's highlighters either
     re-segment every text or, with stored offsets, marked words the query did not contain."""
+    folded = fold(body)  # same length: offsets stay valid
     found: list[tuple[int, str]] = []
     for term in terms:
-        start = body.find(term)
-        while start != -1 and len(found) < 200:
+        start, seen = folded.find(term), 0
+        while start != -1 and seen < 20:
             found.append((start, term))
-            start = body.find(term, start + len(term))
+            seen += 1
+            start = folded.find(term, start + len(term))
     if not found:
         return mark(summary[:SNIPPET_CHARS], terms)
     found.sort()
     best_start, best_count = found[0][0], 0
     for i, (start, _) in enumerate(found):
-        distinct = {term for position, term in found[i:] if position < start + SNIPPET_CHARS}
+        distinct = set()
+        for position, term in found[i:]:
+            if position >= start + SNIPPET_CHARS:
+                break
+            distinct.add(term)
         if len(distinct) > best_count:
             best_start, best_count = start, len(distinct)
     begin = max(0, best_start - 20)
@@ -224,7 +225,7 @@ def search(snapshot: Snapshot, request: SearchRequest, today: dt.date) -> Search
             status = "expired"
         response.hits.append(Hit(
             kind=stored["kind"], slug=stored["slug"], title=mark(stored["title"], terms),
-            plain_title=stored["title"], url=f"/{stored['kind']}s/{stored['slug']}",
+            plain_title=stored["title"], url=URL_PREFIX[stored["kind"]] + stored["slug"],
             snippet=snippet(stored["body"], stored["summary"], terms),
             bureau=stored["bureau"], topics=[t for t in stored["topics"].split(",") if t],
             status=status, date=_number_day(stored["date"]), score=round(hit.score or 0.0, 3),
@@ -252,5 +253,5 @@ def suggest(snapshot: Snapshot, text: str, limit: int = 8) -> list[dict]:
     if 1 < len(compact) <= 12:
         query = Or([query, Prefix("title", compact)])  # 不动 → 不动产…, 用电报 → 用电报装…
     results = snapshot.searcher.search(query, limit=limit)
-    return [{"title": hit["title"], "kind": hit["kind"], "url": f"/{hit['kind']}s/{hit['slug']}"}
+    return [{"title": hit["title"], "kind": hit["kind"], "url": URL_PREFIX[hit["kind"]] + hit["slug"]}
             for hit in results]

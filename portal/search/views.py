@@ -7,6 +7,7 @@ from flask import Blueprint, current_app, jsonify, render_template, request
 from sqlalchemy import select
 
 from portal.catalog import queries
+from portal.catalog.content import SLUG
 from portal.catalog.models import Bureau, Topic
 from portal.clock import today
 from portal.extensions import db
@@ -39,14 +40,16 @@ def catalog_names() -> dict[str, dict[str, str]]:
 
 def _int_arg(name: str, default: int, low: int, high: int) -> int:
     raw = request.args.get(name, "")
-    return min(max(int(raw), low), high) if raw.isdigit() and len(raw) < 7 else default
+    ok = raw.isascii() and raw.isdecimal() and len(raw) < 7
+    return min(max(int(raw), low), high) if ok else default
 
 
 def _code_arg(name: str, allowed=None) -> str:
+    """A code or slug argument; anything else (or a value not in `allowed`) is dropped."""
     value = request.args.get(name, "").strip()
-    if not value or len(value) > 40 or not value.replace("-", "").isalnum() or not value.isascii():
-        return ""
-    return value if allowed is None or value in allowed else ""
+    if allowed is not None:
+        return value if value in allowed else ""
+    return value if SLUG.fullmatch(value) and len(value) <= 80 else ""
 
 
 def search_request() -> SearchRequest:

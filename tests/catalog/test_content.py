@@ -81,6 +81,15 @@ BAD_LINES = {
     "bad material": (f.line(**f.guide(materials=[{"name": "营业执照", "form": "扫描件"}])), 2, "materials"),
     "unknown parent policy": (f.line(**f.policy(part_of="nosuch")), 2, "part_of"),
     "not an object": ("[1, 2]", 2, ""),
+    "kind that is a list": ('{"kind": ["bureau"], "code": "x"}', 2, "kind"),
+    "deeply nested json": ('{"kind": "bureau", "code": "x", "name": ' + "[" * 100000 + "]" * 100000 + "}", 2, ""),
+    "control character in text": (f.line(**f.guide(summary="新\x00办")), 2, "summary"),
+    "code too long": (f.line(**f.bureau(code="b" * 33, name="另一个局")), 2, "code"),
+    "slug with a trailing newline": (f.line(**f.guide(slug="gongzhang\n")), 2, "slug"),
+    "script link": (f.line(**f.guide(online_url="javascript:alert(1)")), 2, "online_url"),
+    "script link in a material": (f.line(**f.guide(materials=[{"name": "表", "form_url": "javascript:x"}])), 2,
+                                  "materials"),
+    "bureau name already used": (f.line(**f.bureau(code="other", name="县市场监管局")), 2, "name"),
 }
 
 
@@ -128,8 +137,10 @@ def test_round_trip_into_an_empty_database_gives_the_same_file(session, runner, 
     path = tmp_path / "export.jsonl"
     assert runner.invoke(args=["content", "export", str(path)]).exit_code == 0
     first = path.read_text(encoding="utf-8")
-    for table_model in (Policy, Guide):
-        session.execute(table_model.__table__.delete())
+    from portal.database import Base
+
+    for table in reversed(Base.metadata.sorted_tables):
+        session.execute(table.delete())
     session.commit()
     session.expunge_all()
     result = runner.invoke(args=["content", "import", str(path)])
@@ -152,6 +163,26 @@ def test_cli_rejects_a_file_that_is_not_utf8(session, runner, tmp_path):
     path.write_bytes(f.line(**f.bureau()).encode("gbk"))
     result = runner.invoke(args=["content", "import", str(path)])
     assert result.exit_code == 1 and "UTF-8" in result.output
+
+
+def test_renaming_a_bureau_keeps_its_code_and_may_reuse_no_other_name(session):
+    import_content(session, f.lines(f.bureau(), f.bureau("gaj", "县公安局")))
+    session.commit()
+    import_content(session, f.lines(f.bureau(name="会宁县市场监督管理局"), f.bureau("gaj", "县市场监管局")))
+    session.commit()
+    assert sorted(session.scalars(select(Bureau.name))) == ["会宁县市场监督管理局", "县市场监管局"]
+
+
+def test_a_status_changed_by_import_is_recorded(session):
+    from portal.catalog.models import PolicyStatusChange
+
+    import_content(session, f.lines(f.bureau(), f.topic(), f.policy()))
+    session.commit()
+    import_content(session, f.lines(f.policy(status="repealed")))
+    session.commit()
+    [change] = session.scalars(select(PolicyStatusChange)).all()
+    assert (change.from_status, change.to_status, change.actor) == (PolicyStatus.IN_FORCE, PolicyStatus.REPEALED,
+                                                                     "内容导入")
 
 
 def test_policy_status_is_stored_by_value(session):

@@ -128,10 +128,12 @@ def test_wrong_method_is_a_chinese_405(demo_client):
 
 def test_catch_all_material_is_flagged_on_the_guide(demo_client, demo_app):
     with demo_app.app_context():
-        flagged = [g for g in db.session.scalars(select(Guide)) if g.catch_all_items]
+        flagged = [(g.slug, g.bureau.code) for g in db.session.scalars(select(Guide)) if g.catch_all_items]
     assert flagged, "the demo content includes guides with catch-all materials"
-    page = ok(demo_client, f"/guides/{flagged[0].slug}")
-    assert "兜底性表述" in page
+    slug, bureau = flagged[0]
+    assert "兜底性表述" in ok(demo_client, f"/guides/{slug}")
+    bureau_page = ok(demo_client, f"/bureaus/{bureau}")
+    assert "待明确事项" in bureau_page and f'href="/guides/{slug}"' in bureau_page
 
 
 def test_healthz_reports_the_catalog(demo_client):

@@ -29,14 +29,28 @@ def test_api_answers_in_the_shape_of_the_design(demo_client):
     assert set(body["facets"]) == {"kind", "bureau", "topic", "status"}
     first = body["results"][0]
     assert set(first) == {"kind", "slug", "title", "url", "snippet", "bureau", "topics", "score"}
-    assert first["url"] == f"/{first['kind']}s/{first['slug']}" and first["bureau"] == "gdgs"
+    assert first["url"] == f"/guides/{first['slug']}" and first["bureau"] == "gdgs"
     assert "<mark>" in first["snippet"]
+
+
+def test_every_result_link_opens_its_page(demo_client):
+    for q in ("留抵退税", "营商环境", "用电报装"):
+        for result in api(demo_client, q=q, per_page=50)["results"]:
+            assert demo_client.get(result["url"]).status_code == 200, result["url"]
+    for item in demo_client.get("/api/v1/suggest", query_string={"q": "措施"}).get_json()["suggestions"]:
+        assert item["url"].startswith("/policies/") and demo_client.get(item["url"]).status_code == 200
+
+
+def test_the_in_force_status_filter_works(demo_client):
+    body = api(demo_client, q="税", status="in_force", per_page=50)
+    assert body["results"] and body["total"] == body["facets"]["status"]["in_force"]
+    assert all(r["kind"] == "policy" for r in body["results"])
 
 
 def test_facet_counts_match_the_results_they_filter_to(demo_client):
     body = api(demo_client, q="登记", per_page=50)
     assert body["total"] == sum(body["facets"]["kind"].values())
-    for facet, param in (("kind", "kind"), ("bureau", "bureau"), ("topic", "topic")):
+    for facet, param in (("kind", "kind"), ("bureau", "bureau"), ("topic", "topic"), ("status", "status")):
         for value, count in body["facets"][facet].items():
             narrowed = api(demo_client, q="登记", per_page=50, **{param: value})
             assert narrowed["total"] == count, (facet, value)

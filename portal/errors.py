@@ -4,6 +4,8 @@ from __future__ import annotations
 from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from portal.search.index import IndexMissing
+
 MESSAGES = {
     400: ("请求有误", "您提交的内容格式不正确，请检查后重试。"),
     403: ("无权访问", "您没有访问此页面的权限。"),
@@ -12,6 +14,7 @@ MESSAGES = {
     413: ("文件过大", "上传的内容超过了允许的大小。"),
     429: ("操作过于频繁", "您的操作过于频繁，请稍后再试。"),
     500: ("系统繁忙", "服务器暂时出现问题，我们已记录此错误，请稍后再试。"),
+    503: ("服务暂不可用", "检索索引正在建立，请稍后再试；也可以按领域和部门浏览办事指南。"),
 }
 
 
@@ -29,6 +32,11 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         return _respond(exc.code or 500)
+
+    @app.errorhandler(IndexMissing)
+    def index_missing(exc: IndexMissing):
+        app.logger.warning("no search index at %s: run `flask --app portal search reindex`", exc)
+        return _respond(503)
 
     @app.errorhandler(Exception)
     def unexpected_error(exc: Exception):

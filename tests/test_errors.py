@@ -35,3 +35,14 @@ def test_api_errors_are_json(failing_app):
     response = client.get("/api/v1/boom")
     assert response.status_code == 500 and response.get_json()["error"] == "系统繁忙"
     assert client.get("/api/v1/nothing").get_json()["error"] == "页面不存在"
+
+
+def test_search_without_an_index_is_a_chinese_503(tmp_path):
+    application = make_app(f"sqlite:///{tmp_path / 'n.sqlite3'}", tmp_path / "no-index")
+    client = application.test_client()
+    page = client.get("/search?q=企业开办")
+    assert page.status_code == 503 and "服务暂不可用" in page.get_data(as_text=True)
+    api = client.get("/api/v1/search?q=企业开办")
+    assert api.status_code == 503 and api.get_json()["error"] == "服务暂不可用"
+    assert client.get("/api/v1/suggest?q=企业").get_json()["suggestions"] == []
+    assert client.get("/healthz").status_code == 503

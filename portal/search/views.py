@@ -74,10 +74,7 @@ def reader() -> SearchReader:
 def search_page():
     """Results with highlighted snippets, facets and paging; related topics when nothing matches."""
     req = search_request()
-    try:
-        snapshot = reader().snapshot()
-    except IndexMissing:
-        return render_template("search/unavailable.html"), 503
+    snapshot = reader().snapshot()
     response = search(snapshot, req, today())
     context = {"response": response, "req": req, "names": catalog_names(),
                "status_labels": STATUS_LABELS, "kind_labels": KIND_LABELS}
@@ -101,11 +98,7 @@ def _related_topics(response) -> list:
 def search_api():
     """GET /api/v1/search: the JSON of DESIGN.md."""
     req = search_request()
-    try:
-        snapshot = reader().snapshot()
-    except IndexMissing:
-        return jsonify({"error": "检索服务暂不可用", "message": "索引尚未建立，请稍后再试。"}), 503
-    response = search(snapshot, req, today())
+    response = search(reader().snapshot(), req, today())
     return jsonify({
         "query": req.q,
         "total": response.total,

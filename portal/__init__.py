@@ -1,6 +1,8 @@
 """会宁县营商环境服务平台: the application factory."""
 from __future__ import annotations
 
+import logging
+
 from flask import Flask
 
 from portal.config import ROOT, load_config
@@ -17,11 +19,17 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.update(load_config())
     if test_config:
         app.config.update(test_config)
+    app.logger.setLevel(logging.INFO)  # mail logged in development, index and mail warnings in production
 
-    from portal.extensions import csrf, db
+    from portal.extensions import csrf, db, limiter
 
     db.init_app(app)
     csrf.init_app(app)
+    limiter.init_app(app)
+    if app.config["PROXY_HOPS"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_HOPS"], x_proto=app.config["PROXY_HOPS"])
 
     from portal import cli, errors, health, templating
     from portal.catalog.views import bp as catalog_bp
@@ -36,6 +44,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     if reader.store.exists():
         reader.snapshot()  # opened here, before gunicorn forks, so workers share its pages
 
+    from portal.tickets.api import api as tickets_api_bp
+    from portal.tickets.views import bp as tickets_bp
+
+    csrf.exempt(tickets_api_bp)  # JSON clients send no form token; they are rate-limited instead
+    app.register_blueprint(tickets_bp)
+    app.register_blueprint(tickets_api_bp)
     app.register_blueprint(catalog_bp)
     app.register_blueprint(search_bp)
     app.register_blueprint(search_api_bp)

@@ -92,6 +92,8 @@ def expire_command():
 
 def init_app(app: Flask) -> None:
     from portal.search.cli import search_cli
+    from portal.tickets.cli import calendar_cli, mail_cli, tickets_cli
 
-    for command in (init_db_command, seed_demo_command, content_cli, policies_cli, search_cli):
+    for command in (init_db_command, seed_demo_command, content_cli, policies_cli, search_cli, tickets_cli,
+                    calendar_cli, mail_cli):
         app.cli.add_command(command)

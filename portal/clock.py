@@ -15,3 +15,10 @@ def now() -> dt.datetime:
 def today() -> dt.date:
     """Today's date in the county."""
     return now().astimezone(COUNTY_TZ).date()
+
+
+def local(moment: dt.datetime) -> dt.datetime:
+    """A stored moment in county time (SQLite hands back UTC moments without their zone)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.timezone.utc)
+    return moment.astimezone(COUNTY_TZ)

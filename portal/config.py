@@ -58,6 +58,11 @@ def load_config(environ: dict[str, str] | None = None) -> dict:
         "DATABASE_URL": database_url,
         "INDEX_DIR": index_dir,
         "RATELIMIT_ENABLED": _flag(env.get("PORTAL_RATELIMIT_ENABLED"), True),
+        # memory:// counts per process; with several workers point it at redis:// or memcached://
+        "RATELIMIT_STORAGE_URI": env.get("PORTAL_RATELIMIT_STORAGE", "memory://"),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "PROXY_HOPS": int(env.get("PORTAL_PROXY_HOPS", "0") or 0),
+        "ATTACHMENT_DIR": env.get("PORTAL_ATTACHMENT_DIR") or str(INSTANCE_DIR / "attachments"),
         "MAIL_SERVER": env.get("PORTAL_MAIL_SERVER", ""),
         "MAIL_PORT": int(env.get("PORTAL_MAIL_PORT", "25") or 25),
         "MAIL_SENDER": env.get("PORTAL_MAIL_SENDER", "noreply@huining.invalid"),

@@ -8,6 +8,8 @@ import threading
 
 from flask import Flask, current_app
 from flask.globals import app_ctx
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_wtf import CSRFProtect
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
@@ -74,3 +76,4 @@ def make_engine(url: str) -> Engine:
 
 db = Database()
 csrf = CSRFProtect()
+limiter = Limiter(key_func=get_remote_address)

@@ -5,7 +5,9 @@ from flask import Blueprint, current_app, jsonify
 from sqlalchemy import func, select
 
 from portal.catalog.models import Guide, Policy
+from portal.clock import today
 from portal.extensions import db
+from portal.tickets.workdays import missing_years
 
 bp = Blueprint("health", __name__)
 
@@ -20,6 +22,8 @@ def healthz():
         reader = current_app.extensions["search"]
         body["index_pending"] = reader.store.pending(db.session)
         body["database"] = "ok"
+        this_year = today().year
+        body["calendar_missing_years"] = missing_years(db.session, [this_year, this_year + 1])
     except Exception:  # any database failure means unhealthy, whatever the driver raises
         return jsonify({"status": "error", "database": "unreachable"}), 503
     try:

@@ -5,14 +5,14 @@ import datetime as dt
 
 from flask import Flask, request, url_for
 
-from portal.clock import COUNTY_TZ, today
+from portal.clock import local, today
 from portal.rendering import markdown
 
 
 def chinese_date(value: dt.date | dt.datetime | None) -> str:
     """2022-09-15 → 2022年9月15日; a moment is first put in county time."""
     if isinstance(value, dt.datetime):
-        value = value.astimezone(COUNTY_TZ).date() if value.tzinfo else value.date()
+        value = local(value).date()
     return f"{value.year}年{value.month}月{value.day}日" if value else ""
 
 

@@ -3,6 +3,7 @@ PORTAL_TEST_DATABASE_URL names one), an app per database, and the demo content."
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -41,6 +42,7 @@ def fresh_database(tmp_path_factory, name: str) -> str:
 def make_app(database_url: str, index_dir: Path, **overrides):
     migrate.upgrade(database_url)
     config = {"TESTING": True, "DATABASE_URL": database_url, "INDEX_DIR": str(index_dir),
+              "ATTACHMENT_DIR": str(Path(index_dir).parent / f"{Path(index_dir).name}-attachments"),
               "RATELIMIT_ENABLED": False}
     config.update(overrides)
     return create_app(config)
@@ -63,6 +65,7 @@ def _empty_tables_after_test(request):
         with db.engine.begin() as conn:
             for table in reversed(Base.metadata.sorted_tables):
                 conn.execute(table.delete())
+    shutil.rmtree(application.config["ATTACHMENT_DIR"], ignore_errors=True)
 
 
 @pytest.fixture

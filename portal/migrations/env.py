@@ -4,7 +4,9 @@ from __future__ import annotations
 from alembic import context
 
 import portal.catalog.models  # noqa: F401  (registers the tables)
+import portal.mail  # noqa: F401
 import portal.search.models  # noqa: F401
+import portal.tickets.models  # noqa: F401
 from portal.database import Base
 from portal.extensions import make_engine
 

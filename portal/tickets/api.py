@@ -1,0 +1,48 @@
+"""The ticket API of DESIGN.md, over the same validation and services as the form."""
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, request
+from sqlalchemy import select
+
+from portal.clock import today
+from portal.extensions import db, limiter
+from portal.mail import send_pending
+from portal.tickets.models import Ticket
+from portal.tickets.public import public_view
+from portal.tickets.services import check_code, file_ticket
+from portal.tickets.validation import validate
+from portal.tickets.views import FILING_LIMIT, TRACKING_LIMIT, track_url
+
+api = Blueprint("tickets_api", __name__, url_prefix="/api/v1")
+
+
+@api.post("/tickets")
+@limiter.limit(FILING_LIMIT)
+def file():
+    """201 with number and code, or 400 with per-field errors; nothing is stored on a 400."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return jsonify({"errors": {"_body": ["请求体应为 JSON 对象（Content-Type: application/json）。"]}}), 400
+    data, errors = validate(db.session, body)
+    if errors:
+        db.session.rollback()
+        return jsonify({"errors": errors}), 400
+    ticket, code = file_ticket(db.session, data, track_url())
+    db.session.commit()
+    send_pending(db.session)
+    return jsonify({
+        "number": ticket.number, "code": code, "status": ticket.state.value,
+        "bureau": ticket.bureau.code if ticket.bureau else None,
+        "sign_due": ticket.sign_due.isoformat() if ticket.sign_due else None,
+        "reply_due": ticket.reply_due.isoformat() if ticket.reply_due else None,
+    }), 201
+
+
+@api.get("/tickets/<number>")
+@limiter.limit(TRACKING_LIMIT)
+def show(number: str):
+    """The public view, or 404 for an unknown number and a wrong code alike."""
+    ticket = db.session.scalars(select(Ticket).where(Ticket.number == number[:20])).one_or_none()
+    if not check_code(ticket, request.args.get("code", "")[:40]):
+        return jsonify({"error": "未找到", "message": "流水号或提取码不正确。"}), 404
+    return jsonify(public_view(db.session, ticket, today()))

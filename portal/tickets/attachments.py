@@ -1,0 +1,56 @@
+"""Attachments: JPEG, PNG or PDF by their content (not their name), at most 3 of 5 MB each,
+stored outside static/ under random names and handed out only as downloads."""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+MAX_FILES = 3
+MAX_BYTES = 5 * 1024 * 1024
+SIGNATURES = (
+    (b"\xff\xd8\xff", "image/jpeg", ".jpg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png", ".png"),
+    (b"%PDF-", "application/pdf", ".pdf"),
+)
+
+
+@dataclass(frozen=True)
+class Upload:
+    name: str
+    content_type: str
+    data: bytes
+
+
+def sniff(data: bytes) -> str | None:
+    """The content type the bytes really are, among those accepted."""
+    return next((kind for magic, kind, _ in SIGNATURES if data.startswith(magic)), None)
+
+
+def check_uploads(files: list[tuple[str, bytes]]) -> tuple[list[Upload], list[str]]:
+    """Accept the files or say, for each refused one, why; empty file inputs are ignored."""
+    files = [(name, data) for name, data in files if name or data]
+    errors: list[str] = []
+    if len(files) > MAX_FILES:
+        return [], [f"最多上传 {MAX_FILES} 个附件（您选择了 {len(files)} 个）。"]
+    uploads = []
+    for name, data in files:
+        shown = (name or "附件")[-60:]
+        if len(data) > MAX_BYTES:
+            errors.append(f"“{shown}”超过 5 MB。")
+        elif not data:
+            errors.append(f"“{shown}”是空文件。")
+        elif (kind := sniff(data)) is None:
+            errors.append(f"“{shown}”不是 JPEG、PNG 或 PDF 文件（按文件内容识别，与扩展名无关）。")
+        else:
+            uploads.append(Upload(shown, kind, data))
+    return (uploads if not errors else []), errors
+
+
+def store(upload: Upload, directory: Path) -> str:
+    """Write the file under a random name; the name the business gave is kept only in the database."""
+    directory.mkdir(parents=True, exist_ok=True)
+    extension = next(ext for _, kind, ext in SIGNATURES if kind == upload.content_type)
+    stored = secrets.token_hex(16) + extension
+    (directory / stored).write_bytes(upload.data)
+    return stored

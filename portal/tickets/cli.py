@@ -1,0 +1,81 @@
+"""flask --app portal tickets … | calendar … | mail send"""
+from __future__ import annotations
+
+import datetime as dt
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from portal.clock import today
+from portal.extensions import db
+from portal.mail import send_pending
+from portal.tickets.models import CalendarOverride, DeadlineRule, TicketType
+from portal.tickets.services import autoclose
+from portal.tickets.workdays import missing_years, official_year
+
+tickets_cli = AppGroup("tickets", help="诉求工单的定期任务与设置。")
+calendar_cli = AppGroup("calendar", help="工作日日历：节假日与调休的补充设置。")
+mail_cli = AppGroup("mail", help="邮件发送。")
+
+
+@tickets_cli.command("autoclose")
+def autoclose_command():
+    """Close replied tickets left unrated for the configured working days (safe to run again)."""
+    closed = autoclose(db.session, today())
+    db.session.commit()
+    send_pending(db.session)
+    click.echo(f"自动办结 {len(closed)} 件：{'、'.join(t.number for t in closed) or '无'}。")
+
+
+@tickets_cli.command("rule")
+@click.option("--scope", type=click.Choice(["type", "topic", "bureau"]), required=True)
+@click.option("--key", required=True, help="类型（consultation/help/complaint/suggestion）、领域或部门代码")
+@click.option("--clock", type=click.Choice(["sign", "reply", "autoclose"]), required=True)
+@click.option("--days", type=click.IntRange(0, 365), required=True)
+def rule_command(scope: str, key: str, clock: str, days: int):
+    """Set a deadline in working days; a topic rule wins over a bureau rule, which wins over a type rule."""
+    if scope == "type" and key not in {t.value for t in TicketType}:
+        raise click.BadParameter("类型应为 consultation、help、complaint 或 suggestion", param_hint="--key")
+    rule = db.session.scalars(select(DeadlineRule).where(
+        DeadlineRule.scope == scope, DeadlineRule.key == key, DeadlineRule.clock == clock)).one_or_none()
+    if rule is None:
+        rule = DeadlineRule(scope=scope, key=key, clock=clock, days=days)
+        db.session.add(rule)
+    rule.days = days
+    db.session.commit()
+    click.echo(f"已设置：{scope}={key} 的 {clock} 期限为 {days} 个工作日（新分办的工单起生效）。")
+
+
+@calendar_cli.command("set")
+@click.argument("day", type=click.DateTime(formats=["%Y-%m-%d"]))
+@click.option("--workday/--holiday", required=True, help="调休上班日，或法定节假日")
+@click.option("--note", default="", help="如：元旦、春节调休")
+def calendar_set_command(day: dt.datetime, workday: bool, note: str):
+    """Record a holiday or a make-up workday; it wins over the package's calendar."""
+    override = db.session.scalars(select(CalendarOverride).where(CalendarOverride.day == day.date())).one_or_none()
+    if override is None:
+        override = CalendarOverride(day=day.date(), workday=workday, note=note)
+        db.session.add(override)
+    override.workday, override.note = workday, note
+    db.session.commit()
+    click.echo(f"{day.date()}：{'上班' if workday else '放假'}{('（' + note + '）') if note else ''}。")
+
+
+@calendar_cli.command("status")
+def calendar_status_command():
+    """Which years are counted on the official calendar, and which only Monday to Friday."""
+    this_year = today().year
+    years = range(this_year - 1, this_year + 3)
+    missing = missing_years(db.session, years)
+    for year in years:
+        source = "官方日历（chinesecalendar）" if official_year(year) else (
+            "仅按周一至周五计算：缺少国务院节假日安排，请用 calendar set 录入" if year in missing else "周一至周五 + 人工录入")
+        click.echo(f"{year}：{source}")
+
+
+@mail_cli.command("send")
+def mail_send_command():
+    """Send (or retry) the mail waiting in the outbox."""
+    sent, failed = send_pending(db.session)
+    click.echo(f"已发送 {sent} 封，失败 {failed} 封（失败的下次重试）。")

@@ -1,0 +1,213 @@
+"""Tickets (工单), their events, attachments and ratings; the working-day overrides; the mail outbox."""
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.catalog.models import Bureau, Guide, Topic
+from portal.clock import now
+from portal.database import Base, value_enum
+
+
+class TicketType(enum.Enum):
+    CONSULTATION = "consultation"
+    HELP = "help"
+    COMPLAINT = "complaint"
+    SUGGESTION = "suggestion"
+
+    @property
+    def label(self) -> str:
+        return {"consultation": "咨询", "help": "求助", "complaint": "投诉", "suggestion": "建议"}[self.value]
+
+
+class TicketState(enum.Enum):
+    SUBMITTED = "submitted"
+    DISPATCH = "dispatch"  # with the supervising office: no lead bureau, or sent back
+    ASSIGNED = "assigned"
+    ACCEPTED = "accepted"
+    REPLIED = "replied"
+    REOPENED = "reopened"  # badly rated: redone by the same bureau
+    CLOSED = "closed"
+    REJECTED = "rejected"  # not admissible
+
+    @property
+    def label(self) -> str:
+        return STATE_LABELS[self]
+
+
+STATE_LABELS = {
+    TicketState.SUBMITTED: "已提交",
+    TicketState.DISPATCH: "待分办",
+    TicketState.ASSIGNED: "待签收",
+    TicketState.ACCEPTED: "办理中",
+    TicketState.REPLIED: "已答复",
+    TicketState.REOPENED: "重新办理",
+    TicketState.CLOSED: "已办结",
+    TicketState.REJECTED: "不予受理",
+}
+
+
+class Score(enum.Enum):
+    """The national 好差评 scale; the last two are bad ratings."""
+
+    VERY_SATISFIED = "very_satisfied"
+    SATISFIED = "satisfied"
+    BASIC = "basic"
+    DISSATISFIED = "dissatisfied"
+    VERY_DISSATISFIED = "very_dissatisfied"
+
+    @property
+    def label(self) -> str:
+        return SCORE_LABELS[self]
+
+    @property
+    def bad(self) -> bool:
+        return self in (Score.DISSATISFIED, Score.VERY_DISSATISFIED)
+
+
+SCORE_LABELS = {
+    Score.VERY_SATISFIED: "非常满意",
+    Score.SATISFIED: "满意",
+    Score.BASIC: "基本满意",
+    Score.DISSATISFIED: "不满意",
+    Score.VERY_DISSATISFIED: "非常不满意",
+}
+
+
+class Ticket(Base):
+    """A complaint, request, question or suggestion filed by a business, followed to its answer."""
+
+    __tablename__ = "tickets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    code_hash: Mapped[str] = mapped_column(String(200))
+    type: Mapped[TicketType] = mapped_column(value_enum(TicketType, "ticket_type"))
+    state: Mapped[TicketState] = mapped_column(value_enum(TicketState, "ticket_state"), index=True)
+    topic_id: Mapped[int] = mapped_column(ForeignKey("topics.id", ondelete="RESTRICT"))
+    guide_id: Mapped[int | None] = mapped_column(ForeignKey("guides.id", ondelete="SET NULL"))
+    bureau_id: Mapped[int | None] = mapped_column(ForeignKey("bureaus.id", ondelete="RESTRICT"), index=True)
+    subject: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str] = mapped_column(Text)
+    company_name: Mapped[str] = mapped_column(String(100), default="")
+    credit_code: Mapped[str] = mapped_column(String(18), default="")
+    contact_name: Mapped[str] = mapped_column(String(50))
+    phone: Mapped[str] = mapped_column(String(20))
+    email: Mapped[str] = mapped_column(String(200), default="")
+    publish: Mapped[bool] = mapped_column(Boolean, default=False)
+    consented_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)
+    assigned_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    sign_due: Mapped[dt.date | None] = mapped_column(Date)
+    reply_due: Mapped[dt.date | None] = mapped_column(Date)
+    replied_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    reopen_count: Mapped[int] = mapped_column(Integer, default=0)
+    flagged: Mapped[bool] = mapped_column(Boolean, default=False)  # on the supervisor's ledger
+    pending_transfer_to_id: Mapped[int | None] = mapped_column(ForeignKey("bureaus.id", ondelete="SET NULL"))
+    pending_extension_days: Mapped[int | None] = mapped_column(Integer)
+
+    topic: Mapped[Topic] = relationship()
+    guide: Mapped[Guide | None] = relationship()
+    bureau: Mapped[Bureau | None] = relationship(foreign_keys=[bureau_id])
+    pending_transfer_to: Mapped[Bureau | None] = relationship(foreign_keys=[pending_transfer_to_id])
+    events: Mapped[list[TicketEvent]] = relationship(
+        back_populates="ticket", order_by="TicketEvent.id", cascade="all, delete-orphan"
+    )
+    attachments: Mapped[list[Attachment]] = relationship(
+        back_populates="ticket", order_by="Attachment.id", cascade="all, delete-orphan"
+    )
+    ratings: Mapped[list[Rating]] = relationship(
+        back_populates="ticket", order_by="Rating.id", cascade="all, delete-orphan"
+    )
+
+    @property
+    def reply_event(self) -> TicketEvent | None:
+        replies = [e for e in self.events if e.action == "reply"]
+        return replies[-1] if replies else None
+
+
+class TicketEvent(Base):
+    """One step in a ticket's history; appended, never edited or deleted."""
+
+    __tablename__ = "ticket_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)
+    action: Mapped[str] = mapped_column(String(30))
+    actor_kind: Mapped[str] = mapped_column(String(20))  # business, staff, supervisor, system
+    actor_name: Mapped[str] = mapped_column(String(80), default="")
+    bureau_id: Mapped[int | None] = mapped_column(ForeignKey("bureaus.id", ondelete="SET NULL"))
+    from_state: Mapped[TicketState | None] = mapped_column(value_enum(TicketState, "event_from_state"))
+    to_state: Mapped[TicketState] = mapped_column(value_enum(TicketState, "event_to_state"))
+    public_text: Mapped[str] = mapped_column(Text, default="")
+    internal_note: Mapped[str] = mapped_column(Text, default="")
+
+    ticket: Mapped[Ticket] = relationship(back_populates="events")
+    bureau: Mapped[Bureau | None] = relationship()
+
+
+class Attachment(Base):
+    """A file a business attached: stored outside static/ under a random name."""
+
+    __tablename__ = "ticket_attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    stored_name: Mapped[str] = mapped_column(String(64), unique=True)
+    original_name: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(50))
+    size: Mapped[int] = mapped_column(Integer)
+
+    ticket: Mapped[Ticket] = relationship(back_populates="attachments")
+
+
+class Rating(Base):
+    """A business's 好差评 of a reply."""
+
+    __tablename__ = "ticket_ratings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    score: Mapped[Score] = mapped_column(value_enum(Score, "score"))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)
+
+    ticket: Mapped[Ticket] = relationship(back_populates="ratings")
+
+
+class TicketCounter(Base):
+    """The last number handed out per day: tracking numbers are unique under concurrency."""
+
+    __tablename__ = "ticket_counters"
+
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    value: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CalendarOverride(Base):
+    """An operator's word on one day: a holiday or a make-up workday (调休), winning over the package."""
+
+    __tablename__ = "calendar_overrides"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, unique=True)
+    workday: Mapped[bool] = mapped_column(Boolean)
+    note: Mapped[str] = mapped_column(String(100), default="")
+
+
+class DeadlineRule(Base):
+    """A number of working days for one clock, set for a ticket type, a topic or a bureau."""
+
+    __tablename__ = "deadline_rules"
+    __table_args__ = (UniqueConstraint("scope", "key", "clock", name="uq_deadline_rules_scope_key_clock"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[str] = mapped_column(String(10))  # type, topic, bureau
+    key: Mapped[str] = mapped_column(String(32))  # the type's value, the topic's or bureau's code
+    clock: Mapped[str] = mapped_column(String(10))  # sign, reply, autoclose
+    days: Mapped[int] = mapped_column(Integer)

@@ -1,0 +1,60 @@
+"""What a business may see of its ticket: no staff names, no internal notes, personal data its own."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy.orm import Session
+
+from portal.clock import local
+
+from portal.tickets.models import Ticket
+from portal.tickets.services import ACTION_LABELS
+from portal.tickets.workdays import Calendar
+
+
+def speaker(event) -> str:
+    """Public text appears under a bureau's name, never a staff member's."""
+    if event.actor_kind == "business":
+        return "企业"
+    if event.actor_kind == "supervisor":
+        return "县营商环境办"
+    if event.actor_kind == "staff" and event.bureau is not None:
+        return event.bureau.name
+    return "系统"
+
+
+def public_view(session: Session, ticket: Ticket, today: dt.date) -> dict:
+    calendar = Calendar.load(session)
+
+    def left(due: dt.date | None) -> int | None:
+        return calendar.between(today, due) if due else None
+
+    reply = ticket.reply_event
+    rating = ticket.ratings[-1] if ticket.ratings else None
+    open_clock = ticket.state.value in ("assigned", "accepted", "reopened")
+    return {
+        "number": ticket.number,
+        "type": ticket.type.value,
+        "type_label": ticket.type.label,
+        "subject": ticket.subject,
+        "status": ticket.state.value,
+        "status_label": ticket.state.label,
+        "topic": ticket.topic.code,
+        "topic_name": ticket.topic.name,
+        "bureau": ticket.bureau.code if ticket.bureau else None,
+        "bureau_name": ticket.bureau.name if ticket.bureau else "县营商环境办（待分办）",
+        "filed_at": local(ticket.created_at).isoformat(timespec="minutes"),
+        "sign_due": ticket.sign_due.isoformat() if ticket.sign_due else None,
+        "reply_due": ticket.reply_due.isoformat() if ticket.reply_due else None,
+        "sign_days_left": left(ticket.sign_due) if ticket.state.value == "assigned" else None,
+        "reply_days_left": left(ticket.reply_due) if open_clock else None,
+        "events": [
+            {"at": local(e.at).isoformat(timespec="minutes"), "action": e.action, "label": ACTION_LABELS.get(e.action, e.action),
+             "by": speaker(e), "text": e.public_text}
+            for e in ticket.events if e.public_text
+        ],
+        "reply": {"text": reply.public_text, "by": reply.bureau.name if reply.bureau else "", "at": local(reply.at).isoformat(timespec="minutes")}
+        if reply else None,
+        "rating": {"score": rating.score.value, "label": rating.score.label, "comment": rating.comment} if rating else None,
+        "can_rate": ticket.state.value == "replied",
+    }

@@ -1,0 +1,333 @@
+"""The ticket lifecycle: every state change goes through `_move`, which checks the transitions
+table and appends the event in the same transaction. Callers commit."""
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from portal.catalog.models import Bureau, Guide, Topic
+from portal.clock import local, now
+from portal.mail import queue_mail
+from portal.tickets.models import (
+    DeadlineRule,
+    Rating,
+    Score,
+    Ticket,
+    TicketCounter,
+    TicketEvent,
+    TicketState,
+    TicketType,
+)
+from portal.tickets.workdays import Calendar
+
+S = TicketState
+# action -> (states it may start from, state it leads to; None keeps the state)
+TRANSITIONS: dict[str, tuple[frozenset[TicketState], TicketState | None]] = {
+    "file": (frozenset({None}), S.SUBMITTED),
+    "route": (frozenset({S.SUBMITTED, S.DISPATCH}), S.ASSIGNED),
+    "dispatch": (frozenset({S.SUBMITTED}), S.DISPATCH),
+    "sign": (frozenset({S.ASSIGNED}), S.ACCEPTED),
+    "return": (frozenset({S.ASSIGNED}), S.DISPATCH),
+    "request_transfer": (frozenset({S.ASSIGNED, S.ACCEPTED}), None),
+    "approve_transfer": (frozenset({S.ASSIGNED, S.ACCEPTED}), S.ASSIGNED),
+    "refuse_transfer": (frozenset({S.ASSIGNED, S.ACCEPTED}), None),
+    "request_extension": (frozenset({S.ACCEPTED, S.REOPENED}), None),
+    "approve_extension": (frozenset({S.ACCEPTED, S.REOPENED}), None),
+    "refuse_extension": (frozenset({S.ACCEPTED, S.REOPENED}), None),
+    "reply": (frozenset({S.ACCEPTED, S.REOPENED}), S.REPLIED),
+    "reject": (frozenset({S.SUBMITTED, S.DISPATCH, S.ASSIGNED, S.ACCEPTED}), S.REJECTED),
+    "rate": (frozenset({S.REPLIED}), S.CLOSED),
+    "reopen": (frozenset({S.REPLIED}), S.REOPENED),
+    "autoclose": (frozenset({S.REPLIED}), S.CLOSED),
+}
+ACTION_LABELS = {
+    "file": "提交诉求", "route": "分送承办单位", "dispatch": "转县营商环境办分办", "sign": "签收",
+    "return": "退回分办", "request_transfer": "申请转办", "approve_transfer": "同意转办", "refuse_transfer": "不同意转办",
+    "request_extension": "申请延期", "approve_extension": "同意延期", "refuse_extension": "不同意延期",
+    "reply": "答复", "reject": "不予受理", "rate": "评价", "reopen": "重新办理", "autoclose": "自动办结",
+}
+
+# Built-in deadlines in working days; a rule for the topic wins over one for the bureau, which wins
+# over one for the ticket type, which wins over these (DESIGN.md: sign in 1; reply in 3/5/10/15).
+DEFAULT_DAYS = {
+    "sign": 1,
+    "reply": {TicketType.CONSULTATION: 3, TicketType.HELP: 5, TicketType.COMPLAINT: 10, TicketType.SUGGESTION: 15},
+    "autoclose": 5,
+}
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read out over the phone
+CODE_LENGTH = 12
+
+
+class TicketError(Exception):
+    """A request the ticket's rules refuse; the message is shown to the person who asked."""
+
+    status = 409
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts: a business (by its code), bureau staff, the supervising office or the system."""
+
+    kind: str
+    name: str = ""
+    bureau: Bureau | None = None
+
+
+BUSINESS = Actor("business")
+SYSTEM = Actor("system")
+
+
+def local_day(moment: dt.datetime) -> dt.date:
+    return local(moment).date()
+
+
+def deadline_days(session: Session, ticket: Ticket, clock: str, bureau: Bureau | None = None) -> int:
+    """Working days for `clock` (sign, reply, autoclose): topic rule, then bureau, then type, then default."""
+    bureau = bureau or ticket.bureau
+    candidates = [("topic", ticket.topic.code)]
+    if bureau is not None:
+        candidates.append(("bureau", bureau.code))
+    candidates.append(("type", ticket.type.value))
+    for scope, key in candidates:
+        days = session.scalar(select(DeadlineRule.days).where(
+            DeadlineRule.scope == scope, DeadlineRule.key == key, DeadlineRule.clock == clock))
+        if days is not None:
+            return days
+    default = DEFAULT_DAYS[clock]
+    return default[ticket.type] if isinstance(default, dict) else default
+
+
+def _move(session: Session, ticket: Ticket, action: str, actor: Actor, *, to_state: TicketState | None = None,
+          public_text: str = "", note: str = "") -> TicketEvent:
+    """Apply one allowed transition and append its event; refuse anything the table does not allow."""
+    allowed_from, default_to = TRANSITIONS[action]
+    current = ticket.state
+    if current not in allowed_from:
+        label = current.label if current else "新建"
+        raise TicketError(f"工单当前状态为“{label}”，不能{ACTION_LABELS[action]}。")
+    target = to_state or default_to or current
+    event = TicketEvent(
+        action=action, actor_kind=actor.kind, actor_name=actor.name,
+        bureau=actor.bureau or ticket.bureau, from_state=current, to_state=target,
+        public_text=public_text, internal_note=note, at=now(),
+    )
+    ticket.events.append(event)
+    ticket.state = target
+    return event
+
+
+def next_number(session: Session, day: dt.date) -> str:
+    """The day's next tracking number, e.g. 20261126-0007. The day's counter row is created if
+    missing (a concurrent creator is ignored, not an error) and then incremented under its row lock,
+    so concurrent filings on several workers never share a number."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.execute(insert(TicketCounter).values(day=day, value=0).on_conflict_do_nothing())
+    value = session.execute(
+        update(TicketCounter).where(TicketCounter.day == day).values(value=TicketCounter.value + 1)
+        .returning(TicketCounter.value)
+    ).scalar_one()
+    return f"{day:%Y%m%d}-{value:04d}"
+
+
+def new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def check_code(ticket: Ticket | None, code: str) -> bool:
+    """Whether `code` opens `ticket`; an unknown ticket costs the same time as a wrong code."""
+    normalized = (code or "").strip().upper()
+    if ticket is None:
+        check_password_hash(_DUMMY_HASH, normalized)
+        return False
+    return check_password_hash(ticket.code_hash, normalized)
+
+
+_DUMMY_HASH = generate_password_hash("not-a-real-code")
+
+
+@dataclass(frozen=True)
+class TicketInput:
+    """A filing whose every field has been checked."""
+
+    type: TicketType
+    topic: Topic
+    guide: Guide | None
+    subject: str
+    description: str
+    company_name: str
+    credit_code: str
+    contact_name: str
+    phone: str
+    email: str
+    publish: bool
+
+
+def file_ticket(session: Session, data: TicketInput, track_url: str) -> tuple[Ticket, str]:
+    """Store a filing and route it: to the topic's lead bureau, or to the dispatch queue."""
+    moment = now()
+    code = new_code()
+    ticket = Ticket(
+        number=next_number(session, local_day(moment)), code_hash=generate_password_hash(code),
+        type=data.type, topic=data.topic, guide=data.guide, subject=data.subject,
+        description=data.description, company_name=data.company_name, credit_code=data.credit_code,
+        contact_name=data.contact_name, phone=data.phone, email=data.email, publish=data.publish,
+        consented_at=moment, created_at=moment, state=None,
+    )
+    session.add(ticket)
+    _move(session, ticket, "file", BUSINESS, public_text=f"已收到您的{data.type.label}：{data.subject}")
+    if data.topic.lead is not None:
+        assign(session, ticket, data.topic.lead, SYSTEM, "route")
+    else:
+        _move(session, ticket, "dispatch", SYSTEM, public_text="该领域未明确牵头单位，由县营商环境办分办。")
+    queue_mail(session, data.email, f"您的{data.type.label}已受理（流水号 {ticket.number}）",
+               _filing_mail(ticket, code, track_url))
+    return ticket, code
+
+
+def assign(session: Session, ticket: Ticket, bureau: Bureau, actor: Actor, action: str = "route",
+           note: str = "") -> None:
+    """Hand the ticket to `bureau` and start its sign and reply clocks."""
+    calendar = Calendar.load(session)
+    moment = now()
+    ticket.bureau = bureau
+    ticket.assigned_at = moment
+    start = local_day(moment)
+    ticket.sign_due = calendar.add(start, deadline_days(session, ticket, "sign", bureau))
+    ticket.reply_due = calendar.add(start, deadline_days(session, ticket, "reply", bureau))
+    ticket.pending_transfer_to = None
+    _move(session, ticket, action, actor, public_text=f"已交由{bureau.name}办理。", note=note)
+
+
+def sign(session: Session, ticket: Ticket, actor: Actor) -> None:
+    """The holder bureau takes responsibility (签收)."""
+    _move(session, ticket, "sign", actor, public_text=f"{ticket.bureau.name}已签收，正在办理。")
+
+
+def return_to_dispatch(session: Session, ticket: Ticket, actor: Actor, reason: str, duty: str) -> None:
+    """Send a misrouted ticket back before signing; the reason and the duty it rests on are required."""
+    if not reason.strip() or not duty.strip():
+        raise TicketError("退回须写明理由和所依据的职责。")
+    _move(session, ticket, "return", actor, public_text="承办单位认为不属其职责，已退回县营商环境办重新分办。",
+          note=f"退回理由：{reason.strip()}；职责依据：{duty.strip()}")
+    ticket.bureau = None
+    ticket.sign_due = ticket.reply_due = None
+
+
+def request_transfer(session: Session, ticket: Ticket, actor: Actor, to: Bureau, reason: str) -> None:
+    if to == ticket.bureau:
+        raise TicketError("转办单位不能是当前承办单位。")
+    _move(session, ticket, "request_transfer", actor, note=f"申请转至{to.name}：{reason}")
+    ticket.pending_transfer_to = to
+
+
+def decide_transfer(session: Session, ticket: Ticket, actor: Actor, approve: bool, reason: str) -> None:
+    """The supervisor approves (the ticket goes to the other bureau, clocks restart) or refuses."""
+    to = ticket.pending_transfer_to
+    if to is None:
+        raise TicketError("该工单没有待审批的转办申请。")
+    if approve:
+        assign(session, ticket, to, actor, "approve_transfer", note=reason)
+    else:
+        _move(session, ticket, "refuse_transfer", actor, note=reason)
+        ticket.pending_transfer_to = None
+
+
+def request_extension(session: Session, ticket: Ticket, actor: Actor, days: int, reason: str, today: dt.date) -> None:
+    """Ask for more working days, before the reply deadline has passed."""
+    if not 1 <= days <= 30:
+        raise TicketError("延期天数应为 1 至 30 个工作日。")
+    if ticket.reply_due is not None and today > ticket.reply_due:
+        raise TicketError("已超过答复期限，不能再申请延期。")
+    if not reason.strip():
+        raise TicketError("申请延期须写明理由。")
+    _move(session, ticket, "request_extension", actor, note=f"申请延期 {days} 个工作日：{reason.strip()}")
+    ticket.pending_extension_days = days
+
+
+def decide_extension(session: Session, ticket: Ticket, actor: Actor, approve: bool, reason: str) -> None:
+    """Approved: the reply deadline moves and the business is told why."""
+    days = ticket.pending_extension_days
+    if not days:
+        raise TicketError("该工单没有待审批的延期申请。")
+    if approve:
+        ticket.reply_due = Calendar.load(session).add(ticket.reply_due, days)
+        _move(session, ticket, "approve_extension", actor,
+              public_text=f"经批准，答复期限延长至 {ticket.reply_due:%Y年%m月%d日}。原因：{reason}")
+    else:
+        _move(session, ticket, "refuse_extension", actor, note=reason)
+    ticket.pending_extension_days = None
+
+
+def reply(session: Session, ticket: Ticket, actor: Actor, text: str, track_url: str) -> None:
+    """The bureau's answer, shown under the bureau's name and mailed to the business."""
+    if len(text.strip()) < 10:
+        raise TicketError("答复内容至少 10 个字。")
+    _move(session, ticket, "reply", actor, public_text=text.strip())
+    ticket.replied_at = now()
+    queue_mail(session, ticket.email, f"您的诉求已答复（流水号 {ticket.number}）",
+               f"{ticket.contact_name}：\n\n{ticket.bureau.name}已答复您的诉求“{ticket.subject}”：\n\n{text.strip()}\n\n"
+               f"请凭流水号和提取码查看并评价：{track_url}\n")
+
+
+def reject(session: Session, ticket: Ticket, actor: Actor, reason: str) -> None:
+    """Not admissible (in litigation, arbitration or 信访; a repeat with no new facts): the reason is shown."""
+    if not reason.strip():
+        raise TicketError("不予受理须写明理由。")
+    _move(session, ticket, "reject", actor, public_text=f"不予受理：{reason.strip()}")
+    ticket.closed_at = now()
+
+
+def rate(session: Session, ticket: Ticket, score: Score, comment: str, track_url: str) -> None:
+    """A rating closes the ticket; the first bad one reopens it for a redo and flags it to the supervisor."""
+    session.add(Rating(ticket=ticket, score=score, comment=comment.strip()))
+    if score.bad:
+        ticket.flagged = True
+    if score.bad and ticket.reopen_count == 0:
+        _move(session, ticket, "rate", BUSINESS, to_state=S.REPLIED, public_text=f"评价：{score.label}")
+        ticket.reopen_count += 1
+        calendar = Calendar.load(session)
+        ticket.reply_due = calendar.add(local_day(now()), deadline_days(session, ticket, "reply"))
+        _move(session, ticket, "reopen", SYSTEM,
+              public_text=f"因评价为“{score.label}”，已交{ticket.bureau.name}重新办理，答复期限 {ticket.reply_due:%Y年%m月%d日}。")
+        queue_mail(session, ticket.email, f"您的诉求已重新办理（流水号 {ticket.number}）",
+                   f"{ticket.contact_name}：\n\n您对答复的评价为“{score.label}”，诉求已交{ticket.bureau.name}重新办理，"
+                   f"并报县营商环境办督办。\n\n查看进度：{track_url}\n")
+    else:
+        _move(session, ticket, "rate", BUSINESS, public_text=f"评价：{score.label}")
+        ticket.closed_at = now()
+
+
+def autoclose(session: Session, today: dt.date) -> list[Ticket]:
+    """Close every replied ticket left unrated for the configured working days (safe to run again)."""
+    calendar = Calendar.load(session)
+    closed = []
+    for ticket in session.scalars(select(Ticket).where(Ticket.state == S.REPLIED).order_by(Ticket.id)):
+        if ticket.replied_at is None:
+            continue
+        due = calendar.add(local_day(ticket.replied_at), deadline_days(session, ticket, "autoclose"))
+        if today > due:
+            _move(session, ticket, "autoclose", SYSTEM, public_text="答复后逾期未评价，系统自动办结。")
+            ticket.closed_at = now()
+            closed.append(ticket)
+    return closed
+
+
+def _filing_mail(ticket: Ticket, code: str, track_url: str) -> str:
+    holder = ticket.bureau.name if ticket.bureau else "县营商环境办（分办中）"
+    due = f"{ticket.reply_due:%Y年%m月%d日}" if ticket.reply_due else "分办后确定"
+    return (
+        f"{ticket.contact_name}：\n\n您的{ticket.type.label}“{ticket.subject}”已受理。\n\n"
+        f"流水号：{ticket.number}\n提取码：{code}\n承办单位：{holder}\n答复期限：{due}\n\n"
+        f"请妥善保管提取码，凭流水号和提取码查询办理进度：{track_url}\n\n会宁县营商环境服务平台\n"
+    )

@@ -1,0 +1,157 @@
+"""Filing, confirmation, tracking and rating: pages a business uses without an account."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import (Blueprint, abort, current_app, redirect, render_template, request, send_file, session,
+                   url_for)
+from sqlalchemy import select
+
+from portal.catalog import queries
+from portal.clock import today
+from portal.extensions import db, limiter
+from portal.mail import send_pending
+from portal.tickets.attachments import check_uploads, store
+from portal.tickets.models import Attachment, Score, Ticket, TicketType
+from portal.tickets.public import public_view
+from portal.tickets.services import TicketError, check_code, file_ticket, rate
+from portal.tickets.validation import validate
+
+bp = Blueprint("tickets", __name__, url_prefix="/tickets")
+
+FILING_LIMIT = "5 per minute;30 per day"
+TRACKING_LIMIT = "10 per minute;100 per day"
+TRACKED = "tracked_tickets"  # numbers this browser has opened with their code (signed session)
+
+
+def track_url() -> str:
+    return url_for("tickets.track", _external=True)
+
+
+def _form_context(values: dict, errors: dict | None = None, upload_errors: list | None = None) -> dict:
+    return {
+        "values": values, "errors": errors or {}, "upload_errors": upload_errors or [],
+        "types": list(TicketType), "topics": queries.topics(db.session),
+        "guide": queries.guide_by_slug(db.session, values.get("guide", "")) if values.get("guide") else None,
+    }
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@limiter.limit(FILING_LIMIT, methods=["POST"])
+def new():
+    """The filing form; on success the ticket is stored, routed and the business shown its code once."""
+    if request.method == "GET":
+        values = {"type": request.args.get("type", "complaint"), "topic": request.args.get("topic", ""),
+                  "guide": request.args.get("guide", "")}
+        guide = queries.guide_by_slug(db.session, values["guide"]) if values["guide"] else None
+        if guide and not values["topic"] and guide.topics:
+            values["topic"] = guide.topics[0].code
+        return render_template("tickets/new.html", **_form_context(values))
+
+    data, errors = validate(db.session, request.form)
+    files = [(f.filename or "", f.read()) for f in request.files.getlist("attachments")]
+    uploads, upload_errors = check_uploads(files)
+    if errors or upload_errors:
+        db.session.rollback()
+        return render_template("tickets/new.html", **_form_context(request.form.to_dict(), errors, upload_errors)), 400
+
+    ticket, code = file_ticket(db.session, data, track_url())
+    directory = Path(current_app.config["ATTACHMENT_DIR"])
+    stored = []
+    try:
+        for upload in uploads:
+            name = store(upload, directory)
+            stored.append(name)
+            ticket.attachments.append(Attachment(stored_name=name, original_name=upload.name,
+                                                 content_type=upload.content_type, size=len(upload.data)))
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        for name in stored:
+            (directory / name).unlink(missing_ok=True)
+        raise
+    send_pending(db.session)
+    session["filed"] = {"number": ticket.number, "code": code}
+    _remember(ticket.number)
+    return redirect(url_for("tickets.filed"), code=303)
+
+
+@bp.get("/filed")
+def filed():
+    """The confirmation: number and code, shown this once."""
+    info = session.pop("filed", None)
+    if not info:
+        return redirect(url_for("tickets.track"))
+    ticket = db.session.scalars(select(Ticket).where(Ticket.number == info["number"])).one()
+    return render_template("tickets/filed.html", ticket=ticket, code=info["code"])
+
+
+def _remember(number: str) -> None:
+    tracked = [n for n in session.get(TRACKED, []) if n != number][-19:]
+    session[TRACKED] = [*tracked, number]
+
+
+@bp.route("/track", methods=["GET", "POST"])
+@limiter.limit(TRACKING_LIMIT, methods=["POST"])
+def track():
+    """Number and code in, the ticket out; a wrong code and an unknown number get the same answer."""
+    if request.method == "GET":
+        return render_template("tickets/track.html", number=request.args.get("number", ""), failed=False)
+    number = request.form.get("number", "").strip()[:20]
+    code = request.form.get("code", "")[:40]
+    ticket = db.session.scalars(select(Ticket).where(Ticket.number == number)).one_or_none() if number else None
+    if not check_code(ticket, code):
+        return render_template("tickets/track.html", number=number, failed=True), 404
+    _remember(ticket.number)
+    return redirect(url_for("tickets.show", number=ticket.number), code=303)
+
+
+def _tracked_ticket(number: str) -> Ticket:
+    if number not in session.get(TRACKED, []):
+        abort(404)
+    return db.session.scalars(select(Ticket).where(Ticket.number == number)).one_or_none() or abort(404)
+
+
+@bp.get("/<number>")
+def show(number: str):
+    """Status, holder bureau, deadlines with days left, the public timeline, the reply and rating."""
+    if number not in session.get(TRACKED, []):
+        return redirect(url_for("tickets.track", number=number))
+    ticket = _tracked_ticket(number)
+    return render_template("tickets/show.html", ticket=ticket, view=public_view(db.session, ticket, today()),
+                           scores=list(Score), error=None)
+
+
+@bp.post("/<number>/rate")
+@limiter.limit(TRACKING_LIMIT)
+def rate_reply(number: str):
+    """The business rates the reply on the 好差评 scale."""
+    ticket = _tracked_ticket(number)
+    score = next((s for s in Score if s.value == request.form.get("score")), None)
+    comment = request.form.get("comment", "").strip()
+    error = None
+    if score is None:
+        error = "请选择评价等级。"
+    elif len(comment) > 1000:
+        error = "评价意见最多 1000 个字。"
+    else:
+        try:
+            rate(db.session, ticket, score, comment, track_url())
+        except TicketError as exc:
+            error = exc.message
+    if error:
+        db.session.rollback()
+        return render_template("tickets/show.html", ticket=ticket, view=public_view(db.session, ticket, today()),
+                               scores=list(Score), error=error), 400
+    db.session.commit()
+    send_pending(db.session)
+    return redirect(url_for("tickets.show", number=number), code=303)
+
+
+@bp.get("/<number>/attachments/<int:attachment_id>")
+def attachment(number: str, attachment_id: int):
+    """A file of a ticket this browser has opened with its code, always as a download."""
+    ticket = _tracked_ticket(number)
+    item = next((a for a in ticket.attachments if a.id == attachment_id), None) or abort(404)
+    path = Path(current_app.config["ATTACHMENT_DIR"]) / item.stored_name
+    return send_file(path, mimetype=item.content_type, as_attachment=True, download_name=item.original_name)

@@ -1,0 +1,72 @@
+"""Working days on China's official calendar, in Asia/Shanghai.
+
+Whether a day is a working day is decided, first match wins, by:
+1. the operator's override table (`calendar_overrides`: holidays and make-up workdays, entered with
+   `flask --app portal calendar set`);
+2. the `chinesecalendar` package, for the years it knows (1.11: 2004 to 2026);
+3. Monday to Friday, for any other year, which the operator is told about (`calendar status`,
+   `/healthz`), since the State Council's holidays for that year are then missing.
+A deadline of n working days is the end of the n-th working day after the day the clock starts.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+import chinese_calendar
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from portal.tickets.models import CalendarOverride
+
+
+class Calendar:
+    """Working days with the overrides loaded once for the span asked about."""
+
+    def __init__(self, overrides: dict[dt.date, bool] | None = None):
+        self.overrides = overrides or {}
+
+    @classmethod
+    def load(cls, session: Session) -> Calendar:
+        return cls(dict(session.execute(select(CalendarOverride.day, CalendarOverride.workday)).all()))
+
+    def is_workday(self, day: dt.date) -> bool:
+        if day in self.overrides:
+            return self.overrides[day]
+        if official_year(day.year):
+            return chinese_calendar.is_workday(day)
+        return day.weekday() < 5
+
+    def add(self, start: dt.date, days: int) -> dt.date:
+        """The n-th working day after `start` (0: `start` itself)."""
+        day, counted = start, 0
+        while counted < days:
+            day += dt.timedelta(days=1)
+            if self.is_workday(day):
+                counted += 1
+        return day
+
+    def between(self, start: dt.date, end: dt.date) -> int:
+        """Working days after `start` up to and including `end`; negative when `end` is earlier."""
+        if end < start:
+            return -self.between(end, start)
+        count, day = 0, start
+        while day < end:
+            day += dt.timedelta(days=1)
+            count += self.is_workday(day)
+        return count
+
+
+def official_year(year: int) -> bool:
+    """Whether chinesecalendar knows the State Council's holidays for `year`."""
+    try:
+        chinese_calendar.is_workday(dt.date(year, 6, 1))
+    except NotImplementedError:
+        return False
+    return True
+
+
+def missing_years(session: Session, years: Iterable[int]) -> list[int]:
+    """Years counted Monday to Friday: the package lacks them and no override falls in them."""
+    overridden = {day.year for day in session.scalars(select(CalendarOverride.day))}
+    return [y for y in sorted(set(years)) if not official_year(y) and y not in overridden]

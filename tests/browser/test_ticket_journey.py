@@ -1,0 +1,63 @@
+"""A business in Chromium: a guide → file a complaint in Chinese with an attachment → the number and
+code → tracking them in a fresh browser → the timeline."""
+from __future__ import annotations
+
+from tests.browser.conftest import serious_violations
+from tests.tickets.conftest import PNG, VALID_USCC
+
+
+def test_business_files_a_complaint_and_tracks_it(browser, live_server, artifacts):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(live_server + "/guides/gongzhang-kezhi")
+    page.get_by_role("link", name="咨询或投诉").click()
+    page.wait_for_url("**/tickets/new?*")
+    assert page.locator("#f-topic").input_value() == "qykb"
+    assert serious_violations(page) == []
+
+    page.get_by_label("投诉").check()
+    page.get_by_label("标题").fill("刻章备案一直没有结果")
+    page.get_by_label("具体情况").fill("我公司上周在政务服务中心申请公章刻制备案，至今没有收到任何通知，也无人答复。")
+    page.get_by_label("单位名称").fill("会宁县某某农业科技有限公司")
+    page.locator("#f-credit_code").fill(VALID_USCC)
+    page.get_by_label("联系人").fill("赵女士")
+    page.get_by_label("联系电话").fill("13900000000")
+    page.set_input_files("#f-attachments", files=[{"name": "回执照片.png", "mimeType": "image/png", "buffer": PNG}])
+    page.locator("#f-consent").check()
+    page.screenshot(path=str(artifacts / "ticket-form.png"), full_page=True)
+    page.get_by_role("button", name="提交诉求").click()
+    page.wait_for_url("**/tickets/filed")
+    number = page.locator("#ticket-number").inner_text()
+    code = page.locator("#ticket-code").inner_text()
+    assert "县市场监管局" in page.locator("main").inner_text()
+    assert serious_violations(page) == []
+    page.screenshot(path=str(artifacts / "ticket-filed.png"), full_page=True)
+    page.close()
+
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    phone = context.new_page()
+    phone.goto(live_server + "/tickets/track")
+    phone.get_by_label("流水号").fill(number)
+    phone.get_by_label("提取码").fill(code)
+    phone.get_by_role("button", name="查询").click()
+    phone.wait_for_url(f"**/tickets/{number}")
+    text = phone.locator("main").inner_text()
+    assert "待签收" in text and "县市场监管局" in text and "提交诉求" in text and "答复期限" in text
+    assert "回执照片.png" in text and "13900000000" not in text
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    assert serious_violations(phone) == []
+    phone.screenshot(path=str(artifacts / "ticket-tracking-phone.png"), full_page=True)
+    context.close()
+
+
+def test_a_refused_filing_shows_messages_beside_the_fields(browser, live_server, artifacts):
+    page = browser.new_page()
+    page.goto(live_server + "/tickets/new?topic=hddl")
+    page.get_by_label("标题").fill("用电报装")
+    page.get_by_label("联系电话").fill("12345")
+    page.get_by_role("button", name="提交诉求").click()
+    assert page.locator(".error-summary").is_visible()
+    assert page.locator("#phone-error").inner_text().startswith("请填写 11 位手机号码")
+    assert page.get_by_label("标题").input_value() == "用电报装"
+    assert serious_violations(page) == []
+    page.screenshot(path=str(artifacts / "ticket-form-errors.png"), full_page=True)
+    page.close()

@@ -1,0 +1,54 @@
+"""Ticket fixtures: a small catalog (a topic with a lead bureau, one without), valid form data, CSRF."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from portal.catalog.content import import_content
+from tests import factories as f
+
+VALID_USCC = "91110000600037341L"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PDF = b"%PDF-1.4\n%test\n"
+
+
+@pytest.fixture
+def catalog(session):
+    import_content(session, f.lines(
+        f.bureau(), f.bureau("fgj", "县发改局", supervisor=True), f.bureau("zjj", "县住建局"),
+        f.topic(), f.topic("bhzxtzz", "保护中小投资者", lead=None), f.topic("jzxk", "办理建筑许可", lead="zjj"),
+        f.guide(),
+    ))
+    session.commit()
+
+
+def form_data(**changes) -> dict:
+    data = {
+        "type": "complaint", "topic": "qykb", "guide": "gongzhang-kezhi", "subject": "营业执照办理超时",
+        "description": "我公司于上月在政务服务中心申请营业执照，至今未办结，窗口未说明原因。",
+        "company_name": "会宁县某某商贸有限公司", "credit_code": VALID_USCC, "contact_name": "王先生",
+        "phone": "13800000000", "email": "", "consent": "true", "publish": "",
+    }
+    data.update(changes)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def csrf_token(client, url: str = "/tickets/new") -> str:
+    page = client.get(url).get_data(as_text=True)
+    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+
+def file_through_form(client, **changes):
+    data = form_data(**changes)
+    data["csrf_token"] = csrf_token(client)
+    return client.post("/tickets/new", data=data, content_type="multipart/form-data")
+
+
+def confirmation(client, response) -> tuple[str, str]:
+    """Number and code from the confirmation page the filing redirected to."""
+    assert response.status_code == 303, response.get_data(as_text=True)[:2000]
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    number = re.search(r'id="ticket-number">([^<]+)<', page).group(1)
+    code = re.search(r'id="ticket-code">([^<]+)<', page).group(1)
+    return number, code

@@ -25,7 +25,10 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     db.init_app(app)
     csrf.init_app(app)
+    enabled = app.config["RATELIMIT_ENABLED"]
+    app.config["RATELIMIT_ENABLED"] = True  # one Limiter serves every app: each route asks its own app
     limiter.init_app(app)
+    app.config["RATELIMIT_ENABLED"] = enabled
     if app.config["PROXY_HOPS"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 

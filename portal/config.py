@@ -66,6 +66,12 @@ def load_config(environ: dict[str, str] | None = None) -> dict:
         "MAIL_SERVER": env.get("PORTAL_MAIL_SERVER", ""),
         "MAIL_PORT": int(env.get("PORTAL_MAIL_PORT", "25") or 25),
         "MAIL_SENDER": env.get("PORTAL_MAIL_SENDER", "noreply@huining.invalid"),
+        "MAIL_SECURITY": env.get("PORTAL_MAIL_SECURITY", "none"),  # none, starttls or ssl
+        "MAIL_USERNAME": env.get("PORTAL_MAIL_USERNAME", ""),
+        "MAIL_PASSWORD": env.get("PORTAL_MAIL_PASSWORD", ""),
+        "MAIL_TIMEOUT": 10,
+        # Links in mail use this, never the request's Host header (which anyone can set).
+        "BASE_URL": env.get("PORTAL_BASE_URL", "").rstrip("/"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": mode == "production",

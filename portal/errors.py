@@ -4,13 +4,18 @@ from __future__ import annotations
 from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from sqlalchemy.orm.exc import StaleDataError
+
+from portal.extensions import db
 from portal.search.index import IndexMissing
+from portal.tickets.services import TicketError
 
 MESSAGES = {
     400: ("请求有误", "您提交的内容格式不正确，请检查后重试。"),
     403: ("无权访问", "您没有访问此页面的权限。"),
     404: ("页面不存在", "您要找的页面不存在，可能已被移除或地址有误。"),
     405: ("请求方式不允许", "此页面不支持这种请求方式。"),
+    409: ("操作未完成", "该工单刚被其他操作更新，请刷新页面查看最新状态后再试。"),
     413: ("文件过大", "上传的内容超过了允许的大小。"),
     429: ("操作过于频繁", "您的操作过于频繁，请稍后再试。"),
     500: ("系统繁忙", "服务器暂时出现问题，我们已记录此错误，请稍后再试。"),
@@ -32,6 +37,18 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         return _respond(exc.code or 500)
+
+    @app.errorhandler(StaleDataError)
+    def changed_meanwhile(exc: StaleDataError):
+        db.session.rollback()
+        return _respond(409)
+
+    @app.errorhandler(TicketError)
+    def ticket_refused(exc: TicketError):
+        db.session.rollback()
+        if request.path.startswith("/api/"):
+            return jsonify({"error": "操作未完成", "message": exc.message}), 409
+        return render_template("errors/error.html", code=409, title="操作未完成", message=exc.message), 409
 
     @app.errorhandler(IndexMissing)
     def index_missing(exc: IndexMissing):

@@ -2,22 +2,19 @@
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
-from sqlalchemy import select
-
 from portal.clock import today
 from portal.extensions import db, limiter
-from portal.mail import send_pending
-from portal.tickets.models import Ticket
+from portal.mail import queued, send_after_commit
 from portal.tickets.public import public_view
 from portal.tickets.services import check_code, file_ticket
 from portal.tickets.validation import validate
-from portal.tickets.views import FILING_LIMIT, TRACKING_LIMIT, track_url
+from portal.tickets.views import FILING_LIMIT, TRACKING_LIMIT, find_ticket, limits_off, track_url
 
 api = Blueprint("tickets_api", __name__, url_prefix="/api/v1")
 
 
 @api.post("/tickets")
-@limiter.limit(FILING_LIMIT)
+@limiter.limit(FILING_LIMIT, exempt_when=limits_off)
 def file():
     """201 with number and code, or 400 with per-field errors; nothing is stored on a 400."""
     body = request.get_json(silent=True)
@@ -28,8 +25,9 @@ def file():
         db.session.rollback()
         return jsonify({"errors": errors}), 400
     ticket, code = file_ticket(db.session, data, track_url())
+    mail = queued(db.session)
     db.session.commit()
-    send_pending(db.session)
+    send_after_commit(db.session, mail)
     return jsonify({
         "number": ticket.number, "code": code, "status": ticket.state.value,
         "bureau": ticket.bureau.code if ticket.bureau else None,
@@ -39,10 +37,10 @@ def file():
 
 
 @api.get("/tickets/<number>")
-@limiter.limit(TRACKING_LIMIT)
+@limiter.limit(TRACKING_LIMIT, exempt_when=limits_off)
 def show(number: str):
     """The public view, or 404 for an unknown number and a wrong code alike."""
-    ticket = db.session.scalars(select(Ticket).where(Ticket.number == number[:20])).one_or_none()
+    ticket = find_ticket(number[:20])
     if not check_code(ticket, request.args.get("code", "")[:40]):
         return jsonify({"error": "未找到", "message": "流水号或提取码不正确。"}), 404
     return jsonify(public_view(db.session, ticket, today()))

@@ -2,6 +2,7 @@
 stored outside static/ under random names and handed out only as downloads."""
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,7 +36,7 @@ def check_uploads(files: list[tuple[str, bytes]]) -> tuple[list[Upload], list[st
         return [], [f"最多上传 {MAX_FILES} 个附件（您选择了 {len(files)} 个）。"]
     uploads = []
     for name, data in files:
-        shown = (name or "附件")[-60:]
+        shown = _clean_name(name)
         if len(data) > MAX_BYTES:
             errors.append(f"“{shown}”超过 5 MB。")
         elif not data:
@@ -43,8 +44,16 @@ def check_uploads(files: list[tuple[str, bytes]]) -> tuple[list[Upload], list[st
         elif (kind := sniff(data)) is None:
             errors.append(f"“{shown}”不是 JPEG、PNG 或 PDF 文件（按文件内容识别，与扩展名无关）。")
         else:
-            uploads.append(Upload(shown, kind, data))
+            extension = next(ext for _, k, ext in SIGNATURES if k == kind)
+            stem = shown.rsplit(".", 1)[0] if "." in shown else shown
+            uploads.append(Upload(stem + extension, kind, data))  # the name follows what the file is
     return (uploads if not errors else []), errors
+
+
+def _clean_name(name: str) -> str:
+    """The given file name without folders or control characters, at most 60 characters."""
+    name = re.sub(r"[\x00-\x1f\x7f/\\]", "", (name or "").rsplit("/", 1)[-1].rsplit("\\", 1)[-1]).strip()
+    return (name or "附件")[-60:]
 
 
 def store(upload: Upload, directory: Path) -> str:

@@ -10,7 +10,8 @@ from sqlalchemy import select
 from portal.clock import today
 from portal.extensions import db
 from portal.mail import send_pending
-from portal.tickets.models import CalendarOverride, DeadlineRule, TicketType
+from portal.catalog.models import Bureau, Topic
+from portal.tickets.models import CalendarOverride, CalendarYear, DeadlineRule, TicketType
 from portal.tickets.services import autoclose
 from portal.tickets.workdays import missing_years, official_year
 
@@ -37,6 +38,9 @@ def rule_command(scope: str, key: str, clock: str, days: int):
     """Set a deadline in working days; a topic rule wins over a bureau rule, which wins over a type rule."""
     if scope == "type" and key not in {t.value for t in TicketType}:
         raise click.BadParameter("类型应为 consultation、help、complaint 或 suggestion", param_hint="--key")
+    model = {"topic": Topic, "bureau": Bureau}.get(scope)
+    if model is not None and db.session.scalars(select(model).where(model.code == key)).one_or_none() is None:
+        raise click.BadParameter(f"没有代码为 {key} 的{'领域' if scope == 'topic' else '部门'}", param_hint="--key")
     rule = db.session.scalars(select(DeadlineRule).where(
         DeadlineRule.scope == scope, DeadlineRule.key == key, DeadlineRule.clock == clock)).one_or_none()
     if rule is None:
@@ -62,6 +66,19 @@ def calendar_set_command(day: dt.datetime, workday: bool, note: str):
     click.echo(f"{day.date()}：{'上班' if workday else '放假'}{('（' + note + '）') if note else ''}。")
 
 
+@calendar_cli.command("confirm")
+@click.argument("year", type=click.IntRange(2000, 2100))
+def calendar_confirm_command(year: int):
+    """Say that every holiday and make-up workday of YEAR has been entered."""
+    if official_year(year):
+        click.echo(f"{year} 年已由官方日历覆盖，无需确认。")
+        return
+    if db.session.get(CalendarYear, year) is None:
+        db.session.add(CalendarYear(year=year))
+        db.session.commit()
+    click.echo(f"已确认 {year} 年的节假日和调休已全部录入。")
+
+
 @calendar_cli.command("status")
 def calendar_status_command():
     """Which years are counted on the official calendar, and which only Monday to Friday."""
@@ -69,8 +86,10 @@ def calendar_status_command():
     years = range(this_year - 1, this_year + 3)
     missing = missing_years(db.session, years)
     for year in years:
+        entered = sum(1 for day in db.session.scalars(select(CalendarOverride.day)) if day.year == year)
         source = "官方日历（chinesecalendar）" if official_year(year) else (
-            "仅按周一至周五计算：缺少国务院节假日安排，请用 calendar set 录入" if year in missing else "周一至周五 + 人工录入")
+            f"缺少国务院节假日安排：按周一至周五加已录入的 {entered} 天计算，请用 calendar set 录入后 calendar confirm {year}"
+            if year in missing else f"周一至周五加人工录入的 {entered} 天（已确认）")
         click.echo(f"{year}：{source}")
 
 

@@ -109,6 +109,11 @@ class Ticket(Base):
     flagged: Mapped[bool] = mapped_column(Boolean, default=False)  # on the supervisor's ledger
     pending_transfer_to_id: Mapped[int | None] = mapped_column(ForeignKey("bureaus.id", ondelete="SET NULL"))
     pending_extension_days: Mapped[int | None] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    # Two changes made at once from the same state (a double rating, a rating and autoclose): the
+    # second finds the version moved on and is refused instead of writing a second history.
+    __mapper_args__ = {"version_id_col": version}
 
     topic: Mapped[Topic] = relationship()
     guide: Mapped[Guide | None] = relationship()
@@ -187,6 +192,15 @@ class TicketCounter(Base):
 
     day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
     value: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CalendarYear(Base):
+    """A year whose holidays the operator has entered in full, for a year chinesecalendar lacks."""
+
+    __tablename__ = "calendar_years"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    confirmed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)
 
 
 class CalendarOverride(Base):

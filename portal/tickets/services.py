@@ -35,14 +35,14 @@ TRANSITIONS: dict[str, tuple[frozenset[TicketState], TicketState | None]] = {
     "dispatch": (frozenset({S.SUBMITTED}), S.DISPATCH),
     "sign": (frozenset({S.ASSIGNED}), S.ACCEPTED),
     "return": (frozenset({S.ASSIGNED}), S.DISPATCH),
-    "request_transfer": (frozenset({S.ASSIGNED, S.ACCEPTED}), None),
-    "approve_transfer": (frozenset({S.ASSIGNED, S.ACCEPTED}), S.ASSIGNED),
-    "refuse_transfer": (frozenset({S.ASSIGNED, S.ACCEPTED}), None),
+    "request_transfer": (frozenset({S.ASSIGNED, S.ACCEPTED, S.REOPENED}), None),
+    "approve_transfer": (frozenset({S.ASSIGNED, S.ACCEPTED, S.REOPENED}), S.ASSIGNED),
+    "refuse_transfer": (frozenset({S.ASSIGNED, S.ACCEPTED, S.REOPENED}), None),
     "request_extension": (frozenset({S.ACCEPTED, S.REOPENED}), None),
     "approve_extension": (frozenset({S.ACCEPTED, S.REOPENED}), None),
     "refuse_extension": (frozenset({S.ACCEPTED, S.REOPENED}), None),
     "reply": (frozenset({S.ACCEPTED, S.REOPENED}), S.REPLIED),
-    "reject": (frozenset({S.SUBMITTED, S.DISPATCH, S.ASSIGNED, S.ACCEPTED}), S.REJECTED),
+    "reject": (frozenset({S.SUBMITTED, S.DISPATCH, S.ASSIGNED, S.ACCEPTED, S.REOPENED}), S.REJECTED),
     "rate": (frozenset({S.REPLIED}), S.CLOSED),
     "reopen": (frozenset({S.REPLIED}), S.REOPENED),
     "autoclose": (frozenset({S.REPLIED}), S.CLOSED),
@@ -108,15 +108,19 @@ def deadline_days(session: Session, ticket: Ticket, clock: str, bureau: Bureau |
     return default[ticket.type] if isinstance(default, dict) else default
 
 
+def allowed(ticket: Ticket, action: str) -> None:
+    """Refuse, before anything is changed, an action the transitions table does not allow now."""
+    if ticket.state not in TRANSITIONS[action][0]:
+        label = ticket.state.label if ticket.state else "新建"
+        raise TicketError(f"工单当前状态为“{label}”，不能{ACTION_LABELS[action]}。")
+
+
 def _move(session: Session, ticket: Ticket, action: str, actor: Actor, *, to_state: TicketState | None = None,
           public_text: str = "", note: str = "") -> TicketEvent:
     """Apply one allowed transition and append its event; refuse anything the table does not allow."""
-    allowed_from, default_to = TRANSITIONS[action]
+    allowed(ticket, action)
     current = ticket.state
-    if current not in allowed_from:
-        label = current.label if current else "新建"
-        raise TicketError(f"工单当前状态为“{label}”，不能{ACTION_LABELS[action]}。")
-    target = to_state or default_to or current
+    target = to_state or TRANSITIONS[action][1] or current
     event = TicketEvent(
         action=action, actor_kind=actor.kind, actor_name=actor.name,
         bureau=actor.bureau or ticket.bureau, from_state=current, to_state=target,
@@ -198,6 +202,7 @@ def file_ticket(session: Session, data: TicketInput, track_url: str) -> tuple[Ti
 def assign(session: Session, ticket: Ticket, bureau: Bureau, actor: Actor, action: str = "route",
            note: str = "") -> None:
     """Hand the ticket to `bureau` and start its sign and reply clocks."""
+    allowed(ticket, action)
     calendar = Calendar.load(session)
     moment = now()
     ticket.bureau = bureau
@@ -225,6 +230,8 @@ def return_to_dispatch(session: Session, ticket: Ticket, actor: Actor, reason: s
 
 
 def request_transfer(session: Session, ticket: Ticket, actor: Actor, to: Bureau, reason: str) -> None:
+    """Ask the supervisor to move the ticket to another bureau."""
+    allowed(ticket, "request_transfer")
     if to == ticket.bureau:
         raise TicketError("转办单位不能是当前承办单位。")
     _move(session, ticket, "request_transfer", actor, note=f"申请转至{to.name}：{reason}")
@@ -236,6 +243,7 @@ def decide_transfer(session: Session, ticket: Ticket, actor: Actor, approve: boo
     to = ticket.pending_transfer_to
     if to is None:
         raise TicketError("该工单没有待审批的转办申请。")
+    allowed(ticket, "approve_transfer" if approve else "refuse_transfer")
     if approve:
         assign(session, ticket, to, actor, "approve_transfer", note=reason)
     else:
@@ -260,6 +268,7 @@ def decide_extension(session: Session, ticket: Ticket, actor: Actor, approve: bo
     days = ticket.pending_extension_days
     if not days:
         raise TicketError("该工单没有待审批的延期申请。")
+    allowed(ticket, "approve_extension" if approve else "refuse_extension")
     if approve:
         ticket.reply_due = Calendar.load(session).add(ticket.reply_due, days)
         _move(session, ticket, "approve_extension", actor,
@@ -290,6 +299,7 @@ def reject(session: Session, ticket: Ticket, actor: Actor, reason: str) -> None:
 
 def rate(session: Session, ticket: Ticket, score: Score, comment: str, track_url: str) -> None:
     """A rating closes the ticket; the first bad one reopens it for a redo and flags it to the supervisor."""
+    allowed(ticket, "rate")
     session.add(Rating(ticket=ticket, score=score, comment=comment.strip()))
     if score.bad:
         ticket.flagged = True

@@ -5,12 +5,11 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from stdnum.cn import uscc
 from stdnum.exceptions import ValidationError
 
-from portal.catalog.models import Guide, Topic
+from portal.catalog import queries
 from portal.tickets.models import TicketType
 from portal.tickets.services import TicketInput
 
@@ -18,13 +17,27 @@ FIELDS = ("type", "topic", "guide", "subject", "description", "company_name", "c
           "phone", "email", "consent", "publish")
 MOBILE = re.compile(r"1[3-9]\d{9}")
 LANDLINE = re.compile(r"0\d{2,3}-?\d{7,8}(-\d{1,6})?")
-EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[A-Za-z0-9-]{2,}")
+EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 TRUE = {True, "true", "on", "1", "yes", 1}
 
 
 def _text(raw: Any) -> str:
-    return raw.strip() if isinstance(raw, str) else ""
+    """A text field with browsers' CRLF line breaks made plain newlines."""
+    return raw.replace("\r\n", "\n").replace("\r", "\n").strip() if isinstance(raw, str) else ""
+
+
+def _flag(raw: Any) -> bool:
+    return isinstance(raw, (str, bool, int)) and raw in TRUE
+
+
+def normalize_phone(raw: str) -> str:
+    """Spaces, dashes and brackets out of a mobile number, and a +86 or 0086 prefix dropped."""
+    compact = re.sub(r"[\s()（）-]", "", raw)
+    compact = re.sub(r"^(\+86|0086|86)(?=1\d{10}$)", "", compact)
+    if MOBILE.fullmatch(compact):
+        return compact
+    return re.sub(r"[\s()（）]", "", raw)
 
 
 def validate(session: Session, raw: Mapping[str, Any]) -> tuple[TicketInput | None, dict[str, list[str]]]:
@@ -38,20 +51,20 @@ def validate(session: Session, raw: Mapping[str, Any]) -> tuple[TicketInput | No
         value = raw.get(name)
         if value is not None and not isinstance(value, (str, bool, int)):
             fail(name, "格式不正确。")
-        elif isinstance(value, str) and CONTROL.search(value):
+        elif isinstance(value, str) and CONTROL.search(value.replace("\r", "")):
             fail(name, "含有不可见的控制字符。")
 
     kind = next((t for t in TicketType if t.value == raw.get("type")), None)
     if kind is None:
         fail("type", "请选择诉求类型：咨询、求助、投诉或建议。")
     topic_code = _text(raw.get("topic"))
-    topic = session.scalars(select(Topic).where(Topic.code == topic_code)).one_or_none() if topic_code else None
+    topic = queries.topic_by_code(session, topic_code)
     if topic is None:
         fail("topic", "请选择诉求涉及的领域。")
     guide = None
     guide_slug = _text(raw.get("guide"))
     if guide_slug:
-        guide = session.scalars(select(Guide).where(Guide.slug == guide_slug)).one_or_none()
+        guide = queries.guide_by_slug(session, guide_slug)
         if guide is None:
             fail("guide", "所选办事事项不存在。")
 
@@ -77,13 +90,13 @@ def validate(session: Session, raw: Mapping[str, Any]) -> tuple[TicketInput | No
     contact_name = _text(raw.get("contact_name"))
     if not 1 <= len(contact_name) <= 50:
         fail("contact_name", "请填写联系人姓名（最多 50 个字）。")
-    phone = re.sub(r"[\s()（）]", "", _text(raw.get("phone")))
+    phone = normalize_phone(_text(raw.get("phone")))
     if not (MOBILE.fullmatch(phone) or LANDLINE.fullmatch(phone)):
         fail("phone", "请填写 11 位手机号码，或带区号的固定电话（如 0943-3212345）。")
     email = _text(raw.get("email"))
     if email and (len(email) > 200 or not EMAIL.fullmatch(email)):
         fail("email", "电子邮箱格式不正确；可不填。")
-    if raw.get("consent") not in TRUE:
+    if not _flag(raw.get("consent")):
         fail("consent", "请阅读并同意个人信息使用说明后再提交。")
 
     if errors:
@@ -91,5 +104,5 @@ def validate(session: Session, raw: Mapping[str, Any]) -> tuple[TicketInput | No
     return TicketInput(
         type=kind, topic=topic, guide=guide, subject=subject, description=description,
         company_name=company_name, credit_code=credit_code, contact_name=contact_name, phone=phone,
-        email=email, publish=raw.get("publish") in TRUE,
+        email=email, publish=_flag(raw.get("publish")),
     ), {}

@@ -1,6 +1,8 @@
 """Filing, confirmation, tracking and rating: pages a business uses without an account."""
 from __future__ import annotations
 
+import re
+import secrets
 from pathlib import Path
 
 from flask import (Blueprint, abort, current_app, redirect, render_template, request, send_file, session,
@@ -10,26 +12,47 @@ from sqlalchemy import select
 from portal.catalog import queries
 from portal.clock import today
 from portal.extensions import db, limiter
-from portal.mail import send_pending
+from portal.mail import queued, send_after_commit
 from portal.tickets.attachments import check_uploads, store
 from portal.tickets.models import Attachment, Score, Ticket, TicketType
 from portal.tickets.public import public_view
 from portal.tickets.services import TicketError, check_code, file_ticket, rate
-from portal.tickets.validation import validate
+from portal.tickets.validation import CONTROL, validate
 
 bp = Blueprint("tickets", __name__, url_prefix="/tickets")
 
 FILING_LIMIT = "5 per minute;30 per day"
 TRACKING_LIMIT = "10 per minute;100 per day"
+
+
+def limits_off() -> bool:
+    """PORTAL_RATELIMIT_ENABLED=false (tests, load checks) exempts every request, read per app."""
+    return not current_app.config.get("RATELIMIT_ENABLED", True)
 TRACKED = "tracked_tickets"  # numbers this browser has opened with their code (signed session)
 
 
+NUMBER = re.compile(r"\d{8}-\d{4,6}")
+NONCE = "filing_nonce"
+
+
 def track_url() -> str:
-    return url_for("tickets.track", _external=True)
+    """The tracking page's address for mail: from PORTAL_BASE_URL, never from the Host header."""
+    base = current_app.config.get("BASE_URL")
+    return base + url_for("tickets.track") if base else url_for("tickets.track", _external=True)
+
+
+def find_ticket(number: str) -> Ticket | None:
+    """A ticket by its number; anything not shaped like a number is not looked up at all."""
+    number = (number or "").strip()
+    if not NUMBER.fullmatch(number):
+        return None
+    return db.session.scalars(select(Ticket).where(Ticket.number == number)).one_or_none()
 
 
 def _form_context(values: dict, errors: dict | None = None, upload_errors: list | None = None) -> dict:
+    session[NONCE] = secrets.token_urlsafe(16)  # one submission per form shown: no double filing
     return {
+        "nonce": session[NONCE],
         "values": values, "errors": errors or {}, "upload_errors": upload_errors or [],
         "types": list(TicketType), "topics": queries.topics(db.session),
         "guide": queries.guide_by_slug(db.session, values.get("guide", "")) if values.get("guide") else None,
@@ -37,7 +60,7 @@ def _form_context(values: dict, errors: dict | None = None, upload_errors: list 
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@limiter.limit(FILING_LIMIT, methods=["POST"])
+@limiter.limit(FILING_LIMIT, methods=["POST"], exempt_when=limits_off)
 def new():
     """The filing form; on success the ticket is stored, routed and the business shown its code once."""
     if request.method == "GET":
@@ -48,6 +71,8 @@ def new():
             values["topic"] = guide.topics[0].code
         return render_template("tickets/new.html", **_form_context(values))
 
+    if not request.form.get("nonce") or request.form.get("nonce") != session.pop(NONCE, None):
+        return render_template("tickets/resubmitted.html"), 409
     data, errors = validate(db.session, request.form)
     files = [(f.filename or "", f.read()) for f in request.files.getlist("attachments")]
     uploads, upload_errors = check_uploads(files)
@@ -56,6 +81,7 @@ def new():
         return render_template("tickets/new.html", **_form_context(request.form.to_dict(), errors, upload_errors)), 400
 
     ticket, code = file_ticket(db.session, data, track_url())
+    mail = queued(db.session)
     directory = Path(current_app.config["ATTACHMENT_DIR"])
     stored = []
     try:
@@ -70,9 +96,9 @@ def new():
         for name in stored:
             (directory / name).unlink(missing_ok=True)
         raise
-    send_pending(db.session)
     session["filed"] = {"number": ticket.number, "code": code}
     _remember(ticket.number)
+    send_after_commit(db.session, mail)
     return redirect(url_for("tickets.filed"), code=303)
 
 
@@ -92,14 +118,14 @@ def _remember(number: str) -> None:
 
 
 @bp.route("/track", methods=["GET", "POST"])
-@limiter.limit(TRACKING_LIMIT, methods=["POST"])
+@limiter.limit(TRACKING_LIMIT, methods=["POST"], exempt_when=limits_off)
 def track():
     """Number and code in, the ticket out; a wrong code and an unknown number get the same answer."""
     if request.method == "GET":
         return render_template("tickets/track.html", number=request.args.get("number", ""), failed=False)
     number = request.form.get("number", "").strip()[:20]
     code = request.form.get("code", "")[:40]
-    ticket = db.session.scalars(select(Ticket).where(Ticket.number == number)).one_or_none() if number else None
+    ticket = find_ticket(number)
     if not check_code(ticket, code):
         return render_template("tickets/track.html", number=number, failed=True), 404
     _remember(ticket.number)
@@ -109,7 +135,7 @@ def track():
 def _tracked_ticket(number: str) -> Ticket:
     if number not in session.get(TRACKED, []):
         abort(404)
-    return db.session.scalars(select(Ticket).where(Ticket.number == number)).one_or_none() or abort(404)
+    return find_ticket(number) or abort(404)
 
 
 @bp.get("/<number>")
@@ -123,7 +149,7 @@ def show(number: str):
 
 
 @bp.post("/<number>/rate")
-@limiter.limit(TRACKING_LIMIT)
+@limiter.limit(TRACKING_LIMIT, exempt_when=limits_off)
 def rate_reply(number: str):
     """The business rates the reply on the 好差评 scale."""
     ticket = _tracked_ticket(number)
@@ -134,6 +160,8 @@ def rate_reply(number: str):
         error = "请选择评价等级。"
     elif len(comment) > 1000:
         error = "评价意见最多 1000 个字。"
+    elif CONTROL.search(comment.replace("\r", "")):
+        error = "评价意见含有不可见的控制字符。"
     else:
         try:
             rate(db.session, ticket, score, comment, track_url())
@@ -143,8 +171,9 @@ def rate_reply(number: str):
         db.session.rollback()
         return render_template("tickets/show.html", ticket=ticket, view=public_view(db.session, ticket, today()),
                                scores=list(Score), error=error), 400
+    mail = queued(db.session)
     db.session.commit()
-    send_pending(db.session)
+    send_after_commit(db.session, mail)
     return redirect(url_for("tickets.show", number=number), code=303)
 
 
@@ -154,4 +183,6 @@ def attachment(number: str, attachment_id: int):
     ticket = _tracked_ticket(number)
     item = next((a for a in ticket.attachments if a.id == attachment_id), None) or abort(404)
     path = Path(current_app.config["ATTACHMENT_DIR"]) / item.stored_name
+    if not path.is_file():
+        abort(404)
     return send_file(path, mimetype=item.content_type, as_attachment=True, download_name=item.original_name)

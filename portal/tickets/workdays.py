@@ -17,7 +17,7 @@ import chinese_calendar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal.tickets.models import CalendarOverride
+from portal.tickets.models import CalendarOverride, CalendarYear
 
 
 class Calendar:
@@ -67,6 +67,7 @@ def official_year(year: int) -> bool:
 
 
 def missing_years(session: Session, years: Iterable[int]) -> list[int]:
-    """Years counted Monday to Friday: the package lacks them and no override falls in them."""
-    overridden = {day.year for day in session.scalars(select(CalendarOverride.day))}
-    return [y for y in sorted(set(years)) if not official_year(y) and y not in overridden]
+    """Years the package lacks and the operator has not yet confirmed as entered in full
+    (`calendar confirm YEAR`): until then their holidays may be missing."""
+    confirmed = set(session.scalars(select(CalendarYear.year)))
+    return [y for y in sorted(set(years)) if not official_year(y) and y not in confirmed]

@@ -8,7 +8,11 @@ from tests.tickets.conftest import PNG, VALID_USCC
 
 def test_business_files_a_complaint_and_tracks_it(browser, live_server, artifacts):
     page = browser.new_page(viewport={"width": 1280, "height": 900})
-    page.goto(live_server + "/guides/gongzhang-kezhi")
+    page.goto(live_server + "/")
+    page.get_by_label("搜索办事指南和政策").first.fill("刻章备案")
+    page.get_by_label("搜索办事指南和政策").first.press("Enter")
+    page.locator('ol.hits h3 a[href="/guides/gongzhang-kezhi"]').click()
+    page.wait_for_url("**/guides/gongzhang-kezhi")
     page.get_by_role("link", name="咨询或投诉").click()
     page.wait_for_url("**/tickets/new?*")
     assert page.locator("#f-topic").input_value() == "qykb"
@@ -16,7 +20,7 @@ def test_business_files_a_complaint_and_tracks_it(browser, live_server, artifact
 
     page.get_by_label("投诉").check()
     page.get_by_label("标题").fill("刻章备案一直没有结果")
-    page.get_by_label("具体情况").fill("我公司上周在政务服务中心申请公章刻制备案，至今没有收到任何通知，也无人答复。")
+    page.get_by_label("具体情况").fill("我公司上周在政务服务中心申请公章刻制备案。\n至今没有收到任何通知，也无人答复。")
     page.get_by_label("单位名称").fill("会宁县某某农业科技有限公司")
     page.locator("#f-credit_code").fill(VALID_USCC)
     page.get_by_label("联系人").fill("赵女士")

@@ -39,9 +39,16 @@ def csrf_token(client, url: str = "/tickets/new") -> str:
     return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
 
 
+def form_tokens(client, url: str = "/tickets/new") -> dict:
+    """The CSRF token and the one-time nonce of a freshly shown filing form."""
+    page = client.get(url).get_data(as_text=True)
+    return {"csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', page).group(1),
+            "nonce": re.search(r'name="nonce" value="([^"]+)"', page).group(1)}
+
+
 def file_through_form(client, **changes):
     data = form_data(**changes)
-    data["csrf_token"] = csrf_token(client)
+    data.update(form_tokens(client))
     return client.post("/tickets/new", data=data, content_type="multipart/form-data")
 
 

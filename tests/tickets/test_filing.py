@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from portal.mail import MailMessage
 from portal.tickets.models import Attachment, Ticket, TicketEvent
 from tests.conftest import fresh_database, make_app
-from tests.tickets.conftest import PDF, PNG, confirmation, csrf_token, file_through_form, form_data
+from tests.tickets.conftest import PDF, PNG, confirmation, csrf_token, file_through_form, form_data, form_tokens
 
 
 def stored(session) -> tuple[int, int, int]:
@@ -35,9 +35,10 @@ GOOD_AND_BAD = {
     "description": (["请问办理公章刻制需要多久？", "详" * 5000], ["", "太短了", "详" * 5001]),
     "credit_code": (["", "91110000600037341L", "91110000600037341l"], ["91110000600037341X", "123", "9111000060003734"]),
     "contact_name": (["李", "李" * 50], ["", "   ", "李" * 51]),
-    "phone": (["13912345678", "0943-3212345", "09433212345", "139 1234 5678"],
+    "phone": (["13912345678", "0943-3212345", "09433212345", "139 1234 5678", "+86 139 1234 5678", "139-1234-5678"],
               ["", "12345", "23912345678", "1391234567", "abc", "0943-12"]),
-    "email": (["", "boss@example.com"], ["boss", "boss@", "a b@example.com"]),
+    "email": (["", "boss@example.com", "a.b+c@mail.gansu.gov.cn"],
+              ["boss", "boss@", "a b@example.com", "a@[b.com", "<a>@b.com", "a,b@c.com"]),
     "consent": (["true", "on"], ["", "false"]),
     "guide": (["", "gongzhang-kezhi"], ["nosuch"]),
 }
@@ -119,7 +120,7 @@ def test_posting_without_the_csrf_token_is_refused(client, session, catalog):
 
 def _upload(client, files):
     data = form_data()
-    data["csrf_token"] = csrf_token(client)
+    data.update(form_tokens(client))
     data["attachments"] = files
     return client.post("/tickets/new", data=data, content_type="multipart/form-data")
 
@@ -127,7 +128,7 @@ def _upload(client, files):
 def test_attachments_are_stored_outside_static_and_downloaded_only_by_the_tracker(client, session, catalog, app):
     import io
 
-    response = _upload(client, [(io.BytesIO(PNG), "现场照片.png"), (io.BytesIO(PDF), "说明.pdf")])
+    response = _upload(client, [(io.BytesIO(PNG), "现场照片.png"), (io.BytesIO(PDF), "说明.html")])
     number, code = confirmation(client, response)
     files = session.scalars(select(Attachment)).all()
     assert [a.content_type for a in files] == ["image/png", "application/pdf"]
@@ -135,6 +136,7 @@ def test_attachments_are_stored_outside_static_and_downloaded_only_by_the_tracke
     assert "static" not in directory.parts
     assert all((directory / a.stored_name).read_bytes() in (PNG, PDF) for a in files)
     assert all("现场" not in a.stored_name for a in files)
+    assert [a.original_name for a in files] == ["现场照片.png", "说明.pdf"]  # the name follows the content
     url = f"/tickets/{number}/attachments/{files[0].id}"
     download = client.get(url)
     assert download.status_code == 200 and download.data == PNG
@@ -168,8 +170,10 @@ def test_a_request_larger_than_allowed_is_a_413(client, catalog):
 def test_api_refuses_a_body_that_is_not_a_json_object(client, catalog):
     assert client.post("/api/v1/tickets", data="not json", content_type="text/plain").status_code == 400
     assert client.post("/api/v1/tickets", json=["a"]).get_json()["errors"]["_body"]
-    odd = client.post("/api/v1/tickets", json=form_data(subject={"x": 1}, phone=["1"]))
-    assert odd.status_code == 400 and {"subject", "phone"} <= set(odd.get_json()["errors"])
+    odd = client.post("/api/v1/tickets", json=form_data(subject={"x": 1}, phone=["1"], consent=["true"],
+                                                         topic="q\x00kb"))
+    assert odd.status_code == 400 and {"subject", "phone", "consent", "topic"} <= set(odd.get_json()["errors"])
+    assert client.get("/api/v1/tickets/2026%00?code=X").status_code == 404
 
 
 def test_rating_through_the_tracking_page(client, session, catalog):
@@ -177,12 +181,13 @@ def test_rating_through_the_tracking_page(client, session, catalog):
 
     number, _ = confirmation(client, file_through_form(client))
     ticket = session.scalars(select(Ticket)).one()
-    staff = Actor("staff", "li", ticket.bureau)
+    staff = Actor("staff", "staff-zhangsan", ticket.bureau)
     sign(session, ticket, staff)
-    reply(session, ticket, staff, "您的执照已办结，请到三号窗口领取。", "http://x/track")
+    reply(session, ticket, staff, "您的执照已办结，\r\n请到三号窗口领取。", "http://x/track")
     session.commit()
     page = client.get(f"/tickets/{number}").get_data(as_text=True)
-    assert "您的执照已办结" in page and "评价答复" in page and "li" not in re.findall(r"县市场监管局|li", page)[:0]
+    assert "您的执照已办结" in page and "评价答复" in page
+    assert "staff-zhangsan" not in page  # public text appears under the bureau's name only
     token = csrf_token(client, f"/tickets/{number}")
     assert client.post(f"/tickets/{number}/rate", data={"csrf_token": token}).status_code == 400
     done = client.post(f"/tickets/{number}/rate", data={"csrf_token": token, "score": "very_satisfied",
@@ -193,8 +198,13 @@ def test_rating_through_the_tracking_page(client, session, catalog):
 
 @pytest.fixture
 def limited_app(tmp_path_factory):
-    return make_app(fresh_database(tmp_path_factory, "portal_limits"), tmp_path_factory.mktemp("ix"),
-                    RATELIMIT_ENABLED=True)
+    from portal.extensions import limiter
+
+    application = make_app(fresh_database(tmp_path_factory, "portal_limits"), tmp_path_factory.mktemp("ix"),
+                           RATELIMIT_ENABLED=True)
+    with application.app_context():
+        limiter.reset()
+    return application
 
 
 def test_filing_and_tracking_are_rate_limited_with_a_chinese_message(limited_app):
@@ -204,5 +214,62 @@ def test_filing_and_tracking_are_rate_limited_with_a_chinese_message(limited_app
     assert client.post("/api/v1/tickets", json={}).get_json()["error"] == "操作过于频繁"
     tracks = [client.get("/api/v1/tickets/20260101-0001?code=X").status_code for _ in range(11)]
     assert tracks[:10] == [404] * 10 and tracks[10] == 429
-    page = client.post("/tickets/track", data={"number": "1", "code": "2"})
-    assert page.status_code in (400, 429)
+    fresh = limited_app.test_client()
+    token = csrf_token(fresh, "/tickets/track")
+    pages = [fresh.post("/tickets/track", data={"number": "20260101-0001", "code": "X", "csrf_token": token})
+             .status_code for _ in range(11)]
+    assert pages[:10] == [404] * 10 and pages[10] == 429
+
+
+def test_the_filing_form_is_rate_limited_too(limited_app):
+    client = limited_app.test_client()
+    statuses = []
+    for _ in range(6):
+        data = {"subject": "x"}
+        data.update(form_tokens(client))
+        statuses.append(client.post("/tickets/new", data=data).status_code)
+    assert statuses[:5] == [400] * 5 and statuses[5] == 429
+    last = client.post("/tickets/new", data=form_tokens(client))
+    assert last.status_code == 429 and "操作过于频繁" in last.get_data(as_text=True)
+
+
+def test_a_multi_line_description_from_a_browser_is_accepted(client, session, catalog):
+    number, _ = confirmation(client, file_through_form(client, description="第一行说明情况。\r\n第二行补充材料。\r\n"))
+    assert session.scalars(select(Ticket)).one().description == "第一行说明情况。\n第二行补充材料。"
+
+
+def test_a_double_submit_files_once(client, session, catalog):
+    data = form_data()
+    data.update(form_tokens(client))
+    first = client.post("/tickets/new", data=data, content_type="multipart/form-data")
+    again = client.post("/tickets/new", data=data, content_type="multipart/form-data")
+    assert first.status_code == 303 and again.status_code == 409
+    assert "已经提交过" in again.get_data(as_text=True)
+    assert stored(session)[0] == 1
+
+
+def test_a_rating_made_twice_at_once_is_recorded_once(client, session, catalog, app):
+    from portal.extensions import db
+    from portal.tickets.models import Score
+    from portal.tickets.services import Actor, rate, reply, sign
+
+    client.post("/api/v1/tickets", json=form_data())
+    ticket = session.scalars(select(Ticket)).one()
+    staff = Actor("staff", "li", ticket.bureau)
+    sign(session, ticket, staff)
+    reply(session, ticket, staff, "您的执照已办结，请到三号窗口领取。", "http://x/track")
+    session.commit()
+    from sqlalchemy.orm.exc import StaleDataError
+
+    first = session()  # this request's session, before another app context takes over the proxy
+    with app.app_context():  # a second worker read the same replied ticket before the first rating landed
+        second = db.session()
+        other = second.get(Ticket, ticket.id)
+        rate(first, ticket, Score.SATISFIED, "", "http://x/track")
+        first.commit()
+        with pytest.raises(StaleDataError):  # at the first flush, inside the service or at the commit
+            rate(second, other, Score.VERY_DISSATISFIED, "", "http://x/track")
+            second.commit()
+        second.rollback()
+    session.expire_all()
+    assert [r.score for r in session.scalars(select(Ticket)).one().ratings] == [Score.SATISFIED]

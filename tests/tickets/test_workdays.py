@@ -43,10 +43,12 @@ def test_an_override_wins_over_the_package():
     assert Calendar({D(2025, 10, 13): False}).add(D(2025, 10, 10), 2) == D(2025, 10, 14)
 
 
-def test_the_operator_is_told_which_years_lack_the_official_calendar(session):
+def test_the_operator_is_told_which_years_lack_the_official_calendar_until_confirmed(session, runner):
     assert missing_years(session, [2026, 2027]) == [2027]
     session.add(CalendarOverride(day=D(2027, 1, 1), workday=False, note="元旦"))
     session.commit()
+    assert missing_years(session, [2026, 2027]) == [2027]  # one holiday entered is not the whole year
+    assert runner.invoke(args=["calendar", "confirm", "2027"]).exit_code == 0
     assert missing_years(session, [2026, 2027]) == []
 
 

@@ -23,6 +23,11 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_calendar_overrides')),
     sa.UniqueConstraint('day', name=op.f('uq_calendar_overrides_day'))
     )
+    op.create_table('calendar_years',
+    sa.Column('year', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('confirmed_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('year', name=op.f('pk_calendar_years'))
+    )
     op.create_table('deadline_rules',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('scope', sa.String(length=10), nullable=False),
@@ -38,6 +43,7 @@ def upgrade() -> None:
     sa.Column('subject', sa.String(length=200), nullable=False),
     sa.Column('body', sa.Text(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('claimed_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('last_error', sa.Text(), nullable=False),
@@ -76,6 +82,7 @@ def upgrade() -> None:
     sa.Column('flagged', sa.Boolean(), nullable=False),
     sa.Column('pending_transfer_to_id', sa.Integer(), nullable=True),
     sa.Column('pending_extension_days', sa.Integer(), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['bureau_id'], ['bureaus.id'], name=op.f('fk_tickets_bureau_id_bureaus'), ondelete='RESTRICT'),
     sa.ForeignKeyConstraint(['guide_id'], ['guides.id'], name=op.f('fk_tickets_guide_id_guides'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['pending_transfer_to_id'], ['bureaus.id'], name=op.f('fk_tickets_pending_transfer_to_id_bureaus'), ondelete='SET NULL'),
@@ -155,4 +162,5 @@ def downgrade() -> None:
     op.drop_table('ticket_counters')
     op.drop_table('mail_outbox')
     op.drop_table('deadline_rules')
+    op.drop_table('calendar_years')
     op.drop_table('calendar_overrides')

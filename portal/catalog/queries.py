@@ -65,32 +65,32 @@ def topics(session: Session) -> list[Topic]:
     )
 
 
-def _is_key(value: str) -> bool:
+def is_key(value: str) -> bool:
     """Only a well-formed code or slug reaches the database (PostgreSQL refuses NUL bytes)."""
     return bool(value) and len(value) <= 80 and SLUG.fullmatch(value) is not None
 
 
 def bureau_by_code(session: Session, code: str) -> Bureau | None:
-    if not _is_key(code):
+    if not is_key(code):
         return None
     return session.scalars(select(Bureau).where(Bureau.code == code)).one_or_none()
 
 
 def topic_by_code(session: Session, code: str) -> Topic | None:
-    if not _is_key(code):
+    if not is_key(code):
         return None
     return session.scalars(select(Topic).where(Topic.code == code)).one_or_none()
 
 
 def guide_by_slug(session: Session, slug: str) -> Guide | None:
-    if not _is_key(slug):
+    if not is_key(slug):
         return None
     return session.scalars(select(Guide).where(Guide.slug == slug)).one_or_none()
 
 
 def public_policy_by_slug(session: Session, slug: str) -> Policy | None:
     """A policy readers may see: drafts are not public."""
-    if not _is_key(slug):
+    if not is_key(slug):
         return None
     return session.scalars(
         select(Policy).where(Policy.slug == slug, Policy.status != PolicyStatus.DRAFT)

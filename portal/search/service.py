@@ -11,6 +11,7 @@ import datetime as dt
 import html
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from markupsafe import Markup
 from whoosh.query import NumericRange, Or, Prefix
@@ -119,7 +120,9 @@ class _Sets:
             return self.snapshot.docs_with("topics", value)
         return self.snapshot.docs_with(facet, value)
 
+    @cached_property
     def hidden(self) -> frozenset[int]:
+        """Expired and repealed policies, left out unless asked for."""
         return self.status("expired") | self.status("repealed")
 
 
@@ -187,7 +190,7 @@ def search(snapshot: Snapshot, request: SearchRequest, today: dt.date) -> Search
 
     def narrowed(docs: frozenset[int], skip: str | None = None) -> frozenset[int]:
         if hide and skip != "status":
-            docs = docs - sets.hidden()
+            docs = docs - sets.hidden
         for name, subset in chosen.items():
             if name != skip:
                 docs = docs & subset
@@ -216,7 +219,7 @@ def search(snapshot: Snapshot, request: SearchRequest, today: dt.date) -> Search
     else:
         results = searcher.search(query, filter=set(final), limit=limit)
     terms = parsed.highlight_terms()
-    hidden_now = sets.hidden()
+    hidden_now = sets.hidden
     for hit in results[(page - 1) * request.per_page: limit]:
         stored = hit.fields()
         docnum = hit.docnum

@@ -7,8 +7,7 @@ from flask import Blueprint, current_app, jsonify, render_template, request
 from sqlalchemy import select
 
 from portal.catalog import queries
-from portal.catalog.content import SLUG
-from portal.catalog.models import Bureau, Topic
+from portal.catalog.models import Bureau, PolicyStatus, Topic
 from portal.clock import today
 from portal.extensions import db
 from portal.search.index import IndexMissing
@@ -18,7 +17,7 @@ from portal.search.service import MAX_PER_PAGE, ORDERS, STATUSES, SearchRequest,
 bp = Blueprint("search", __name__)
 api = Blueprint("search_api", __name__, url_prefix="/api/v1")
 
-STATUS_LABELS = {"in_force": "现行有效", "consultation": "征求意见中", "expired": "已失效", "repealed": "已废止"}
+STATUS_LABELS = {s.value: s.label for s in PolicyStatus if s.value in STATUSES}
 KIND_LABELS = {"guide": "办事指南", "policy": "政策文件"}
 NAMES_TTL = 60.0
 _names_cache: dict[str, tuple[float, dict]] = {}
@@ -49,7 +48,7 @@ def _code_arg(name: str, allowed=None) -> str:
     value = request.args.get(name, "").strip()
     if allowed is not None:
         return value if value in allowed else ""
-    return value if SLUG.fullmatch(value) and len(value) <= 80 else ""
+    return value if queries.is_key(value) else ""
 
 
 def search_request() -> SearchRequest:

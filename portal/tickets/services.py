@@ -12,6 +12,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from portal.catalog.content import CONTROL
 from portal.catalog.models import Bureau, Guide, Topic
 from portal.clock import local, now
 from portal.mail import queue_mail
@@ -300,6 +301,11 @@ def reject(session: Session, ticket: Ticket, actor: Actor, reason: str) -> None:
 def rate(session: Session, ticket: Ticket, score: Score, comment: str, track_url: str) -> None:
     """A rating closes the ticket; the first bad one reopens it for a redo and flags it to the supervisor."""
     allowed(ticket, "rate")
+    comment = comment.replace("\r\n", "\n").strip()
+    if len(comment) > 1000:
+        raise TicketError("评价意见最多 1000 个字。")
+    if CONTROL.search(comment):
+        raise TicketError("评价意见含有不可见的控制字符。")
     session.add(Rating(ticket=ticket, score=score, comment=comment.strip()))
     if score.bad:
         ticket.flagged = True

@@ -10,6 +10,7 @@ from stdnum.cn import uscc
 from stdnum.exceptions import ValidationError
 
 from portal.catalog import queries
+from portal.catalog.content import CONTROL
 from portal.tickets.models import TicketType
 from portal.tickets.services import TicketInput
 
@@ -18,7 +19,6 @@ FIELDS = ("type", "topic", "guide", "subject", "description", "company_name", "c
 MOBILE = re.compile(r"1[3-9]\d{9}")
 LANDLINE = re.compile(r"0\d{2,3}-?\d{7,8}(-\d{1,6})?")
 EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
-CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 TRUE = {True, "true", "on", "1", "yes", 1}
 
 

@@ -47,12 +47,22 @@ def create_app(test_config: dict | None = None) -> Flask:
     if reader.store.exists():
         reader.snapshot()  # opened here, before gunicorn forks, so workers share its pages
 
+    from portal.accounts.access import login_manager
+    from portal.accounts.views import bp as accounts_bp
+    from portal.catalog.editing_views import bp as editing_bp
     from portal.tickets.api import api as tickets_api_bp
     from portal.tickets.views import bp as tickets_bp
+    from portal.tickets.workspace import api as workspace_api_bp
+    from portal.tickets.workspace import bp as workspace_bp
 
+    login_manager.init_app(app)
     csrf.exempt(tickets_api_bp)  # JSON clients send no form token; they are rate-limited instead
     app.register_blueprint(tickets_bp)
     app.register_blueprint(tickets_api_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(workspace_bp)
+    app.register_blueprint(workspace_api_bp)
+    app.register_blueprint(editing_bp)
     app.register_blueprint(catalog_bp)
     app.register_blueprint(search_bp)
     app.register_blueprint(search_api_bp)

@@ -10,14 +10,14 @@ from flask.cli import AppGroup, with_appcontext
 
 from sqlalchemy import func, select
 
-from portal import migrate
+from portal import demo, migrate
 from portal.catalog.models import Bureau
 from portal.catalog.content import ContentError, export_content, import_content
 from portal.catalog.services import expire_policies
 from portal.clock import today
 from portal.extensions import db
 
-DEMO_CONTENT = Path(__file__).resolve().parent / "demo" / "huining-demo.jsonl"
+DEMO_CONTENT = demo.CONTENT
 
 content_cli = AppGroup("content", help="导入或导出内容文件（JSON Lines）。")
 policies_cli = AppGroup("policies", help="政策文件的定期任务。")
@@ -76,8 +76,17 @@ def seed_demo_command(force: bool):
     """Load the demo content written from the county plan, through the import path (once)."""
     if not force and db.session.scalar(select(func.count()).select_from(Bureau)):
         click.echo("目录中已有内容，未重复导入演示数据（需要覆盖时加 --force）。")
+    else:
+        _import_file(DEMO_CONTENT)
+    if current_app.config["PORTAL_ENV"] == "production":
+        click.echo("生产环境不创建演示账号；请用 users create 开通账号。")
         return
-    _import_file(DEMO_CONTENT)
+    created = demo.seed_accounts(db.session)
+    db.session.commit()
+    for user in created:
+        click.echo(f"演示账号：{user.username}（{user.role.label}{'，' + user.bureau.name if user.bureau else ''}）")
+    if created:
+        click.echo(f"演示账号的密码均为 {demo.PASSWORD}，仅供本机演示。")
 
 
 @policies_cli.command("expire")
@@ -91,9 +100,10 @@ def expire_command():
 
 
 def init_app(app: Flask) -> None:
+    from portal.accounts.cli import users_cli
     from portal.search.cli import search_cli
     from portal.tickets.cli import calendar_cli, mail_cli, tickets_cli
 
     for command in (init_db_command, seed_demo_command, content_cli, policies_cli, search_cli, tickets_cli,
-                    calendar_cli, mail_cli):
+                    calendar_cli, mail_cli, users_cli):
         app.cli.add_command(command)

@@ -22,3 +22,8 @@ def local(moment: dt.datetime) -> dt.datetime:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.timezone.utc)
     return moment.astimezone(COUNTY_TZ)
+
+
+def county_midnight(day: dt.date) -> dt.datetime:
+    """The first moment of a county day, in UTC (SQLite compares stored moments as UTC text)."""
+    return dt.datetime.combine(day, dt.time(), tzinfo=COUNTY_TZ).astimezone(dt.timezone.utc)

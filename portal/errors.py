@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from sqlalchemy.orm.exc import StaleDataError
@@ -47,8 +48,14 @@ def register_error_handlers(app: Flask) -> None:
     def ticket_refused(exc: TicketError):
         db.session.rollback()
         if request.path.startswith("/api/"):
-            return jsonify({"error": "操作未完成", "message": exc.message}), 409
-        return render_template("errors/error.html", code=409, title="操作未完成", message=exc.message), 409
+            return jsonify({"error": "操作未完成", "message": exc.message}), exc.status
+        return render_template("errors/error.html", code=exc.status, title="操作未完成", message=exc.message), exc.status
+
+    @app.errorhandler(CSRFError)
+    def form_expired(exc: CSRFError):
+        db.session.rollback()
+        return render_template("errors/error.html", code=400, title="页面已过期",
+                               message="表单缺少或带有失效的安全校验码。请返回上一页，刷新后重新提交。"), 400
 
     @app.errorhandler(IndexMissing)
     def index_missing(exc: IndexMissing):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import Flask, request, url_for
+from markupsafe import Markup
 
 from portal.clock import local, today
 from portal.rendering import markdown
@@ -14,6 +15,14 @@ def chinese_date(value: dt.date | dt.datetime | None) -> str:
     if isinstance(value, dt.datetime):
         value = local(value).date()
     return f"{value.year}年{value.month}月{value.day}日" if value else ""
+
+
+def chinese_moment(value: dt.datetime | None) -> str:
+    """A stored moment as 2026年11月26日 13:45, county time."""
+    if value is None:
+        return ""
+    moment = local(value)
+    return f"{chinese_date(moment)} {moment:%H:%M}"
 
 
 def url_with(**changes) -> str:
@@ -30,10 +39,20 @@ def url_with(**changes) -> str:
     return url_for(request.endpoint, **(request.view_args or {}), **args)
 
 
+def cite(text: str) -> Markup:
+    """A reply's text with the document numbers of published policies linked to their pages."""
+    from portal.extensions import db
+    from portal.tickets.citations import link_citations
+
+    return link_citations(db.session, text or "", lambda p: url_for("catalog.policy_show", slug=p.slug))
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["markdown"] = markdown
     app.jinja_env.filters["cndate"] = chinese_date
+    app.jinja_env.filters["cndatetime"] = chinese_moment
     app.jinja_env.globals["url_with"] = url_with
+    app.jinja_env.globals["cite"] = cite
     app.jinja_env.globals["site_name"] = "会宁县营商环境服务平台"
 
     @app.context_processor

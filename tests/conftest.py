@@ -7,6 +7,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+from flask import current_app, g, has_app_context
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -39,13 +41,26 @@ def fresh_database(tmp_path_factory, name: str) -> str:
     return url.set(database=name).render_as_string(hide_password=False)
 
 
+class RequestClient(FlaskClient):
+    """A test client whose every request starts with an empty `g`, as a request in production does.
+    A test that holds an app context open (the `session` fixture) would otherwise hand one request's
+    `g` (Flask-Login's loaded user, Flask-WTF's token) to the next, even to another client's."""
+
+    def open(self, *args, **kwargs):
+        if has_app_context() and current_app._get_current_object() is self.application:
+            g.__dict__.clear()
+        return super().open(*args, **kwargs)
+
+
 def make_app(database_url: str, index_dir: Path, **overrides):
     migrate.upgrade(database_url)
     config = {"TESTING": True, "DATABASE_URL": database_url, "INDEX_DIR": str(index_dir),
               "ATTACHMENT_DIR": str(Path(index_dir).parent / f"{Path(index_dir).name}-attachments"),
               "RATELIMIT_ENABLED": False}
     config.update(overrides)
-    return create_app(config)
+    application = create_app(config)
+    application.test_client_class = RequestClient
+    return application
 
 
 @pytest.fixture(scope="session")

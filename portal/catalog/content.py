@@ -2,7 +2,9 @@
 
 Import is an upsert by code/slug and all or nothing: every line is checked, references are
 resolved against the file and the database, and only a file without a single error is written.
-Export writes the same format, so export → import → export gives the same file.
+Export writes the same format, so export → import → export gives the same file. Staff editing
+(portal.catalog.editing) checks and applies one guide or policy at a time through the same rules
+(check_record, apply_record).
 """
 from __future__ import annotations
 
@@ -385,32 +387,55 @@ def parse_lines(lines: Iterable[str]) -> tuple[list[Entry], list[LineError]]:
             allowed = "、".join(KINDS)
             errors.append(LineError(number, "kind", f"未知类型 {obj.get('kind')!r}，应为 {allowed} 之一"))
             continue
-        values: dict[str, Any] = {}
-        line_ok = True
-        for name in sorted(set(obj) - set(kind.fields) - {"kind"}):
-            errors.append(LineError(number, name, f"{kind.name} 没有这个字段"))
-            line_ok = False
-        for name, (parser, required, default) in kind.fields.items():
-            if name not in obj:
-                if required:
-                    errors.append(LineError(number, name, "缺少必填字段"))
-                    line_ok = False
-                values[name] = default()
-                continue
-            try:
-                values[name] = parser(obj[name])
-            except Invalid as exc:
-                errors.append(LineError(number, name, str(exc)))
-                line_ok = False
-        if not line_ok:
+        entry = _parse_object(number, kind, obj, errors)
+        if entry is None:
             continue
-        entry = Entry(number, kind.name, values)
         first = seen.setdefault((entry.kind, entry.key), number)
         if first != number:
             errors.append(LineError(number, kind.key, f"{entry.key} 在第 {first} 行已出现"))
             continue
         entries.append(entry)
     return entries, errors
+
+
+def _parse_object(number: int, kind: Kind, obj: dict, errors: list[LineError]) -> Entry | None:
+    """One object's fields through their parsers; its errors are appended, and None returned if any."""
+    values: dict[str, Any] = {}
+    ok = True
+    for name in sorted(set(obj) - set(kind.fields) - {"kind"}):
+        errors.append(LineError(number, name, f"{kind.name} 没有这个字段"))
+        ok = False
+    for name, (parser, required, default) in kind.fields.items():
+        if name not in obj:
+            if required:
+                errors.append(LineError(number, name, "缺少必填字段"))
+                ok = False
+            values[name] = default()
+            continue
+        try:
+            values[name] = parser(obj[name])
+        except Invalid as exc:
+            errors.append(LineError(number, name, str(exc)))
+            ok = False
+    return Entry(number, kind.name, values) if ok else None
+
+
+def check_record(session: Session, kind: str, record: dict) -> dict[str, Any]:
+    """A guide or policy record (a content line without "kind") passes exactly the checks of an import
+    line, references against the database included; returns its values or raises ContentError."""
+    errors: list[LineError] = []
+    entry = _parse_object(0, KINDS[kind], record, errors)
+    if entry is not None:
+        errors = _check_references(session, [entry])
+    if errors:
+        raise ContentError(errors)
+    return entry.values
+
+
+def as_record(kind: str, values: dict[str, Any]) -> dict[str, Any]:
+    """Checked values back into a content line without "kind" (dates as YYYY-MM-DD), in field order."""
+    return {name: _iso(values[name]) if isinstance(values[name], dt.date) else values[name]
+            for name in KINDS[kind].fields}
 
 
 def _check_references(session: Session, entries: list[Entry]) -> list[LineError]:
@@ -474,11 +499,31 @@ def import_content(session: Session, lines: Iterable[str]) -> ImportReport:
             session.flush()
     # Parents may come after their parts in the file: link them once every policy exists.
     for entry in (e for e in entries if e.kind == "policy"):
-        policy = _by_key(session, Policy, Policy.slug, entry.values["slug"])
-        parent = entry.values["part_of"]
-        policy.part_of = _by_key(session, Policy, Policy.slug, parent) if parent else None
+        _link_parent(session, entry.values)
     session.flush()
     return report
+
+
+def apply_record(session: Session, kind: str, values: dict[str, Any], actor: str, reason: str) -> Guide | Policy:
+    """Upsert one checked guide or policy as import does; a policy status change is recorded under `actor`."""
+    report = ImportReport()
+    with session.no_autoflush:
+        if kind == "policy":
+            _upsert_policy(session, values, report, actor=actor, reason=reason)
+        else:
+            _UPSERT[kind](session, values, report)
+    session.flush()
+    if kind == "policy":
+        _link_parent(session, values)
+        session.flush()
+    return _by_key(session, Guide if kind == "guide" else Policy,
+                   Guide.slug if kind == "guide" else Policy.slug, values["slug"])
+
+
+def _link_parent(session: Session, values: dict[str, Any]) -> None:
+    policy = _by_key(session, Policy, Policy.slug, values["slug"])
+    parent = values["part_of"]
+    policy.part_of = _by_key(session, Policy, Policy.slug, parent) if parent else None
 
 
 def _by_key(session: Session, model, column, value):
@@ -544,7 +589,8 @@ POLICY_SCALARS = (
 ).split()
 
 
-def _upsert_policy(session: Session, v: dict, report: ImportReport) -> None:
+def _upsert_policy(session: Session, v: dict, report: ImportReport, actor: str = "内容导入",
+                   reason: str = "内容文件导入") -> None:
     policy = _by_key(session, Policy, Policy.slug, v["slug"])
     report.count("policy", policy is None)
     if policy is None:
@@ -555,7 +601,7 @@ def _upsert_policy(session: Session, v: dict, report: ImportReport) -> None:
     status = PolicyStatus(v["status"])
     if policy.status is not None and policy.status is not status:
         policy.status_changes.append(PolicyStatusChange(
-            from_status=policy.status, to_status=status, changed_at=now(), actor="内容导入", reason="内容文件导入"))
+            from_status=policy.status, to_status=status, changed_at=now(), actor=actor, reason=reason))
     policy.status = status
     policy.bureau = _bureau(session, v["bureau"])
     policy.topic_links.clear()
@@ -599,20 +645,28 @@ def export_content(session: Session) -> list[str]:
              "co": [b.code for b in t.co_bureaus], "key_indicator": t.key_indicator,
              "measures": list(t.measures), "description": t.description}
         )
-    for g in session.scalars(select(Guide).order_by(Guide.id)):
-        row = {"kind": "guide", "slug": g.slug, "title": g.title, "code": g.code, "bureau": g.bureau.code,
-               "topics": [t.code for t in g.topics]}
-        row.update({name: getattr(g, name) for name in GUIDE_SCALARS if name not in ("title", "code")})
-        row["case_type"] = g.case_type.value
-        row["updated_on"] = _iso(g.updated_on)
-        rows.append({name: row[name] for name in ["kind", *KINDS["guide"].fields]})
-    for p in session.scalars(select(Policy).order_by(Policy.id)):
-        row = {"kind": "policy", "slug": p.slug, "bureau": p.bureau.code, "topics": [t.code for t in p.topics],
-               "status": p.status.value, "part_of": p.part_of.slug if p.part_of else None}
-        row.update({name: getattr(p, name) for name in POLICY_SCALARS})
-        for name in ("published_on", "effective_from", "expires_on"):
-            row[name] = _iso(row[name])
-        rows.append({name: row[name] for name in ["kind", *KINDS["policy"].fields]})
+    rows += [guide_line(g) for g in session.scalars(select(Guide).order_by(Guide.id))]
+    rows += [policy_line(p) for p in session.scalars(select(Policy).order_by(Policy.id))]
     for s in session.scalars(select(Synonym).order_by(Synonym.id)):
         rows.append({"kind": "synonym", "term": s.term, "means": list(s.means)})
     return [json.dumps(row, ensure_ascii=False) for row in rows]
+
+
+def guide_line(g: Guide) -> dict[str, Any]:
+    """A stored guide as its content line."""
+    row = {"kind": "guide", "slug": g.slug, "title": g.title, "code": g.code, "bureau": g.bureau.code,
+           "topics": [t.code for t in g.topics]}
+    row.update({name: getattr(g, name) for name in GUIDE_SCALARS if name not in ("title", "code")})
+    row["case_type"] = g.case_type.value
+    row["updated_on"] = _iso(g.updated_on)
+    return {name: row[name] for name in ["kind", *KINDS["guide"].fields]}
+
+
+def policy_line(p: Policy) -> dict[str, Any]:
+    """A stored policy as its content line."""
+    row = {"kind": "policy", "slug": p.slug, "bureau": p.bureau.code, "topics": [t.code for t in p.topics],
+           "status": p.status.value, "part_of": p.part_of.slug if p.part_of else None}
+    row.update({name: getattr(p, name) for name in POLICY_SCALARS})
+    for name in ("published_on", "effective_from", "expires_on"):
+        row[name] = _iso(row[name])
+    return {name: row[name] for name in ["kind", *KINDS["policy"].fields]}

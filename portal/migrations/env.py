@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from alembic import context
 
-import portal.catalog.models  # noqa: F401  (registers the tables)
+import portal.accounts.models  # noqa: F401  (registers the tables)
+import portal.catalog.models  # noqa: F401
 import portal.mail  # noqa: F401
 import portal.search.models  # noqa: F401
 import portal.tickets.models  # noqa: F401

@@ -4,9 +4,10 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.accounts.models import User
 from portal.catalog.models import Bureau, Guide, Topic
 from portal.clock import now
 from portal.database import Base, value_enum
@@ -109,6 +110,8 @@ class Ticket(Base):
     flagged: Mapped[bool] = mapped_column(Boolean, default=False)  # on the supervisor's ledger
     pending_transfer_to_id: Mapped[int | None] = mapped_column(ForeignKey("bureaus.id", ondelete="SET NULL"))
     pending_extension_days: Mapped[int | None] = mapped_column(Integer)
+    transfer_requested: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     # Two changes made at once from the same state (a double rating, a rating and autoclose): the
@@ -119,6 +122,7 @@ class Ticket(Base):
     guide: Mapped[Guide | None] = relationship()
     bureau: Mapped[Bureau | None] = relationship(foreign_keys=[bureau_id])
     pending_transfer_to: Mapped[Bureau | None] = relationship(foreign_keys=[pending_transfer_to_id])
+    assignee: Mapped[User | None] = relationship()
     events: Mapped[list[TicketEvent]] = relationship(
         back_populates="ticket", order_by="TicketEvent.id", cascade="all, delete-orphan"
     )
@@ -147,6 +151,7 @@ class TicketEvent(Base):
     actor_kind: Mapped[str] = mapped_column(String(20))  # business, staff, supervisor, system
     actor_name: Mapped[str] = mapped_column(String(80), default="")
     bureau_id: Mapped[int | None] = mapped_column(ForeignKey("bureaus.id", ondelete="SET NULL"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     from_state: Mapped[TicketState | None] = mapped_column(value_enum(TicketState, "event_from_state"))
     to_state: Mapped[TicketState] = mapped_column(value_enum(TicketState, "event_to_state"))
     public_text: Mapped[str] = mapped_column(Text, default="")
@@ -154,6 +159,7 @@ class TicketEvent(Base):
 
     ticket: Mapped[Ticket] = relationship(back_populates="events")
     bureau: Mapped[Bureau | None] = relationship()
+    user: Mapped[User | None] = relationship()
 
 
 class Attachment(Base):
@@ -225,3 +231,19 @@ class DeadlineRule(Base):
     key: Mapped[str] = mapped_column(String(32))  # the type's value, the topic's or bureau's code
     clock: Mapped[str] = mapped_column(String(10))  # sign, reply, autoclose
     days: Mapped[int] = mapped_column(Integer)
+
+
+class ReplyTemplate(Base):
+    """A bureau's stock wording for a reply, filled in and adapted by its staff."""
+
+    __tablename__ = "reply_templates"
+    __table_args__ = (UniqueConstraint("bureau_id", "title", name="uq_reply_templates_bureau_id_title"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bureau_id: Mapped[int] = mapped_column(ForeignKey("bureaus.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(60))
+    body: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)
+    updated_by: Mapped[str] = mapped_column(String(50), default="")
+
+    bureau: Mapped[Bureau] = relationship()

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from portal.clock import local
 
+from portal.tickets.citations import cited_policies
 from portal.tickets.models import Ticket
 from portal.tickets.services import ACTION_LABELS
 from portal.tickets.workdays import Calendar
@@ -53,7 +54,10 @@ def public_view(session: Session, ticket: Ticket, today: dt.date) -> dict:
              "by": speaker(e), "text": e.public_text}
             for e in ticket.events if e.public_text
         ],
-        "reply": {"text": reply.public_text, "by": reply.bureau.name if reply.bureau else "", "at": local(reply.at).isoformat(timespec="minutes")}
+        "reply": {"text": reply.public_text, "by": reply.bureau.name if reply.bureau else "",
+                  "at": local(reply.at).isoformat(timespec="minutes"),
+                  "cites": [{"doc_number": p.doc_number, "slug": p.slug, "title": p.title}
+                            for _, _, p in cited_policies(session, reply.public_text)]}
         if reply else None,
         "rating": {"score": rating.score.value, "label": rating.score.label, "comment": rating.comment} if rating else None,
         "can_rate": ticket.state.value == "replied",

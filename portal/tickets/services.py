@@ -47,12 +47,15 @@ TRANSITIONS: dict[str, tuple[frozenset[TicketState], TicketState | None]] = {
     "rate": (frozenset({S.REPLIED}), S.CLOSED),
     "reopen": (frozenset({S.REPLIED}), S.REOPENED),
     "autoclose": (frozenset({S.REPLIED}), S.CLOSED),
+    "note": (frozenset({S.ASSIGNED, S.ACCEPTED, S.REOPENED, S.REPLIED, S.CLOSED, S.REJECTED, S.DISPATCH}), None),
+    "handover": (frozenset({S.ASSIGNED, S.ACCEPTED, S.REOPENED}), None),
 }
 ACTION_LABELS = {
     "file": "提交诉求", "route": "分送承办单位", "dispatch": "转县营商环境办分办", "sign": "签收",
     "return": "退回分办", "request_transfer": "申请转办", "approve_transfer": "同意转办", "refuse_transfer": "不同意转办",
     "request_extension": "申请延期", "approve_extension": "同意延期", "refuse_extension": "不同意延期",
     "reply": "答复", "reject": "不予受理", "rate": "评价", "reopen": "重新办理", "autoclose": "自动办结",
+    "note": "内部备注", "handover": "指派经办人",
 }
 
 # Built-in deadlines in working days; a rule for the topic wins over one for the bureau, which wins
@@ -67,13 +70,19 @@ CODE_LENGTH = 12
 
 
 class TicketError(Exception):
-    """A request the ticket's rules refuse; the message is shown to the person who asked."""
+    """A request the ticket's rules refuse now (409); the message is shown to the person who asked."""
 
     status = 409
 
     def __init__(self, message: str):
         super().__init__(message)
         self.message = message
+
+
+class InvalidRequest(TicketError):
+    """A request missing what the rules need (a reason, a duty, a text): the asker's input is wrong (400)."""
+
+    status = 400
 
 
 @dataclass(frozen=True)
@@ -83,6 +92,7 @@ class Actor:
     kind: str
     name: str = ""
     bureau: Bureau | None = None
+    user_id: int | None = None  # the staff account, kept in the event; never shown to the business
 
 
 BUSINESS = Actor("business")
@@ -124,7 +134,7 @@ def _move(session: Session, ticket: Ticket, action: str, actor: Actor, *, to_sta
     target = to_state or TRANSITIONS[action][1] or current
     event = TicketEvent(
         action=action, actor_kind=actor.kind, actor_name=actor.name,
-        bureau=actor.bureau or ticket.bureau, from_state=current, to_state=target,
+        bureau=actor.bureau or ticket.bureau, user_id=actor.user_id, from_state=current, to_state=target,
         public_text=public_text, internal_note=note, at=now(),
     )
     ticket.events.append(event)
@@ -212,39 +222,84 @@ def assign(session: Session, ticket: Ticket, bureau: Bureau, actor: Actor, actio
     ticket.sign_due = calendar.add(start, deadline_days(session, ticket, "sign", bureau))
     ticket.reply_due = calendar.add(start, deadline_days(session, ticket, "reply", bureau))
     ticket.pending_transfer_to = None
+    ticket.assignee = None
     _move(session, ticket, action, actor, public_text=f"已交由{bureau.name}办理。", note=note)
 
 
 def sign(session: Session, ticket: Ticket, actor: Actor) -> None:
-    """The holder bureau takes responsibility (签收)."""
+    """The holder bureau takes responsibility (签收); the signer is its handler until someone else is named."""
     _move(session, ticket, "sign", actor, public_text=f"{ticket.bureau.name}已签收，正在办理。")
+    if ticket.assignee_id is None and actor.user_id is not None:
+        ticket.assignee_id = actor.user_id
+
+
+def add_note(session: Session, ticket: Ticket, actor: Actor, text: str) -> None:
+    """An internal note: seen by the holder bureau and the supervisor, never by the business."""
+    text = text.replace("\r\n", "\n").strip()
+    if not text:
+        raise InvalidRequest("备注内容不能为空。")
+    if len(text) > 2000:
+        raise InvalidRequest("备注最多 2000 字。")
+    _move(session, ticket, "note", actor, note=text)
+
+
+def hand_over(session: Session, ticket: Ticket, actor: Actor, assignee) -> None:
+    """Name the colleague who handles the ticket; only an active account of the holder bureau."""
+    allowed(ticket, "handover")
+    if assignee is None or not assignee.active or assignee.bureau_id != ticket.bureau_id:
+        raise InvalidRequest("经办人须为本单位在用账号。")
+    if assignee.id == ticket.assignee_id:
+        raise InvalidRequest(f"该工单的经办人已是{assignee.display_name}。")
+    ticket.assignee = assignee
+    _move(session, ticket, "handover", actor, note=f"指派经办人：{assignee.display_name}")
+
+
+def _drop_requests(ticket: Ticket) -> None:
+    """A reply, a rejection or a return ends whatever transfer or extension was still waiting."""
+    ticket.pending_transfer_to = None
+    ticket.transfer_requested = False
+    ticket.pending_extension_days = None
 
 
 def return_to_dispatch(session: Session, ticket: Ticket, actor: Actor, reason: str, duty: str) -> None:
     """Send a misrouted ticket back before signing; the reason and the duty it rests on are required."""
     if not reason.strip() or not duty.strip():
-        raise TicketError("退回须写明理由和所依据的职责。")
+        raise InvalidRequest("退回须写明理由和所依据的职责。")
     _move(session, ticket, "return", actor, public_text="承办单位认为不属其职责，已退回县营商环境办重新分办。",
           note=f"退回理由：{reason.strip()}；职责依据：{duty.strip()}")
     ticket.bureau = None
+    ticket.assignee = None
+    _drop_requests(ticket)
     ticket.sign_due = ticket.reply_due = None
 
 
-def request_transfer(session: Session, ticket: Ticket, actor: Actor, to: Bureau, reason: str) -> None:
-    """Ask the supervisor to move the ticket to another bureau."""
+def request_transfer(session: Session, ticket: Ticket, actor: Actor, to: Bureau | None, reason: str) -> None:
+    """Ask the supervisor to move the ticket to another bureau (suggested, or left to the supervisor)."""
     allowed(ticket, "request_transfer")
-    if to == ticket.bureau:
-        raise TicketError("转办单位不能是当前承办单位。")
-    _move(session, ticket, "request_transfer", actor, note=f"申请转至{to.name}：{reason}")
+    if ticket.pending_transfer_to is not None or ticket.transfer_requested:
+        raise TicketError("该工单已有待审批的转办申请。")
+    if to is not None and to == ticket.bureau:
+        raise InvalidRequest("转办单位不能是当前承办单位。")
+    if not reason.strip():
+        raise InvalidRequest("申请转办须写明理由。")
+    where = f"转至{to.name}" if to is not None else "转办（由县营商环境办确定承办单位）"
+    _move(session, ticket, "request_transfer", actor, note=f"申请{where}：{reason.strip()}")
     ticket.pending_transfer_to = to
+    ticket.transfer_requested = True
 
 
-def decide_transfer(session: Session, ticket: Ticket, actor: Actor, approve: bool, reason: str) -> None:
-    """The supervisor approves (the ticket goes to the other bureau, clocks restart) or refuses."""
-    to = ticket.pending_transfer_to
-    if to is None:
+def decide_transfer(session: Session, ticket: Ticket, actor: Actor, approve: bool, reason: str,
+                    to: Bureau | None = None) -> None:
+    """The supervisor approves (the ticket goes to the suggested or another bureau, clocks restart) or refuses."""
+    if not ticket.transfer_requested:
         raise TicketError("该工单没有待审批的转办申请。")
     allowed(ticket, "approve_transfer" if approve else "refuse_transfer")
+    to = to or ticket.pending_transfer_to
+    if approve and to is None:
+        raise InvalidRequest("请选择转办的承办单位。")
+    if approve and to == ticket.bureau:
+        raise InvalidRequest("转办单位不能是当前承办单位。")
+    ticket.transfer_requested = False
     if approve:
         assign(session, ticket, to, actor, "approve_transfer", note=reason)
     else:
@@ -254,12 +309,15 @@ def decide_transfer(session: Session, ticket: Ticket, actor: Actor, approve: boo
 
 def request_extension(session: Session, ticket: Ticket, actor: Actor, days: int, reason: str, today: dt.date) -> None:
     """Ask for more working days, before the reply deadline has passed."""
+    allowed(ticket, "request_extension")
+    if ticket.pending_extension_days:
+        raise TicketError("该工单已有待审批的延期申请。")
     if not 1 <= days <= 30:
-        raise TicketError("延期天数应为 1 至 30 个工作日。")
+        raise InvalidRequest("延期天数应为 1 至 30 个工作日。")
     if ticket.reply_due is not None and today > ticket.reply_due:
         raise TicketError("已超过答复期限，不能再申请延期。")
     if not reason.strip():
-        raise TicketError("申请延期须写明理由。")
+        raise InvalidRequest("申请延期须写明理由。")
     _move(session, ticket, "request_extension", actor, note=f"申请延期 {days} 个工作日：{reason.strip()}")
     ticket.pending_extension_days = days
 
@@ -282,8 +340,9 @@ def decide_extension(session: Session, ticket: Ticket, actor: Actor, approve: bo
 def reply(session: Session, ticket: Ticket, actor: Actor, text: str, track_url: str) -> None:
     """The bureau's answer, shown under the bureau's name and mailed to the business."""
     if len(text.strip()) < 10:
-        raise TicketError("答复内容至少 10 个字。")
+        raise InvalidRequest("答复内容至少 10 个字。")
     _move(session, ticket, "reply", actor, public_text=text.strip())
+    _drop_requests(ticket)
     ticket.replied_at = now()
     queue_mail(session, ticket.email, f"您的诉求已答复（流水号 {ticket.number}）",
                f"{ticket.contact_name}：\n\n{ticket.bureau.name}已答复您的诉求“{ticket.subject}”：\n\n{text.strip()}\n\n"
@@ -293,8 +352,9 @@ def reply(session: Session, ticket: Ticket, actor: Actor, text: str, track_url: 
 def reject(session: Session, ticket: Ticket, actor: Actor, reason: str) -> None:
     """Not admissible (in litigation, arbitration or 信访; a repeat with no new facts): the reason is shown."""
     if not reason.strip():
-        raise TicketError("不予受理须写明理由。")
+        raise InvalidRequest("不予受理须写明理由。")
     _move(session, ticket, "reject", actor, public_text=f"不予受理：{reason.strip()}")
+    _drop_requests(ticket)
     ticket.closed_at = now()
 
 
@@ -303,9 +363,9 @@ def rate(session: Session, ticket: Ticket, score: Score, comment: str, track_url
     allowed(ticket, "rate")
     comment = comment.replace("\r\n", "\n").strip()
     if len(comment) > 1000:
-        raise TicketError("评价意见最多 1000 个字。")
+        raise InvalidRequest("评价意见最多 1000 个字。")
     if CONTROL.search(comment):
-        raise TicketError("评价意见含有不可见的控制字符。")
+        raise InvalidRequest("评价意见含有不可见的控制字符。")
     session.add(Rating(ticket=ticket, score=score, comment=comment.strip()))
     if score.bad:
         ticket.flagged = True

@@ -175,7 +175,11 @@ def rate_reply(number: str):
 @bp.get("/<number>/attachments/<int:attachment_id>")
 def attachment(number: str, attachment_id: int):
     """A file of a ticket this browser has opened with its code, always as a download."""
-    ticket = _tracked_ticket(number)
+    return send_attachment(_tracked_ticket(number), attachment_id)
+
+
+def send_attachment(ticket: Ticket, attachment_id: int):
+    """One of the ticket's files, always as a download under its original name; 404 if missing."""
     item = next((a for a in ticket.attachments if a.id == attachment_id), None) or abort(404)
     path = Path(current_app.config["ATTACHMENT_DIR"]) / item.stored_name
     if not path.is_file():

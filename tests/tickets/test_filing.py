@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from portal.mail import MailMessage
 from portal.tickets.models import Attachment, Ticket, TicketEvent
 from tests.conftest import fresh_database, make_app
 from tests.tickets.conftest import PDF, PNG, confirmation, csrf_token, file_through_form, form_data, form_tokens
@@ -114,7 +113,7 @@ def test_tracking_shows_status_bureau_deadlines_and_the_public_timeline(client, 
 
 def test_posting_without_the_csrf_token_is_refused(client, session, catalog):
     response = client.post("/tickets/new", data=form_data())
-    assert response.status_code == 400 and "请求有误" in response.get_data(as_text=True)
+    assert response.status_code == 400 and "页面已过期" in response.get_data(as_text=True)
     assert stored(session) == (0, 0, 0)
 
 

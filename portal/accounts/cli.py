@@ -1,0 +1,95 @@
+"""flask --app portal users …: accounts from the command line, through the same services."""
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from portal.accounts.models import Role, User
+from portal.accounts.services import AccountError, create_user, record, set_active, set_password, user_by_username
+from portal.catalog import queries
+from portal.extensions import db
+
+users_cli = AppGroup("users", help="工作人员账号。")
+
+
+def _fail(message: str) -> None:
+    db.session.rollback()
+    click.echo(f"未完成：{message}", err=True)
+    raise SystemExit(1)
+
+
+def _user(username: str) -> User:
+    user = user_by_username(db.session, username)
+    if user is None:
+        _fail(f"没有用户 {username}。")
+    return user
+
+
+@users_cli.command("create")
+@click.option("--username", required=True)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+              help="省略时交互输入，不留在命令历史中。")
+@click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.STAFF.value, show_default=True)
+@click.option("--bureau", default=None, help="部门代码（经办人员和部门管理员必填）。")
+@click.option("--name", "display_name", default="", help="姓名。")
+def create_command(username: str, password: str, role: str, bureau: str | None, display_name: str):
+    """Open an account (staff, bureau_admin, supervisor or admin)."""
+    holder = None
+    if bureau:
+        holder = queries.bureau_by_code(db.session, bureau)
+        if holder is None:
+            _fail(f"部门 {bureau} 不存在。")
+    try:
+        user = create_user(db.session, username, password, Role(role), holder, display_name)
+    except AccountError as exc:
+        _fail(exc.message)
+    record(db.session, None, "user_create", user.username, f"{user.role.label} {bureau or ''}".strip(), "cli", "cli")
+    db.session.commit()
+    click.echo(f"已开通账号 {user.username}（{user.role.label}{'，' + holder.name if holder else ''}）。")
+
+
+@users_cli.command("disable")
+@click.argument("username")
+def disable_command(username: str):
+    """Disable an account; its sessions end at once."""
+    user = _user(username)
+    set_active(user, False)
+    record(db.session, None, "user_disable", user.username, "", "cli", "cli")
+    db.session.commit()
+    click.echo(f"账号 {user.username} 已停用。")
+
+
+@users_cli.command("enable")
+@click.argument("username")
+def enable_command(username: str):
+    """Enable a disabled or locked account."""
+    user = _user(username)
+    set_active(user, True)
+    record(db.session, None, "user_enable", user.username, "", "cli", "cli")
+    db.session.commit()
+    click.echo(f"账号 {user.username} 已启用。")
+
+
+@users_cli.command("password")
+@click.argument("username")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+def password_command(username: str, password: str):
+    """Set a new password; the account's sessions end."""
+    user = _user(username)
+    try:
+        set_password(user, password)
+    except AccountError as exc:
+        _fail(exc.message)
+    record(db.session, None, "user_password_reset", user.username, "", "cli", "cli")
+    db.session.commit()
+    click.echo(f"账号 {user.username} 的密码已重置。")
+
+
+@users_cli.command("list")
+def list_command():
+    """Every account with its role, bureau and state."""
+    for user in db.session.scalars(select(User).order_by(User.username)):
+        state = "已停用" if not user.active else ("已锁定" if user.locked else "在用")
+        click.echo(f"{user.username}\t{user.display_name}\t{user.role.value}\t"
+                   f"{user.bureau.code if user.bureau else '-'}\t{state}")

@@ -1,0 +1,104 @@
+"""Reads for the workspace: a bureau's tickets ordered by urgency, counts by state, visibility."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import Select, and_, case, func, or_, select
+from sqlalchemy.orm import Session
+
+from portal.accounts.models import Role, User
+from portal.catalog.models import Topic
+from portal.clock import county_midnight
+from portal.tickets.models import Ticket, TicketState, TicketType
+
+S = TicketState
+OPEN_STATES = (S.ASSIGNED, S.ACCEPTED, S.REOPENED)
+VIEWS = {"open": "待办", "overdue": "已逾期", "due_today": "今日到期", "mine": "我经办的", "all": "全部"}
+
+
+def may_see(user: User, ticket: Ticket) -> bool:
+    """The holder bureau's staff and the supervisor see a ticket (with personal data); nobody else."""
+    if user.role is Role.SUPERVISOR:
+        return True
+    return user.is_bureau_member and ticket.bureau_id is not None and ticket.bureau_id == user.bureau_id
+
+
+def current_due():
+    """The deadline that runs now: signing while assigned, replying while accepted or reopened."""
+    return case(
+        (Ticket.state == S.ASSIGNED, Ticket.sign_due),
+        (Ticket.state.in_((S.ACCEPTED, S.REOPENED)), Ticket.reply_due),
+        else_=None,
+    )
+
+
+def due_of(ticket: Ticket) -> dt.date | None:
+    if ticket.state is S.ASSIGNED:
+        return ticket.sign_due
+    if ticket.state in (S.ACCEPTED, S.REOPENED):
+        return ticket.reply_due
+    return None
+
+
+@dataclass(frozen=True)
+class Filters:
+    view: str = "open"
+    state: str = ""
+    type: str = ""
+    topic: str = ""
+    filed_from: dt.date | None = None
+    filed_to: dt.date | None = None
+    q: str = ""
+
+
+def _scope(stmt: Select, user: User) -> Select:
+    if user.role is Role.SUPERVISOR:
+        return stmt
+    return stmt.where(Ticket.bureau_id == user.bureau_id)
+
+
+def workspace_tickets(user: User, filters: Filters, today: dt.date) -> Select:
+    """The user's tickets, overdue and due today first, then by deadline, then newest."""
+    due = current_due()
+    stmt = _scope(select(Ticket), user)
+    if filters.view == "open":
+        stmt = stmt.where(Ticket.state.in_(OPEN_STATES))
+    elif filters.view == "overdue":
+        stmt = stmt.where(due < today)
+    elif filters.view == "due_today":
+        stmt = stmt.where(due == today)
+    elif filters.view == "mine":
+        stmt = stmt.where(Ticket.assignee_id == user.id, Ticket.state.in_(OPEN_STATES))
+    if filters.state:
+        stmt = stmt.where(Ticket.state == TicketState(filters.state))
+    if filters.type:
+        stmt = stmt.where(Ticket.type == TicketType(filters.type))
+    if filters.topic:
+        stmt = stmt.where(Ticket.topic_id.in_(select(Topic.id).where(Topic.code == filters.topic)))
+    if filters.filed_from:
+        stmt = stmt.where(Ticket.created_at >= county_midnight(filters.filed_from))
+    if filters.filed_to:
+        stmt = stmt.where(Ticket.created_at < county_midnight(filters.filed_to + dt.timedelta(days=1)))
+    if filters.q:
+        words = filters.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        stmt = stmt.where(or_(Ticket.number.like(f"%{words}%", escape="\\"),
+                              Ticket.company_name.like(f"%{words}%", escape="\\"),
+                              Ticket.subject.like(f"%{words}%", escape="\\")))
+    return stmt.order_by(due.is_(None), due, Ticket.created_at.desc(), Ticket.id.desc())
+
+
+def counts(session: Session, user: User, today: dt.date) -> dict[str, int]:
+    """How many tickets the user's bureau holds per state, and how many are overdue or due today."""
+    by_state = dict(session.execute(
+        _scope(select(Ticket.state, func.count()), user).group_by(Ticket.state)).all())
+    due = current_due()
+    overdue, due_today, mine = session.execute(_scope(select(
+        func.count().filter(due < today),
+        func.count().filter(due == today),
+        func.count().filter(and_(Ticket.assignee_id == user.id, Ticket.state.in_(OPEN_STATES))),
+    ), user)).one()
+    result = {state.value: by_state.get(state, 0) for state in TicketState}
+    result.update(open=sum(by_state.get(s, 0) for s in OPEN_STATES), overdue=overdue, due_today=due_today,
+                  mine=mine, all=sum(by_state.values()))
+    return result

@@ -1,0 +1,310 @@
+"""The bureau workspace: the tickets a bureau holds, ordered by urgency, and every action on them.
+Each action is one service call that appends an event; the view checks access, commits once,
+sends the mail the action queued and records the audit line."""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from portal.accounts.access import BUREAU_ROLES, WORKSPACE_ROLES, actor, audit, roles_required
+from portal.accounts.services import colleagues, user_by_username
+from portal.catalog import queries as catalog_queries
+from portal.catalog.queries import paginate
+from portal.clock import local, now, today
+from portal.extensions import db
+from portal.mail import queued, send_after_commit
+from portal.tickets import queries, services
+from portal.tickets.models import ReplyTemplate, Ticket, TicketState, TicketType
+from portal.tickets.services import TRANSITIONS, InvalidRequest, TicketError
+from portal.tickets.views import find_ticket, send_attachment, track_url
+from portal.tickets.workdays import Calendar
+
+bp = Blueprint("workspace", __name__, url_prefix="/staff")
+api = Blueprint("workspace_api", __name__, url_prefix="/api/v1/staff")
+
+# action in the URL -> (event action it writes, label, who may do it)
+ACTIONS = {
+    "sign": ("sign", "签收", BUREAU_ROLES),
+    "return": ("return", "退回分办", BUREAU_ROLES),
+    "transfer": ("request_transfer", "申请转办", BUREAU_ROLES),
+    "extend": ("request_extension", "申请延期", BUREAU_ROLES),
+    "note": ("note", "内部备注", WORKSPACE_ROLES),
+    "assign": ("handover", "指派经办人", BUREAU_ROLES),
+    "reply": ("reply", "答复", BUREAU_ROLES),
+    "reject": ("reject", "不予受理", BUREAU_ROLES),
+}
+
+
+def visible_ticket(number: str) -> Ticket:
+    """The ticket if this account may see it; any other ticket, or none, is a 404 alike."""
+    ticket = find_ticket(number)
+    if ticket is None or not queries.may_see(current_user, ticket):
+        abort(404)
+    return ticket
+
+
+def available_actions(ticket: Ticket) -> list[str]:
+    """The actions this account may take on the ticket in its present state."""
+    result = []
+    for name, (event_action, _label, roles) in ACTIONS.items():
+        if current_user.role not in roles or ticket.state not in TRANSITIONS[event_action][0]:
+            continue
+        if name == "transfer" and ticket.transfer_requested:
+            continue
+        if name == "extend" and (ticket.pending_extension_days or (ticket.reply_due and today() > ticket.reply_due)):
+            continue
+        result.append(name)
+    return result
+
+
+def _date_arg(name: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(request.args.get(name, ""))
+    except ValueError:
+        return None
+
+
+def _filters() -> queries.Filters:
+    args = request.args
+    view = args.get("view", "open")
+    state = args.get("state", "")
+    kind = args.get("type", "")
+    topic = args.get("topic", "")
+    return queries.Filters(
+        view=view if view in queries.VIEWS else "open",
+        state=state if state in {s.value for s in TicketState} else "",
+        type=kind if kind in {t.value for t in TicketType} else "",
+        topic=topic if catalog_queries.is_key(topic) else "",
+        filed_from=_date_arg("from"), filed_to=_date_arg("to"),
+        q=args.get("q", "").strip()[:50],
+    )
+
+
+@bp.get("/")
+@roles_required(*WORKSPACE_ROLES)
+def index():
+    """The bureau's tickets with counts by state; overdue and due today first."""
+    filters = _filters()
+    day = today()
+    page = paginate(db.session, queries.workspace_tickets(current_user, filters, day),
+                    request.args.get("page", 1, type=int) or 1, 30)
+    calendar = Calendar.load(db.session)
+    return render_template(
+        "staff/tickets.html", page=page, filters=filters, counts=queries.counts(db.session, current_user, day),
+        views=queries.VIEWS, states=list(TicketState), types=list(TicketType),
+        topics=catalog_queries.topics(db.session), due_of=queries.due_of,
+        days_left=lambda due: calendar.between(day, due) if due else None,
+    )
+
+
+def _page(ticket: Ticket, error: str | None = None, failed: str | None = None, status: int = 200):
+    calendar = Calendar.load(db.session)
+    day = today()
+    bureau = ticket.bureau
+    return render_template(
+        "staff/ticket.html", ticket=ticket, actions=available_actions(ticket), error=error, failed=failed,
+        values=request.form if failed else {}, labels={k: v[1] for k, v in ACTIONS.items()},
+        colleagues=colleagues(db.session, bureau) if bureau else [],
+        bureaus=[b for b in catalog_queries.bureaus(db.session) if b != bureau],
+        templates=_templates(bureau) if bureau else [],
+        due=queries.due_of(ticket),
+        days_left=lambda due: calendar.between(day, due) if due else None,
+        action_labels=services.ACTION_LABELS,
+    ), status
+
+
+@bp.get("/tickets/<number>")
+@roles_required(*WORKSPACE_ROLES)
+def ticket(number: str):
+    """Everything about a ticket: personal data, the whole timeline with internal notes, deadlines."""
+    return _page(visible_ticket(number))
+
+
+def _days(value: str) -> int:
+    try:
+        return int(value.strip())
+    except ValueError:
+        raise InvalidRequest("延期天数应为 1 至 30 个工作日。") from None
+
+
+def _apply(ticket: Ticket, name: str) -> str:
+    """Run one action through its service; returns the message shown after it."""
+    form = request.form
+    who = actor(current_user)
+    body = form.get("body", "").replace("\r\n", "\n")[:10000]
+    reason = form.get("reason", "").replace("\r\n", "\n").strip()[:2000]
+    if name == "sign":
+        services.sign(db.session, ticket, who)
+        return "已签收，请在答复期限内办理。"
+    if name == "return":
+        services.return_to_dispatch(db.session, ticket, who, reason, body)
+        return f"工单 {ticket.number} 已退回县营商环境办重新分办。"
+    if name == "transfer":
+        code = form.get("bureau", "").strip()
+        to = catalog_queries.bureau_by_code(db.session, code) if code else None
+        if code and to is None:
+            raise InvalidRequest("转办单位不存在。")
+        services.request_transfer(db.session, ticket, who, to, reason)
+        return "转办申请已提交县营商环境办审批。"
+    if name == "extend":
+        services.request_extension(db.session, ticket, who, _days(form.get("days", "")), reason, today())
+        return "延期申请已提交县营商环境办审批。"
+    if name == "note":
+        services.add_note(db.session, ticket, who, body)
+        return "备注已保存（仅内部可见）。"
+    if name == "assign":
+        username = form.get("assignee", "").strip()
+        services.hand_over(db.session, ticket, who, user_by_username(db.session, username) if username else None)
+        return f"已指派经办人：{ticket.assignee.display_name}。"
+    if name == "reply":
+        services.reply(db.session, ticket, who, body, track_url())
+        return "答复已发送，企业可凭流水号查看并评价。"
+    services.reject(db.session, ticket, who, reason)
+    return "已作不予受理处理，理由已告知企业。"
+
+
+@bp.post("/tickets/<number>/<action>")
+@roles_required(*WORKSPACE_ROLES)
+def act(number: str, action: str):
+    """One action on a ticket: sign, return, transfer, extend, note, assign, reply or reject."""
+    if action not in ACTIONS:
+        abort(404)
+    ticket = visible_ticket(number)
+    if current_user.role not in ACTIONS[action][2]:
+        abort(403)
+    try:
+        message = _apply(ticket, action)
+    except TicketError as exc:
+        db.session.rollback()
+        return _page(ticket, exc.message, action, exc.status)
+    audit(f"ticket_{ACTIONS[action][0]}", target=ticket.number, detail=_audit_detail(action))
+    mail = queued(db.session)
+    db.session.commit()
+    send_after_commit(db.session, mail)
+    flash(message, "success")
+    if queries.may_see(current_user, ticket):
+        return redirect(url_for("workspace.ticket", number=ticket.number), code=303)
+    return redirect(url_for("workspace.index"), code=303)
+
+
+def _audit_detail(action: str) -> str:
+    form = request.form
+    if action in ("return", "transfer", "extend", "reject"):
+        extra = {"transfer": form.get("bureau", ""), "extend": f"{form.get('days', '')} 个工作日"}.get(action, "")
+        return f"{extra} {form.get('reason', '')}".strip()[:500]
+    if action == "assign":
+        return form.get("assignee", "")
+    return ""
+
+
+@bp.get("/tickets/<number>/attachments/<int:attachment_id>")
+@roles_required(*WORKSPACE_ROLES)
+def attachment(number: str, attachment_id: int):
+    """A business's attachment, for the bureau holding the ticket and the supervisor; always a download."""
+    return send_attachment(visible_ticket(number), attachment_id)
+
+
+def _templates(bureau) -> list[ReplyTemplate]:
+    return list(db.session.scalars(select(ReplyTemplate).where(ReplyTemplate.bureau_id == bureau.id)
+                                   .order_by(ReplyTemplate.title)))
+
+
+@bp.route("/templates", methods=["GET", "POST"])
+@roles_required(*BUREAU_ROLES)
+def templates():
+    """The bureau's reply templates: list, add, change."""
+    bureau = current_user.bureau
+    if request.method == "GET":
+        return render_template("staff/templates.html", templates=_templates(bureau), errors={}, values={})
+    form = request.form
+    title = form.get("title", "").strip()
+    body = form.get("body", "").replace("\r\n", "\n").strip()
+    errors = {}
+    if not 2 <= len(title) <= 60:
+        errors["title"] = "模板名称为 2 至 60 字。"
+    if not 10 <= len(body) <= 5000:
+        errors["body"] = "模板内容为 10 至 5000 字。"
+    existing = None
+    if form.get("id", "").isdigit():
+        existing = db.session.get(ReplyTemplate, int(form["id"]))
+        if existing is None or existing.bureau_id != bureau.id:
+            abort(404)
+    clash = db.session.scalars(select(ReplyTemplate).where(
+        ReplyTemplate.bureau_id == bureau.id, ReplyTemplate.title == title)).one_or_none()
+    if clash is not None and clash is not existing:
+        errors["title"] = "本单位已有同名模板。"
+    if errors:
+        return render_template("staff/templates.html", templates=_templates(bureau), errors=errors, values=form), 400
+    template = existing or ReplyTemplate(bureau=bureau)
+    template.title, template.body = title, body
+    template.updated_at, template.updated_by = now(), current_user.display_name
+    db.session.add(template)
+    audit("template_save", target=title)
+    db.session.commit()
+    flash(f"答复模板“{title}”已保存。", "success")
+    return redirect(url_for("workspace.templates"), code=303)
+
+
+@bp.post("/templates/<int:template_id>/delete")
+@roles_required(*BUREAU_ROLES)
+def template_delete(template_id: int):
+    """Remove one of the bureau's reply templates."""
+    template = db.session.get(ReplyTemplate, template_id)
+    if template is None or template.bureau_id != current_user.bureau_id:
+        abort(404)
+    db.session.delete(template)
+    audit("template_delete", target=template.title)
+    db.session.commit()
+    flash(f"答复模板“{template.title}”已删除。", "success")
+    return redirect(url_for("workspace.templates"), code=303)
+
+
+# JSON for the same people: the bureau's tickets and one ticket in full.
+
+def staff_json(ticket: Ticket) -> dict:
+    """A ticket as the holder bureau and the supervisor see it, personal data included."""
+    return {
+        "number": ticket.number, "type": ticket.type.value, "status": ticket.state.value,
+        "status_label": ticket.state.label, "topic": ticket.topic.code,
+        "guide": ticket.guide.slug if ticket.guide else None,
+        "bureau": ticket.bureau.code if ticket.bureau else None,
+        "assignee": ticket.assignee.username if ticket.assignee else None,
+        "subject": ticket.subject, "description": ticket.description,
+        "company_name": ticket.company_name, "credit_code": ticket.credit_code,
+        "contact_name": ticket.contact_name, "phone": ticket.phone, "email": ticket.email,
+        "filed_at": local(ticket.created_at).isoformat(timespec="minutes"),
+        "sign_due": ticket.sign_due.isoformat() if ticket.sign_due else None,
+        "reply_due": ticket.reply_due.isoformat() if ticket.reply_due else None,
+        "events": [{"at": local(e.at).isoformat(timespec="minutes"), "action": e.action, "by": e.actor_name,
+                    "actor": e.actor_kind, "from": e.from_state.value if e.from_state else None,
+                    "to": e.to_state.value, "public_text": e.public_text, "internal_note": e.internal_note}
+                   for e in ticket.events],
+    }
+
+
+@api.get("/tickets")
+@login_required
+def api_tickets():
+    """The account's open tickets (or ?view=all|overdue|due_today|mine), most urgent first."""
+    if current_user.role not in WORKSPACE_ROLES:
+        abort(403)
+    filters = _filters()
+    page = paginate(db.session, queries.workspace_tickets(current_user, filters, today()),
+                    request.args.get("page", 1, type=int) or 1, 50)
+    return jsonify({"total": page.total, "page": page.page, "view": filters.view,
+                    "tickets": [{"number": t.number, "status": t.state.value, "subject": t.subject,
+                                 "bureau": t.bureau.code if t.bureau else None,
+                                 "due": (queries.due_of(t).isoformat() if queries.due_of(t) else None)}
+                                for t in page.items]})
+
+
+@api.get("/tickets/<number>")
+@login_required
+def api_ticket(number: str):
+    """One ticket in full, for its holder bureau and the supervisor; 404 for anyone else."""
+    if current_user.role not in WORKSPACE_ROLES:
+        abort(403)
+    return jsonify(staff_json(visible_ticket(number)))

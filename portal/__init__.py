@@ -50,6 +50,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from portal.accounts.access import login_manager
     from portal.accounts.views import bp as accounts_bp
     from portal.catalog.editing_views import bp as editing_bp
+    from portal.supervision.views import bp as supervision_bp
+    from portal.supervision.views import public as performance_bp
     from portal.tickets.api import api as tickets_api_bp
     from portal.tickets.views import bp as tickets_bp
     from portal.tickets.workspace import api as workspace_api_bp
@@ -63,6 +65,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(workspace_bp)
     app.register_blueprint(workspace_api_bp)
     app.register_blueprint(editing_bp)
+    app.register_blueprint(supervision_bp)
+    app.register_blueprint(performance_bp)
     app.register_blueprint(catalog_bp)
     app.register_blueprint(search_bp)
     app.register_blueprint(search_api_bp)

@@ -81,12 +81,18 @@ def seed_demo_command(force: bool):
     if current_app.config["PORTAL_ENV"] == "production":
         click.echo("生产环境不创建演示账号；请用 users create 开通账号。")
         return
+    from portal.demo.tickets import seed_tickets
+
     created = demo.seed_accounts(db.session)
     db.session.commit()
     for user in created:
         click.echo(f"演示账号：{user.username}（{user.role.label}{'，' + user.bureau.name if user.bureau else ''}）")
     if created:
         click.echo(f"演示账号的密码均为 {demo.PASSWORD}，仅供本机演示。")
+    tickets = seed_tickets(db.session)
+    db.session.commit()
+    if tickets:
+        click.echo(f"演示工单 {len(tickets)} 件（各种状态，部分已逾期）。")
 
 
 @policies_cli.command("expire")

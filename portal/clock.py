@@ -2,14 +2,31 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from zoneinfo import ZoneInfo
 
 COUNTY_TZ = ZoneInfo("Asia/Shanghai")
+_as_of: ContextVar[dt.datetime | None] = ContextVar("as_of", default=None)
 
 
 def now() -> dt.datetime:
-    """The current moment, timezone-aware."""
-    return dt.datetime.now(dt.timezone.utc)
+    """The current moment, timezone-aware (or the moment set by `as_of`)."""
+    return _as_of.get() or dt.datetime.now(dt.timezone.utc)
+
+
+@contextmanager
+def as_of(moment: dt.datetime) -> Iterator[None]:
+    """Run services as if it were `moment` (county time if naive): the demo's history is written
+    this way through the same services as live work, with the deadlines they would have had."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=COUNTY_TZ)
+    token = _as_of.set(moment.astimezone(dt.timezone.utc))
+    try:
+        yield
+    finally:
+        _as_of.reset(token)
 
 
 def today() -> dt.date:
@@ -27,3 +44,12 @@ def local(moment: dt.datetime) -> dt.datetime:
 def county_midnight(day: dt.date) -> dt.datetime:
     """The first moment of a county day, in UTC (SQLite compares stored moments as UTC text)."""
     return dt.datetime.combine(day, dt.time(), tzinfo=COUNTY_TZ).astimezone(dt.timezone.utc)
+
+
+def parse_day(text: str | None) -> dt.date | None:
+    """A YYYY-MM-DD date a reader typed, or None: nonsense and days outside 2000-2099 are ignored."""
+    try:
+        day = dt.date.fromisoformat((text or "").strip())
+    except ValueError:
+        return None
+    return day if 2000 <= day.year < 2100 else None

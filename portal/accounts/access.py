@@ -64,8 +64,9 @@ WORKSPACE_ROLES = (Role.STAFF, Role.BUREAU_ADMIN, Role.SUPERVISOR)
 
 def actor(user: User) -> Actor:
     """The actor a service records: the person, and the bureau they act for."""
-    kind = "supervisor" if user.role is Role.SUPERVISOR else "staff"
-    return Actor(kind, user.display_name, user.bureau, user.id)
+    if user.role is Role.SUPERVISOR:  # acts for the supervising office, never for a bureau
+        return Actor("supervisor", user.display_name, None, user.id)
+    return Actor("staff", user.display_name, user.bureau, user.id)
 
 
 def client_address() -> str:

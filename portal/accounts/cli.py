@@ -33,7 +33,8 @@ def _user(username: str) -> User:
 @click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.STAFF.value, show_default=True)
 @click.option("--bureau", default=None, help="部门代码（经办人员和部门管理员必填）。")
 @click.option("--name", "display_name", default="", help="姓名。")
-def create_command(username: str, password: str, role: str, bureau: str | None, display_name: str):
+@click.option("--email", default="", help="接收提醒和督办邮件的地址。")
+def create_command(username: str, password: str, role: str, bureau: str | None, display_name: str, email: str):
     """Open an account (staff, bureau_admin, supervisor or admin)."""
     holder = None
     if bureau:
@@ -41,7 +42,7 @@ def create_command(username: str, password: str, role: str, bureau: str | None, 
         if holder is None:
             _fail(f"部门 {bureau} 不存在。")
     try:
-        user = create_user(db.session, username, password, Role(role), holder, display_name)
+        user = create_user(db.session, username, password, Role(role), holder, display_name, email)
     except AccountError as exc:
         _fail(exc.message)
     record(db.session, None, "user_create", user.username, f"{user.role.label} {bureau or ''}".strip(), "cli", "cli")

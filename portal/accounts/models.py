@@ -42,6 +42,7 @@ class User(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(40), unique=True)
     display_name: Mapped[str] = mapped_column(String(50))
+    email: Mapped[str] = mapped_column(String(200), default="", server_default="")  # reminders and 督办
     password_hash: Mapped[str] = mapped_column(String(200))
     role: Mapped[Role] = mapped_column(value_enum(Role, "role"))
     bureau_id: Mapped[int | None] = mapped_column(ForeignKey("bureaus.id", ondelete="RESTRICT"), index=True)

@@ -4,11 +4,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal.accounts.models import AuditEntry, Role, User, new_session_token
+from portal.catalog.content import CONTROL
 from portal.catalog.models import Bureau
 from portal.clock import now
 
@@ -44,11 +45,25 @@ def check_password_rules(password: str, username: str) -> None:
 
 
 def user_by_username(session: Session, username: str) -> User | None:
-    return session.scalars(select(User).where(User.username == username.strip().lower())).one_or_none()
+    """The account of a well-formed username; anything else is not looked up at all."""
+    username = username.strip().lower()
+    if not USERNAME.fullmatch(username):
+        return None
+    return session.scalars(select(User).where(User.username == username)).one_or_none()
+
+
+def check_email(email: str) -> str:
+    """An optional address for reminders and 督办 mail, checked like a business's."""
+    from portal.tickets.validation import EMAIL
+
+    email = email.strip()
+    if email and (len(email) > 200 or not EMAIL.fullmatch(email)):
+        raise AccountError("电子邮箱格式不正确；可不填。", "email")
+    return email
 
 
 def create_user(session: Session, username: str, password: str, role: Role, bureau: Bureau | None,
-                display_name: str = "") -> User:
+                display_name: str = "", email: str = "") -> User:
     """A new account: a unique lowercase username, a bureau for bureau roles and none for the admin."""
     username = username.strip().lower()
     if not USERNAME.fullmatch(username):
@@ -62,8 +77,10 @@ def create_user(session: Session, username: str, password: str, role: Role, bure
     display_name = display_name.strip() or username
     if len(display_name) > 50:
         raise AccountError("姓名最多 50 个字。", "display_name")
+    if CONTROL.search(display_name):
+        raise AccountError("姓名含有不可见的控制字符。", "display_name")
     check_password_rules(password, username)
-    user = User(username=username, display_name=display_name, role=role, bureau=bureau,
+    user = User(username=username, display_name=display_name, role=role, bureau=bureau, email=check_email(email),
                 password_hash=generate_password_hash(password), password_changed_at=now())
     session.add(user)
     session.flush()
@@ -77,25 +94,41 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
     if user is None:
         check_password_hash(_DUMMY_HASH, password)
         return None
-    moment = now()
     right = check_password_hash(user.password_hash, password)
     if user.locked or not user.active:
         return None
     if not right:
-        user.failed_logins += 1
-        if user.failed_logins >= MAX_FAILURES:
-            user.locked_until = moment + LOCK_TIME
-            user.failed_logins = 0
+        register_failure(session, user)
         return None
     user.failed_logins = 0
     user.locked_until = None
-    user.last_login_at = moment
+    user.last_login_at = now()
     return user
 
 
-def change_password(user: User, current: str, new: str) -> None:
-    """The holder changes the password, knowing the current one; other sessions end."""
+def register_failure(session: Session, user: User) -> bool:
+    """Count one wrong password in the database itself, so guesses made at once all count; the
+    fifth in a row locks the account. Returns whether it is now locked."""
+    count = session.execute(update(User).where(User.id == user.id)
+                            .values(failed_logins=User.failed_logins + 1).returning(User.failed_logins)
+                            .execution_options(synchronize_session=False)).scalar_one()
+    if count >= MAX_FAILURES:
+        session.execute(update(User).where(User.id == user.id)
+                        .values(failed_logins=0, locked_until=now() + LOCK_TIME)
+                        .execution_options(synchronize_session=False))
+    session.expire(user, ["failed_logins", "locked_until"])
+    return count >= MAX_FAILURES
+
+
+def change_password(session: Session, user: User, current: str, new: str) -> None:
+    """The holder changes the password, knowing the current one; other sessions end. A wrong current
+    password counts like a failed login: the fifth locks the account and ends all its sessions."""
+    if user.locked:
+        raise AccountError("账号已被暂时锁定，请稍后再试。", "current")
     if not check_password_hash(user.password_hash, current):
+        if register_failure(session, user):
+            user.session_token = new_session_token()
+            raise AccountError("当前密码连续错误，账号已锁定 15 分钟并退出登录。", "current")
         raise AccountError("当前密码不正确。", "current")
     if current == new:
         raise AccountError("新密码不能与当前密码相同。", "password")
@@ -123,23 +156,35 @@ def set_active(user: User, active: bool) -> None:
 
 
 def may_manage(manager: User, user: User) -> bool:
-    """The admin manages every account; a bureau admin the staff of their own bureau."""
+    """The admin manages every other account; a bureau admin the staff (not the other admins) of
+    their own bureau. Nobody manages their own account here: that is the password page's job,
+    which asks for the current password."""
+    if user.id == manager.id:
+        return False
     if manager.role is Role.ADMIN:
         return True
-    return (manager.role is Role.BUREAU_ADMIN and user.role in (Role.STAFF, Role.BUREAU_ADMIN)
-            and user.bureau_id == manager.bureau_id)
+    return manager.role is Role.BUREAU_ADMIN and user.role is Role.STAFF and user.bureau_id == manager.bureau_id
 
 
 def record(session: Session, user: User | None, action: str, target: str = "", detail: str = "",
            address: str = "", username: str = "") -> AuditEntry:
     """Append one line to the audit log."""
-    entry = AuditEntry(user=user, username=(user.username if user else username)[:40], action=action,
-                       target=target[:120], detail=detail[:2000], address=address[:64], at=now())
+    def clean(value: str, limit: int) -> str:  # a failed login's username is whatever was typed
+        return CONTROL.sub("", value)[:limit]
+
+    entry = AuditEntry(user=user, username=clean(user.username if user else username, 40), action=action,
+                       target=clean(target, 120), detail=clean(detail, 2000), address=address[:64], at=now())
     session.add(entry)
     return entry
 
 
+def bureau_addresses(session: Session, bureau: Bureau) -> list[str]:
+    """Where mail for a bureau goes: the addresses of its active accounts."""
+    return sorted({u.email for u in colleagues(session, bureau) if u.email})
+
+
 def colleagues(session: Session, bureau: Bureau) -> list[User]:
-    """Active accounts of a bureau, for assigning a ticket."""
-    return list(session.scalars(select(User).where(User.bureau_id == bureau.id, User.active.is_(True))
-                                .order_by(func.lower(User.display_name))))
+    """The bureau's active staff and bureau admins, who may handle its tickets."""
+    return list(session.scalars(select(User).where(
+        User.bureau_id == bureau.id, User.active.is_(True), User.role.in_((Role.STAFF, Role.BUREAU_ADMIN)))
+        .order_by(func.lower(User.display_name))))

@@ -8,12 +8,13 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
 from portal.accounts.access import audit, roles_required, safe_next
-from portal.accounts.models import AuditEntry, Role, User
+from portal.accounts.models import AuditEntry, Role, User, new_session_token
 from portal.accounts.services import (LOGIN_FAILED, AccountError, authenticate, change_password, create_user,
                                       may_manage, set_active, set_password, user_by_username)
 from portal.catalog import queries
 from portal.catalog.queries import paginate
-from portal.clock import county_midnight
+from portal.catalog.views import text_arg
+from portal.clock import county_midnight, parse_day
 from portal.extensions import db, limiter
 from portal.tickets.views import limits_off
 
@@ -23,8 +24,11 @@ LOGIN_LIMIT = "10 per minute;100 per hour"
 
 
 def home_for(user: User) -> str:
-    """Where an account starts: the workspace, or the accounts page for the operator."""
-    return url_for("accounts.users") if user.role is Role.ADMIN else url_for("workspace.index")
+    """Where an account starts: the bureau's workspace, the supervising office's start page, or the
+    accounts page for the operator."""
+    if user.role is Role.ADMIN:
+        return url_for("accounts.users")
+    return url_for("supervision.index") if user.role is Role.SUPERVISOR else url_for("workspace.index")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -54,8 +58,10 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
-    """End the session (a form with the CSRF token, so no page can log staff out)."""
+    """End the session (a form with the CSRF token, so no page can log staff out). The account's
+    session token changes too, so a copy of the cookie taken before stops working."""
     audit("logout")
+    current_user.session_token = new_session_token()
     db.session.commit()
     logout_user()
     session.clear()
@@ -64,6 +70,7 @@ def logout():
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
+@limiter.limit(LOGIN_LIMIT, methods=["POST"], exempt_when=limits_off)
 @login_required
 def password():
     """The holder changes the password; other sessions of the account end."""
@@ -75,11 +82,15 @@ def password():
         errors["confirm"] = "两次输入的新密码不一致。"
     else:
         try:
-            change_password(current_user, request.form.get("current", ""), new)
+            change_password(db.session, current_user, request.form.get("current", ""), new)
         except AccountError as exc:
             errors[exc.field or "password"] = exc.message
     if errors:
-        db.session.rollback()
+        if errors.get("current"):  # a wrong current password is counted (and may have locked the account)
+            audit("password_change_failed", target=current_user.username)
+            db.session.commit()
+        else:
+            db.session.rollback()
         return render_template("accounts/password.html", errors=errors), 400
     audit("password_change", target=current_user.username)
     db.session.commit()
@@ -96,11 +107,14 @@ def _managed_users():
 
 
 def _roles_for(manager: User) -> list[Role]:
-    return list(Role) if manager.role is Role.ADMIN else [Role.STAFF, Role.BUREAU_ADMIN]
+    """The admin opens any kind of account; a bureau admin opens staff accounts of the bureau."""
+    return list(Role) if manager.role is Role.ADMIN else [Role.STAFF]
 
 
 def _users_page(errors: dict | None = None, values: dict | None = None, status: int = 200):
-    return render_template("accounts/users.html", users=_managed_users(), roles=_roles_for(current_user),
+    users = _managed_users()
+    return render_template("accounts/users.html", users=users, roles=_roles_for(current_user),
+                           manageable={u.id for u in users if may_manage(current_user, u)},
                            bureaus=queries.bureaus(db.session), errors=errors or {}, values=values or {}), status
 
 
@@ -130,7 +144,7 @@ def user_create():
         return _users_page({"confirm": "两次输入的密码不一致。"}, form, 400)
     try:
         user = create_user(db.session, form.get("username", ""), form.get("password", ""), role, bureau,
-                           form.get("display_name", ""))
+                           form.get("display_name", ""), form.get("email", ""))
     except AccountError as exc:
         db.session.rollback()
         return _users_page({exc.field or "username": exc.message}, form, 400)
@@ -151,10 +165,9 @@ def _managed(user_id: int) -> User:
 @roles_required(Role.BUREAU_ADMIN, Role.ADMIN)
 def user_active(user_id: int, change: str):
     """Disable or enable an account of one's bureau (not one's own)."""
+    if user_id == current_user.id:
+        return _users_page({"self": "不能停用或启用自己的账号。"}, status=400)
     user = _managed(user_id)
-    if user.id == current_user.id:
-        flash("不能停用自己的账号。", "error")
-        return redirect(url_for("accounts.users"), code=303)
     set_active(user, change == "enable")
     audit(f"user_{change}", target=user.username)
     db.session.commit()
@@ -165,7 +178,10 @@ def user_active(user_id: int, change: str):
 @bp.post("/staff/users/<int:user_id>/password")
 @roles_required(Role.BUREAU_ADMIN, Role.ADMIN)
 def user_password(user_id: int):
-    """Reset an account's password; its sessions end and a lock is lifted."""
+    """Reset an account's password; its sessions end and a lock is lifted. One's own password is
+    changed on the password page, which asks for the current one."""
+    if user_id == current_user.id:
+        return _users_page({"self": "请在“修改密码”页面修改自己的密码。"}, status=400)
     user = _managed(user_id)
     try:
         set_password(user, request.form.get("password", ""))
@@ -180,6 +196,7 @@ def user_password(user_id: int):
 
 AUDIT_ACTIONS = {
     "login": "登录", "login_failed": "登录失败", "logout": "退出", "password_change": "修改密码",
+    "password_change_failed": "修改密码时当前密码错误",
     "user_create": "开通账号", "user_disable": "停用账号", "user_enable": "启用账号",
     "user_password_reset": "重置密码",
 }
@@ -190,23 +207,19 @@ AUDIT_ACTIONS = {
 def audit_log():
     """The audit log, newest first, filtered by account, action and day."""
     stmt = select(AuditEntry).order_by(AuditEntry.id.desc())
-    who = request.args.get("user", "").strip().lower()[:40]
-    action = request.args.get("action", "").strip()[:40]
+    who = text_arg("user", 40).lower()
+    action = text_arg("action", 40)
     if who:
         stmt = stmt.where(AuditEntry.username == who)
     if action:
         stmt = stmt.where(AuditEntry.action == action)
-    day = request.args.get("day", "")
-    if day:
-        try:
-            start = county_midnight(dt.date.fromisoformat(day))
-        except ValueError:
-            start = None
-        if start is not None:
-            stmt = stmt.where(AuditEntry.at >= start, AuditEntry.at < start + dt.timedelta(days=1))
+    day = parse_day(request.args.get("day"))
+    if day is not None:
+        start = county_midnight(day)
+        stmt = stmt.where(AuditEntry.at >= start, AuditEntry.at < start + dt.timedelta(days=1))
     page = paginate(db.session, stmt, request.args.get("page", 1, type=int) or 1, 50)
     return render_template("accounts/audit.html", page=page, labels=audit_labels(), who=who, action=action,
-                           day=day)
+                           day=day.isoformat() if day else "")
 
 
 def audit_labels() -> dict[str, str]:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from portal.catalog.models import (
     Bureau,
@@ -477,6 +477,28 @@ def _check_references(session: Session, entries: list[Entry]) -> list[LineError]
                 errors.append(LineError(e.line, "part_of", "不能是文件自身"))
             if v["expires_on"] and v["effective_from"] and v["expires_on"] < v["effective_from"]:
                 errors.append(LineError(e.line, "expires_on", "失效日期早于施行日期"))
+    errors += _parent_cycles(session, [e for e in entries if e.kind == "policy"])
+    return errors
+
+
+def _parent_cycles(session: Session, policies: list[Entry]) -> list[LineError]:
+    """A policy may not end up, through its parents, as a part of itself (the file wins over the database)."""
+    mother = aliased(Policy)
+    parent: dict[str, str | None] = dict(session.execute(
+        select(Policy.slug, mother.slug).outerjoin(mother, Policy.part_of_id == mother.id)).all())
+    parent.update({e.key: e.values["part_of"] for e in policies})
+    errors = []
+    for e in policies:
+        if e.values["part_of"] == e.key:
+            continue  # reported as "不能是文件自身"
+        seen: set[str] = set()
+        current = parent.get(e.key)
+        while current is not None and current not in seen:
+            if current == e.key:
+                errors.append(LineError(e.line, "part_of", f"上级文件 {e.values['part_of']} 是本文件的下级，不能互为上下级"))
+                break
+            seen.add(current)
+            current = parent.get(current)
     return errors
 
 

@@ -143,8 +143,14 @@ def items(session: Session, user: User, bureau: Bureau | None = None) -> list[It
             revs = by_slug[slug]
             if revs[0].bureau_id in ids:
                 found.append(Item(kind, slug, revs[0].bureau, None, revs))
-        found += [Item(kind, r.slug, r.bureau, r, by_slug.get(r.slug, [])) for r in rows]
+        found += [Item(kind, r.slug, r.bureau, r, _own(by_slug.get(r.slug, []), r.bureau)) for r in rows]
     return sorted(found, key=lambda i: (i.kind != "guide", i.row is not None))
+
+
+def _own(revisions: list[Revision], bureau: Bureau) -> list[Revision]:
+    """An item's history: what was published under its slug, and the drafts of its own bureau only
+    (another bureau's draft under a colliding slug stays that bureau's)."""
+    return [r for r in revisions if r.bureau_id == bureau.id or r.published_at is not None]
 
 
 def find_item(session: Session, user: User, kind: str, slug: str) -> Item:
@@ -157,7 +163,8 @@ def find_item(session: Session, user: User, kind: str, slug: str) -> Item:
         select(Revision).where(Revision.kind == kind, Revision.slug == slug).order_by(Revision.id.desc())))
     if row is None and not revisions:
         raise NotEditable(slug)
-    item = Item(kind, slug, row.bureau if row is not None else revisions[0].bureau, row, revisions)
+    bureau = row.bureau if row is not None else revisions[0].bureau
+    item = Item(kind, slug, bureau, row, _own(revisions, bureau))
     if not may_edit(user, item.bureau):
         raise NotEditable(slug)
     return item
@@ -241,7 +248,7 @@ def publish_revision(session: Session, user: User, revision: Revision) -> Guide 
     if revision.kind == "guide":
         values["updated_on"] = today()
     published = apply_record(session, revision.kind, values, actor=user.display_name,
-                             reason=f"发布修订 #{revision.id}" + (f"：{revision.note}" if revision.note else ""))
+                             reason=f"发布修订 #{revision.id}")  # the note is internal wording
     revision.published_at = now()
     revision.published_by = user.display_name
     session.flush()

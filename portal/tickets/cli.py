@@ -13,7 +13,7 @@ from portal.mail import send_pending
 from portal.catalog.models import Bureau, Topic
 from portal.tickets.models import CalendarOverride, CalendarYear, DeadlineRule, TicketType
 from portal.tickets.services import autoclose
-from portal.tickets.workdays import missing_years, official_year
+from portal.tickets.workdays import Calendar, missing_years, official_year
 
 tickets_cli = AppGroup("tickets", help="诉求工单的定期任务与设置。")
 calendar_cli = AppGroup("calendar", help="工作日日历：节假日与调休的补充设置。")
@@ -27,6 +27,24 @@ def autoclose_command():
     db.session.commit()
     send_pending(db.session)
     click.echo(f"自动办结 {len(closed)} 件：{'、'.join(t.number for t in closed) or '无'}。")
+
+
+@tickets_cli.command("remind")
+def remind_command():
+    """Mail each bureau its tickets due on the next working day and those overdue (once a day)."""
+    from flask import current_app
+
+    from portal.supervision.services import remind
+
+    day = today()
+    if not Calendar.load(db.session).is_workday(day):
+        click.echo(f"{day} 不是工作日，不发提醒。")
+        return
+    base = current_app.config.get("BASE_URL") or "http://127.0.0.1:8000"
+    counts = remind(db.session, day, base + "/staff/")
+    db.session.commit()
+    sent, failed = send_pending(db.session)
+    click.echo(f"提醒 {counts['bureaus']} 个部门、{counts['tickets']} 件工单；发出邮件 {sent} 封，失败 {failed} 封。")
 
 
 @tickets_cli.command("rule")

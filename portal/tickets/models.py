@@ -112,6 +112,8 @@ class Ticket(Base):
     pending_extension_days: Mapped[int | None] = mapped_column(Integer)
     transfer_requested: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    urge_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    urged_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     # Two changes made at once from the same state (a double rating, a rating and autoclose): the
@@ -156,6 +158,7 @@ class TicketEvent(Base):
     to_state: Mapped[TicketState] = mapped_column(value_enum(TicketState, "event_to_state"))
     public_text: Mapped[str] = mapped_column(Text, default="")
     internal_note: Mapped[str] = mapped_column(Text, default="")
+    due: Mapped[dt.date | None] = mapped_column(Date)  # the deadline running when this step was taken
 
     ticket: Mapped[Ticket] = relationship(back_populates="events")
     bureau: Mapped[Bureau | None] = relationship()

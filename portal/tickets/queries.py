@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import Select, and_, case, func, or_, select
+from sqlalchemy import Select, and_, case, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from portal.accounts.models import Role, User
@@ -53,8 +53,11 @@ class Filters:
 
 
 def _scope(stmt: Select, user: User) -> Select:
+    """Every ticket for the supervisor; the bureau's own for its members; nothing for anyone else."""
     if user.role is Role.SUPERVISOR:
         return stmt
+    if not user.is_bureau_member:
+        return stmt.where(false())
     return stmt.where(Ticket.bureau_id == user.bureau_id)
 
 

@@ -49,13 +49,15 @@ TRANSITIONS: dict[str, tuple[frozenset[TicketState], TicketState | None]] = {
     "autoclose": (frozenset({S.REPLIED}), S.CLOSED),
     "note": (frozenset({S.ASSIGNED, S.ACCEPTED, S.REOPENED, S.REPLIED, S.CLOSED, S.REJECTED, S.DISPATCH}), None),
     "handover": (frozenset({S.ASSIGNED, S.ACCEPTED, S.REOPENED}), None),
+    "press": (frozenset({S.ASSIGNED, S.ACCEPTED, S.REOPENED}), None),  # 催办, before the deadline
+    "supervise": (frozenset({S.ASSIGNED, S.ACCEPTED, S.REOPENED}), None),  # 督办, after it
 }
 ACTION_LABELS = {
     "file": "提交诉求", "route": "分送承办单位", "dispatch": "转县营商环境办分办", "sign": "签收",
     "return": "退回分办", "request_transfer": "申请转办", "approve_transfer": "同意转办", "refuse_transfer": "不同意转办",
     "request_extension": "申请延期", "approve_extension": "同意延期", "refuse_extension": "不同意延期",
     "reply": "答复", "reject": "不予受理", "rate": "评价", "reopen": "重新办理", "autoclose": "自动办结",
-    "note": "内部备注", "handover": "指派经办人",
+    "note": "内部备注", "handover": "指派经办人", "press": "催办", "supervise": "督办",
 }
 
 # Built-in deadlines in working days; a rule for the topic wins over one for the bureau, which wins
@@ -119,6 +121,16 @@ def deadline_days(session: Session, ticket: Ticket, clock: str, bureau: Bureau |
     return default[ticket.type] if isinstance(default, dict) else default
 
 
+def plain(value: str, label: str, max_len: int) -> str:
+    """Text staff typed, stripped: refused (400) when too long or holding control characters, never cut."""
+    value = (value or "").replace("\r\n", "\n").strip()
+    if len(value) > max_len:
+        raise InvalidRequest(f"{label}最多 {max_len} 字，现有 {len(value)} 字。")
+    if CONTROL.search(value):
+        raise InvalidRequest(f"{label}含有不可见的控制字符，请删除后重试。")
+    return value
+
+
 def allowed(ticket: Ticket, action: str) -> None:
     """Refuse, before anything is changed, an action the transitions table does not allow now."""
     if ticket.state not in TRANSITIONS[action][0]:
@@ -132,10 +144,11 @@ def _move(session: Session, ticket: Ticket, action: str, actor: Actor, *, to_sta
     allowed(ticket, action)
     current = ticket.state
     target = to_state or TRANSITIONS[action][1] or current
+    running = ticket.sign_due if current is S.ASSIGNED else ticket.reply_due if current in (S.ACCEPTED, S.REOPENED) else None
     event = TicketEvent(
         action=action, actor_kind=actor.kind, actor_name=actor.name,
         bureau=actor.bureau or ticket.bureau, user_id=actor.user_id, from_state=current, to_state=target,
-        public_text=public_text, internal_note=note, at=now(),
+        public_text=public_text, internal_note=note, at=now(), due=running,
     )
     ticket.events.append(event)
     ticket.state = target
@@ -235,18 +248,17 @@ def sign(session: Session, ticket: Ticket, actor: Actor) -> None:
 
 def add_note(session: Session, ticket: Ticket, actor: Actor, text: str) -> None:
     """An internal note: seen by the holder bureau and the supervisor, never by the business."""
-    text = text.replace("\r\n", "\n").strip()
+    text = plain(text, "备注", 2000)
     if not text:
         raise InvalidRequest("备注内容不能为空。")
-    if len(text) > 2000:
-        raise InvalidRequest("备注最多 2000 字。")
     _move(session, ticket, "note", actor, note=text)
 
 
 def hand_over(session: Session, ticket: Ticket, actor: Actor, assignee) -> None:
     """Name the colleague who handles the ticket; only an active account of the holder bureau."""
     allowed(ticket, "handover")
-    if assignee is None or not assignee.active or assignee.bureau_id != ticket.bureau_id:
+    if (assignee is None or not assignee.active or assignee.bureau_id != ticket.bureau_id
+            or not assignee.role.needs_bureau):
         raise InvalidRequest("经办人须为本单位在用账号。")
     if assignee.id == ticket.assignee_id:
         raise InvalidRequest(f"该工单的经办人已是{assignee.display_name}。")
@@ -263,10 +275,11 @@ def _drop_requests(ticket: Ticket) -> None:
 
 def return_to_dispatch(session: Session, ticket: Ticket, actor: Actor, reason: str, duty: str) -> None:
     """Send a misrouted ticket back before signing; the reason and the duty it rests on are required."""
-    if not reason.strip() or not duty.strip():
+    reason, duty = plain(reason, "退回理由", 2000), plain(duty, "职责依据", 2000)
+    if not reason or not duty:
         raise InvalidRequest("退回须写明理由和所依据的职责。")
     _move(session, ticket, "return", actor, public_text="承办单位认为不属其职责，已退回县营商环境办重新分办。",
-          note=f"退回理由：{reason.strip()}；职责依据：{duty.strip()}")
+          note=f"退回理由：{reason}；职责依据：{duty}")
     ticket.bureau = None
     ticket.assignee = None
     _drop_requests(ticket)
@@ -280,10 +293,11 @@ def request_transfer(session: Session, ticket: Ticket, actor: Actor, to: Bureau 
         raise TicketError("该工单已有待审批的转办申请。")
     if to is not None and to == ticket.bureau:
         raise InvalidRequest("转办单位不能是当前承办单位。")
-    if not reason.strip():
+    reason = plain(reason, "转办理由", 2000)
+    if not reason:
         raise InvalidRequest("申请转办须写明理由。")
     where = f"转至{to.name}" if to is not None else "转办（由县营商环境办确定承办单位）"
-    _move(session, ticket, "request_transfer", actor, note=f"申请{where}：{reason.strip()}")
+    _move(session, ticket, "request_transfer", actor, note=f"申请{where}：{reason}")
     ticket.pending_transfer_to = to
     ticket.transfer_requested = True
 
@@ -294,6 +308,9 @@ def decide_transfer(session: Session, ticket: Ticket, actor: Actor, approve: boo
     if not ticket.transfer_requested:
         raise TicketError("该工单没有待审批的转办申请。")
     allowed(ticket, "approve_transfer" if approve else "refuse_transfer")
+    reason = plain(reason, "审批意见", 2000)
+    if not reason:
+        raise InvalidRequest("审批转办申请须写明意见。")
     to = to or ticket.pending_transfer_to
     if approve and to is None:
         raise InvalidRequest("请选择转办的承办单位。")
@@ -316,9 +333,10 @@ def request_extension(session: Session, ticket: Ticket, actor: Actor, days: int,
         raise InvalidRequest("延期天数应为 1 至 30 个工作日。")
     if ticket.reply_due is not None and today > ticket.reply_due:
         raise TicketError("已超过答复期限，不能再申请延期。")
-    if not reason.strip():
+    reason = plain(reason, "延期理由", 2000)
+    if not reason:
         raise InvalidRequest("申请延期须写明理由。")
-    _move(session, ticket, "request_extension", actor, note=f"申请延期 {days} 个工作日：{reason.strip()}")
+    _move(session, ticket, "request_extension", actor, note=f"申请延期 {days} 个工作日：{reason}")
     ticket.pending_extension_days = days
 
 
@@ -328,10 +346,18 @@ def decide_extension(session: Session, ticket: Ticket, actor: Actor, approve: bo
     if not days:
         raise TicketError("该工单没有待审批的延期申请。")
     allowed(ticket, "approve_extension" if approve else "refuse_extension")
+    reason = plain(reason, "审批意见", 2000)
+    if approve and not reason:
+        raise InvalidRequest("同意延期须写明告知企业的原因。")
+    if not reason:
+        raise InvalidRequest("不同意延期须写明理由。")
     if approve:
         ticket.reply_due = Calendar.load(session).add(ticket.reply_due, days)
         _move(session, ticket, "approve_extension", actor,
-              public_text=f"经批准，答复期限延长至 {ticket.reply_due:%Y年%m月%d日}。原因：{reason}")
+              public_text=f"经批准，答复期限延长至 {ticket.reply_due:%Y年%m月%d日}。原因：{reason.strip()}")
+        queue_mail(session, ticket.email, f"您的诉求答复期限已延长（流水号 {ticket.number}）",
+                   f"{ticket.contact_name}：\n\n您的诉求“{ticket.subject}”经县营商环境办批准，答复期限延长至"
+                   f"{ticket.reply_due:%Y年%m月%d日}。\n原因：{reason.strip()}\n\n会宁县营商环境服务平台\n")
     else:
         _move(session, ticket, "refuse_extension", actor, note=reason)
     ticket.pending_extension_days = None
@@ -339,21 +365,23 @@ def decide_extension(session: Session, ticket: Ticket, actor: Actor, approve: bo
 
 def reply(session: Session, ticket: Ticket, actor: Actor, text: str, track_url: str) -> None:
     """The bureau's answer, shown under the bureau's name and mailed to the business."""
-    if len(text.strip()) < 10:
+    text = plain(text, "答复内容", 10000)
+    if len(text) < 10:
         raise InvalidRequest("答复内容至少 10 个字。")
-    _move(session, ticket, "reply", actor, public_text=text.strip())
+    _move(session, ticket, "reply", actor, public_text=text)
     _drop_requests(ticket)
     ticket.replied_at = now()
     queue_mail(session, ticket.email, f"您的诉求已答复（流水号 {ticket.number}）",
-               f"{ticket.contact_name}：\n\n{ticket.bureau.name}已答复您的诉求“{ticket.subject}”：\n\n{text.strip()}\n\n"
+               f"{ticket.contact_name}：\n\n{ticket.bureau.name}已答复您的诉求“{ticket.subject}”：\n\n{text}\n\n"
                f"请凭流水号和提取码查看并评价：{track_url}\n")
 
 
 def reject(session: Session, ticket: Ticket, actor: Actor, reason: str) -> None:
     """Not admissible (in litigation, arbitration or 信访; a repeat with no new facts): the reason is shown."""
-    if not reason.strip():
+    reason = plain(reason, "不予受理理由", 2000)
+    if not reason:
         raise InvalidRequest("不予受理须写明理由。")
-    _move(session, ticket, "reject", actor, public_text=f"不予受理：{reason.strip()}")
+    _move(session, ticket, "reject", actor, public_text=f"不予受理：{reason}")
     _drop_requests(ticket)
     ticket.closed_at = now()
 
@@ -366,7 +394,7 @@ def rate(session: Session, ticket: Ticket, score: Score, comment: str, track_url
         raise InvalidRequest("评价意见最多 1000 个字。")
     if CONTROL.search(comment):
         raise InvalidRequest("评价意见含有不可见的控制字符。")
-    session.add(Rating(ticket=ticket, score=score, comment=comment.strip()))
+    session.add(Rating(ticket=ticket, score=score, comment=comment.strip(), at=now()))
     if score.bad:
         ticket.flagged = True
     if score.bad and ticket.reopen_count == 0:

@@ -8,12 +8,15 @@ import datetime as dt
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from portal.accounts.access import BUREAU_ROLES, WORKSPACE_ROLES, actor, audit, roles_required
 from portal.accounts.services import colleagues, user_by_username
 from portal.catalog import queries as catalog_queries
+from portal.catalog.content import CONTROL
 from portal.catalog.queries import paginate
-from portal.clock import local, now, today
+from portal.catalog.views import text_arg
+from portal.clock import local, now, parse_day, today
 from portal.extensions import db
 from portal.mail import queued, send_after_commit
 from portal.tickets import queries, services
@@ -61,10 +64,7 @@ def available_actions(ticket: Ticket) -> list[str]:
 
 
 def _date_arg(name: str) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(request.args.get(name, ""))
-    except ValueError:
-        return None
+    return parse_day(request.args.get(name))
 
 
 def _filters() -> queries.Filters:
@@ -79,7 +79,7 @@ def _filters() -> queries.Filters:
         type=kind if kind in {t.value for t in TicketType} else "",
         topic=topic if catalog_queries.is_key(topic) else "",
         filed_from=_date_arg("from"), filed_to=_date_arg("to"),
-        q=args.get("q", "").strip()[:50],
+        q=text_arg("q", 50),
     )
 
 
@@ -109,6 +109,7 @@ def _page(ticket: Ticket, error: str | None = None, failed: str | None = None, s
         values=request.form if failed else {}, labels={k: v[1] for k, v in ACTIONS.items()},
         colleagues=colleagues(db.session, bureau) if bureau else [],
         bureaus=[b for b in catalog_queries.bureaus(db.session) if b != bureau],
+        today=today(),
         templates=_templates(bureau) if bureau else [],
         due=queries.due_of(ticket),
         days_left=lambda due: calendar.between(day, due) if due else None,
@@ -134,8 +135,8 @@ def _apply(ticket: Ticket, name: str) -> str:
     """Run one action through its service; returns the message shown after it."""
     form = request.form
     who = actor(current_user)
-    body = form.get("body", "").replace("\r\n", "\n")[:10000]
-    reason = form.get("reason", "").replace("\r\n", "\n").strip()[:2000]
+    body = form.get("body", "")
+    reason = form.get("reason", "")
     if name == "sign":
         services.sign(db.session, ticket, who)
         return "已签收，请在答复期限内办理。"
@@ -227,12 +228,15 @@ def templates():
         errors["title"] = "模板名称为 2 至 60 字。"
     if not 10 <= len(body) <= 5000:
         errors["body"] = "模板内容为 10 至 5000 字。"
+    for name, value in (("title", title), ("body", body)):
+        if CONTROL.search(value):
+            errors[name] = "含有不可见的控制字符，请删除后重试。"
     existing = None
     if form.get("id", "").isdigit():
         existing = db.session.get(ReplyTemplate, int(form["id"]))
         if existing is None or existing.bureau_id != bureau.id:
             abort(404)
-    clash = db.session.scalars(select(ReplyTemplate).where(
+    clash = None if errors else db.session.scalars(select(ReplyTemplate).where(
         ReplyTemplate.bureau_id == bureau.id, ReplyTemplate.title == title)).one_or_none()
     if clash is not None and clash is not existing:
         errors["title"] = "本单位已有同名模板。"
@@ -243,7 +247,12 @@ def templates():
     template.updated_at, template.updated_by = now(), current_user.display_name
     db.session.add(template)
     audit("template_save", target=title)
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same title saved at the same moment by a colleague
+        db.session.rollback()
+        return render_template("staff/templates.html", templates=_templates(bureau),
+                               errors={"title": "本单位已有同名模板。"}, values=form), 400
     flash(f"答复模板“{title}”已保存。", "success")
     return redirect(url_for("workspace.templates"), code=303)
 

@@ -75,11 +75,28 @@ def test_disabling_and_resetting_stay_inside_the_bureau(app, session, people):
     assert login(app.test_client(), "wang", PASSWORD).status_code == 400
 
 
-def test_a_bureau_admin_cannot_disable_themselves(app, session, people):
+def test_nobody_disables_or_resets_their_own_account_here(app, session, people):
+    for username in ("boss", "root"):
+        client = app.test_client()
+        login(client, username)
+        own = people[username].id
+        response = post(client, f"/staff/users/{own}/disable", page="/staff/users")
+        assert response.status_code == 400 and "不能停用或启用自己的账号" in response.get_data(as_text=True)
+        reset = post(client, f"/staff/users/{own}/password", {"password": "Taken-over-2026"}, page="/staff/users")
+        assert reset.status_code == 400 and "修改密码" in reset.get_data(as_text=True)
+        assert user(session, username).active
+        assert login(app.test_client(), username, "Taken-over-2026").status_code == 400
+
+
+def test_a_bureau_admin_does_not_manage_the_other_bureau_admins(app, session, people):
+    make_user(session, "boss2", Role.BUREAU_ADMIN, "scjgj", "副管理员")
     client = app.test_client()
     login(client, "boss")
-    response = post(client, f"/staff/users/{people['boss'].id}/disable", page="/staff/users")
-    assert response.status_code == 303 and user(session, "boss").active
+    peer = user(session, "boss2")
+    assert post(client, f"/staff/users/{peer.id}/password", {"password": "Taken-over-2026"},
+                page="/staff/users").status_code == 404
+    assert post(client, f"/staff/users/{peer.id}/disable", page="/staff/users").status_code == 404
+    assert user(session, "boss2").active
 
 
 def test_the_admin_opens_accounts_for_any_bureau_and_staff_cannot_manage_at_all(app, session, people):

@@ -101,6 +101,13 @@ def test_bad_line_rejects_the_file_with_its_line_and_field(session, case):
     assert count(session, Bureau) == 0 and count(session, Topic) == 0
 
 
+def test_policies_whose_parents_go_round_in_a_circle_are_refused(session):
+    errors = _errors(session, f.lines(f.bureau(), f.topic(), f.policy(slug="circle-a", part_of="circle-b"),
+                                      f.policy(slug="circle-b", title="另一件", part_of="circle-a")))
+    assert [(line, fld) for line, fld, _ in errors] == [(3, "part_of"), (4, "part_of")]
+    assert count(session, Policy) == 0
+
+
 def test_duplicate_slug_in_one_file_is_reported_with_both_lines(session):
     errors = _errors(session, f.lines(f.bureau(), f.topic(), f.guide(), f.guide(title="再来一次")))
     assert errors == [(4, "slug", "gongzhang-kezhi 在第 3 行已出现")]

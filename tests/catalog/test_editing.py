@@ -209,7 +209,8 @@ def test_the_list_shows_the_bureaus_own_items_only(catalog, client):
     assert "公章刻制备案" in listing and "留抵退税" in listing and "建筑工程施工许可" not in listing
 
 
-def test_a_policy_status_changed_by_publishing_records_the_staff_members_name(catalog, client, session):
+def test_a_policy_status_changed_by_publishing_records_the_staff_members_name_not_the_internal_note(
+        catalog, client, session):
     login(client, "wang")
     response = post(client, POLICY_EDIT, policy_form("publish", status="repealed", note="已被新公告替代"))
     assert response.status_code == 303
@@ -217,7 +218,7 @@ def test_a_policy_status_changed_by_publishing_records_the_staff_members_name(ca
     [change] = session.scalars(select(PolicyStatusChange)).all()
     assert (change.from_status, change.to_status, change.actor) == (PolicyStatus.IN_FORCE, PolicyStatus.REPEALED,
                                                                      "王经办")
-    assert "已被新公告替代" in change.reason
+    assert change.reason.startswith("发布修订 #") and "已被新公告替代" not in change.reason  # shown publicly
 
 
 def test_a_new_policy_can_be_part_of_another_bureaus_plan(catalog, client, session):
@@ -480,3 +481,25 @@ def test_drafts_and_publications_are_audited(catalog, client, session):
         ("guide_draft", "gongzhang-kezhi", "wang"), ("guide_publish", "gongzhang-kezhi", "wang"),
         ("policy_draft", "liudi-tuishui", "wang"), ("policy_publish", "liudi-tuishui", "wang")]
     assert f"修订 #{draft.id}：草稿一" == lines[0].detail
+
+
+def test_a_policy_cannot_become_a_part_of_its_own_part(catalog, client, session):
+    login(client, "wang")
+    assert post(client, "/staff/content/policies/new", policy_form(
+        "publish", slug="child-x", title="下级文件", doc_number="", part_of="liudi-tuishui")).status_code == 303
+    response = post(client, POLICY_EDIT, policy_form("publish", part_of="child-x"))
+    assert response.status_code == 400 and "不能互为上下级" in page(response)
+    session.rollback()
+    assert session.scalars(select(Policy).where(Policy.slug == "liudi-tuishui")).one().part_of is None
+
+
+def test_another_bureaus_draft_under_a_colliding_slug_stays_hidden(catalog, client, session):
+    login(client, "wang")
+    assert post(client, NEW_GUIDE, guide_form("draft", slug="secret-x", title="未发布的草稿指南")).status_code == 303
+    [draft] = revisions(session)
+    import_content(session, f.lines(f.guide("secret-x", "住建局的同名指南", bureau="zjj", topics=["jzxk"])))
+    session.commit()
+    other = client.application.test_client()
+    login(other, "lisi")
+    assert other.get(f"/staff/content/guides/secret-x/revisions/{draft.id}").status_code == 404
+    assert "未发布的草稿指南" not in page(other.get("/staff/content/guides/secret-x/revisions"))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 
 import pytest
@@ -380,3 +381,51 @@ def test_reply_templates_belong_to_one_bureau(app, session, setup):
                 page="/staff/templates").status_code == 404
     assert post(client, f"/staff/templates/{template_id}/delete", page="/staff/templates").status_code == 303
     assert session.scalars(select(ReplyTemplate)).all() == []
+
+
+def test_a_bureau_admin_takes_every_action_staff_take(app, session, setup):
+    make_user(session, "boss", Role.BUREAU_ADMIN, "scjgj", "局管理员")
+    client = app.test_client()
+    login(client, "boss")
+    ticket = ticket_in(session, setup, S.ASSIGNED)
+    url = f"/staff/tickets/{ticket.number}"
+    for action in ("sign", "note", "assign", "extend", "transfer", "reply"):
+        assert post(client, f"{url}/{action}", VALID[action], page=url).status_code == 303, action
+    session.expire_all()
+    assert session.get(Ticket, ticket.id).state is S.REPLIED
+
+
+@pytest.mark.parametrize("action", [a for a in ACTIONS if a != "note"])
+def test_neither_the_supervisor_nor_the_admin_acts_for_a_bureau(app, session, setup, action):
+    ticket = ticket_in(session, setup, S.ACCEPTED if action not in ("sign", "return") else S.ASSIGNED)
+    before = len(ticket.events)
+    for username, code in (("dbz", 403), ("root", 403)):
+        client = app.test_client()
+        login(client, username)
+        response = post(client, f"/staff/tickets/{ticket.number}/{action}", VALID[action], page="/account/password")
+        assert response.status_code == code, (username, action)
+    session.expire_all()
+    assert len(session.get(Ticket, ticket.id).events) == before
+
+
+def test_an_attachment_is_served_to_the_holder_bureau_only(app, session, setup):
+    from tests.tickets.conftest import PNG, confirmation, file_through_form
+
+    business = app.test_client()
+    number, _ = confirmation(business, file_through_form(
+        business, attachments=[(io.BytesIO(PNG), "现场照片.png")]))
+    ticket = session.scalars(select(Ticket).where(Ticket.number == number)).one()
+    [item] = ticket.attachments
+    url = f"/staff/tickets/{number}/attachments/{item.id}"
+    holder = app.test_client()
+    login(holder, "wang")
+    got = holder.get(url)
+    assert got.status_code == 200 and got.data == PNG and "attachment" in got.headers["Content-Disposition"]
+    other = app.test_client()
+    login(other, "zhao")
+    assert other.get(url).status_code == 404
+    other_ticket = ticket_in(session, setup, S.ASSIGNED)
+    other_ticket.bureau = catalog_queries.bureau_by_code(session, "zjj")
+    session.commit()
+    # B's own ticket number with A's attachment id does not reach A's file either
+    assert other.get(f"/staff/tickets/{other_ticket.number}/attachments/{item.id}").status_code == 404

@@ -1,0 +1,53 @@
+"""Urging (催办 before a deadline, 督办 after it) and the reminders the daily job has sent."""
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import Date, DateTime, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.catalog.models import Bureau
+from portal.clock import now
+from portal.database import Base, value_enum
+from portal.tickets.models import Ticket
+
+
+class UrgeKind(enum.Enum):
+    PRESS = "press"  # 催办: before the deadline
+    SUPERVISE = "supervise"  # 督办: after it
+
+    @property
+    def label(self) -> str:
+        return {"press": "催办", "supervise": "督办"}[self.value]
+
+
+class Urge(Base):
+    """The supervising office urged the holder bureau about a ticket; counted per ticket and bureau."""
+
+    __tablename__ = "urges"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    bureau_id: Mapped[int] = mapped_column(ForeignKey("bureaus.id", ondelete="RESTRICT"), index=True)
+    kind: Mapped[UrgeKind] = mapped_column(value_enum(UrgeKind, "urge_kind"))
+    note: Mapped[str] = mapped_column(Text)
+    due: Mapped[dt.date | None] = mapped_column(Date)  # the deadline running when urged
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now, index=True)
+    actor_name: Mapped[str] = mapped_column(String(50))
+
+    ticket: Mapped[Ticket] = relationship()
+    bureau: Mapped[Bureau] = relationship()
+
+
+class Reminder(Base):
+    """One reminder mail about one ticket on one day: `tickets remind` sends each at most once."""
+
+    __tablename__ = "reminders"
+    __table_args__ = (UniqueConstraint("ticket_id", "day", "kind", name="uq_reminders_ticket_id_day_kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    day: Mapped[dt.date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(12))  # due_tomorrow or overdue
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)

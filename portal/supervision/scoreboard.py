@@ -1,0 +1,171 @@
+"""The bureau scoreboard for a period, and the same figures week by week.
+
+How each figure is counted (the supervising office compares bureaus on exactly these):
+- received: tickets whose latest assignment (routing, or an approved transfer) to the bureau falls in
+  the period. A ticket moved on by an approved transfer counts for the bureau that got it.
+- signed on time %: of those, signed (or rejected, or returned) by the end of the sign deadline that
+  was running; one still unsigned past its deadline counts as late, one not yet due is not counted.
+- answered on time %: of those, first answered (or rejected) by the end of the reply deadline that
+  was running, extensions included; open past the deadline counts as late, not yet due is not counted.
+- average working days to answer: from the day of assignment to the first answer.
+- satisfaction %: 非常满意 + 满意 + 基本满意 over all ratings given in the period to the bureau's tickets;
+  bad ratings: 不满意 + 非常不满意 among them.
+- reopened, returns, urges: such steps taken in the period (a return counts for the bureau returning).
+- overdue now: the bureau's open tickets past their running deadline today, whatever the period.
+A day is a county (Asia/Shanghai) day; weeks start on Monday."""
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, fields
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from portal.catalog.models import Bureau
+from portal.clock import county_midnight, local
+from portal.supervision.models import Urge
+from portal.tickets.models import Rating, Ticket, TicketEvent, TicketState
+from portal.tickets.queries import OPEN_STATES, due_of
+from portal.tickets.workdays import Calendar
+
+S = TicketState
+
+
+@dataclass
+class Figures:
+    received: int = 0
+    signed_judged: int = 0
+    signed_on_time: int = 0
+    answered_judged: int = 0
+    answered_on_time: int = 0
+    answered: int = 0
+    answer_days: int = 0
+    rated: int = 0
+    satisfied: int = 0
+    bad: int = 0
+    reopened: int = 0
+    returns: int = 0
+    urges: int = 0
+    overdue_now: int = 0
+
+    def add(self, other: Figures) -> None:
+        for f in fields(self):
+            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+
+    @staticmethod
+    def _percent(part: int, whole: int) -> float | None:
+        return round(100 * part / whole, 1) if whole else None
+
+    @property
+    def sign_rate(self) -> float | None:
+        return self._percent(self.signed_on_time, self.signed_judged)
+
+    @property
+    def answer_rate(self) -> float | None:
+        return self._percent(self.answered_on_time, self.answered_judged)
+
+    @property
+    def satisfaction(self) -> float | None:
+        return self._percent(self.satisfied, self.rated)
+
+    @property
+    def average_days(self) -> float | None:
+        return round(self.answer_days / self.answered, 1) if self.answered else None
+
+
+def _day(moment: dt.datetime) -> dt.date:
+    return local(moment).date()
+
+
+def _first(ticket: Ticket, actions: tuple[str, ...]) -> TicketEvent | None:
+    start = local(ticket.assigned_at)
+    return next((e for e in ticket.events if e.action in actions and local(e.at) >= start), None)
+
+
+def _facts(session: Session, start: dt.date, end: dt.date, today: dt.date) -> list[tuple[int, dt.date, Figures]]:
+    """Every counted thing in the period as (bureau id, county day, its contribution)."""
+    calendar = Calendar.load(session)
+    low, high = county_midnight(start), county_midnight(end + dt.timedelta(days=1))
+    facts: list[tuple[int, dt.date, Figures]] = []
+    received = session.scalars(
+        select(Ticket).where(Ticket.bureau_id.is_not(None), Ticket.assigned_at >= low, Ticket.assigned_at < high)
+        .options(selectinload(Ticket.events)))
+    for ticket in received:
+        day = _day(ticket.assigned_at)
+        item = Figures(received=1)
+        signed = _first(ticket, ("sign", "reject", "return"))
+        if signed is not None and signed.due is not None:
+            item.signed_judged, item.signed_on_time = 1, int(_day(signed.at) <= signed.due)
+        elif signed is None and ticket.state is S.ASSIGNED and ticket.sign_due and today > ticket.sign_due:
+            item.signed_judged = 1
+        answered = _first(ticket, ("reply", "reject"))
+        if answered is not None and answered.due is not None:
+            item.answered_judged, item.answered_on_time = 1, int(_day(answered.at) <= answered.due)
+            item.answered, item.answer_days = 1, calendar.between(day, _day(answered.at))
+        elif answered is None and ticket.state in OPEN_STATES and ticket.reply_due and today > ticket.reply_due:
+            item.answered_judged = 1
+        facts.append((ticket.bureau_id, day, item))
+    for rating, bureau_id in session.execute(
+            select(Rating, Ticket.bureau_id).join(Ticket).where(Rating.at >= low, Rating.at < high,
+                                                                 Ticket.bureau_id.is_not(None))):
+        facts.append((bureau_id, _day(rating.at), Figures(rated=1, satisfied=int(not rating.score.bad),
+                                                          bad=int(rating.score.bad))))
+    for event in session.scalars(select(TicketEvent).where(
+            TicketEvent.action.in_(("reopen", "return")), TicketEvent.at >= low, TicketEvent.at < high,
+            TicketEvent.bureau_id.is_not(None))):
+        counted = Figures(reopened=1) if event.action == "reopen" else Figures(returns=1)
+        facts.append((event.bureau_id, _day(event.at), counted))
+    for urge in session.scalars(select(Urge).where(Urge.at >= low, Urge.at < high)):
+        facts.append((urge.bureau_id, _day(urge.at), Figures(urges=1)))
+    return facts
+
+
+def scoreboard(session: Session, start: dt.date, end: dt.date, today: dt.date) -> list[tuple[Bureau, Figures]]:
+    """Every bureau with anything to count in the period (or overdue now), by bureau order."""
+    totals: dict[int, Figures] = defaultdict(Figures)
+    for bureau_id, _day_, item in _facts(session, start, end, today):
+        totals[bureau_id].add(item)
+    for ticket in session.scalars(select(Ticket).where(Ticket.state.in_(OPEN_STATES), Ticket.bureau_id.is_not(None))):
+        due = due_of(ticket)
+        if due is not None and today > due:
+            totals[ticket.bureau_id].overdue_now += 1
+    bureaus = {b.id: b for b in session.scalars(select(Bureau).where(Bureau.id.in_(list(totals))))}
+    return [(bureaus[i], totals[i]) for i in sorted(totals, key=lambda i: bureaus[i].id)]
+
+
+def total(rows: list[tuple[Bureau, Figures]]) -> Figures:
+    result = Figures()
+    for _, item in rows:
+        result.add(item)
+    return result
+
+
+def weeks(start: dt.date, end: dt.date) -> list[dt.date]:
+    """The Mondays of the weeks the period touches."""
+    first = start - dt.timedelta(days=start.weekday())
+    return [first + dt.timedelta(weeks=i) for i in range((end - first).days // 7 + 1)]
+
+
+def weekly(session: Session, start: dt.date, end: dt.date, today: dt.date,
+           bureau: Bureau | None = None) -> list[tuple[dt.date, Figures]]:
+    """The same figures for each week of the period (the county, or one bureau)."""
+    buckets = {monday: Figures() for monday in weeks(start, end)}
+    for bureau_id, day, item in _facts(session, start, end, today):
+        if bureau is None or bureau_id == bureau.id:
+            buckets[day - dt.timedelta(days=day.weekday())].add(item)
+    return list(buckets.items())
+
+
+# (attribute, label, unit) of each figure shown, in order; the same in the page, exports and charts
+COLUMNS = [
+    ("received", "受理件数", "件"), ("sign_rate", "按时签收率", "%"), ("answer_rate", "按时答复率", "%"),
+    ("average_days", "平均答复工作日", "天"), ("satisfaction", "满意率", "%"), ("bad", "差评", "件"),
+    ("reopened", "重新办理", "件"), ("returns", "退单", "件"), ("urges", "催办督办", "次"),
+    ("overdue_now", "当前逾期", "件"),
+]
+
+
+def scoreboard_table(rows: list[tuple[Bureau, Figures]]) -> list[list]:
+    """The scoreboard as rows of values for the page and the exports; None where nothing was judged."""
+    return [[bureau.name, *[getattr(item, name) for name, _, _ in COLUMNS]] for bureau, item in rows]

@@ -1,0 +1,82 @@
+"""The supervising office's rules: route from the dispatch queue, urge a bureau, remind bureaus of
+deadlines. Transfers and extensions are decided by `decide_transfer` / `decide_extension` in the
+ticket services. Callers commit."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from portal.accounts.services import bureau_addresses
+from portal.catalog.models import Bureau
+from portal.clock import now
+from portal.mail import queue_mail
+from portal.supervision.models import Reminder, Urge, UrgeKind
+from portal.tickets.models import Ticket, TicketState
+from portal.tickets.queries import OPEN_STATES, due_of
+from portal.tickets.services import Actor, InvalidRequest, _move, allowed, assign, plain
+from portal.tickets.workdays import Calendar
+
+
+def route(session: Session, ticket: Ticket, bureau: Bureau | None, actor: Actor, note: str) -> None:
+    """Send a ticket from the dispatch queue to a bureau (also back to the one that returned it)."""
+    allowed(ticket, "route")
+    if bureau is None:
+        raise InvalidRequest("请选择承办单位。")
+    assign(session, ticket, bureau, actor, "route", note=plain(note, "分办意见", 2000))
+
+
+def urge(session: Session, ticket: Ticket, actor: Actor, note: str, today: dt.date, workspace_url: str) -> Urge:
+    """Urge the holder bureau: 催办 while its deadline runs, 督办 once it has passed. The ticket is
+    flagged, the urge counted, the bureau's accounts mailed and the business told that it was urged."""
+    due = due_of(ticket)
+    kind = UrgeKind.SUPERVISE if due is not None and today > due else UrgeKind.PRESS
+    allowed(ticket, kind.value)
+    note = plain(note, f"{kind.label}要求", 2000)
+    if not note:
+        raise InvalidRequest(f"{kind.label}须写明要求。")
+    bureau = ticket.bureau
+    _move(session, ticket, kind.value, actor, note=note,
+          public_text=f"县营商环境办已对承办单位{kind.label}，要求抓紧办理。")
+    record = Urge(ticket=ticket, bureau=bureau, kind=kind, note=note, due=due, actor_name=actor.name, at=now())
+    session.add(record)
+    ticket.urge_count += 1
+    ticket.urged_at = record.at
+    for address in bureau_addresses(session, bureau):
+        queue_mail(session, address, f"【{kind.label}】工单 {ticket.number}：{ticket.subject}",
+                   f"{bureau.name}：\n\n县营商环境办对工单 {ticket.number}“{ticket.subject}”{kind.label}：\n{note}\n\n"
+                   f"{'期限：' + format(due, '%Y年%m月%d日') if due else ''}\n请登录工作台办理：{workspace_url}\n")
+    return record
+
+
+def remind(session: Session, today: dt.date, workspace_url: str) -> dict[str, int]:
+    """Mail each bureau once a day about its tickets due on the next working day and those overdue.
+    Each (ticket, day, kind) is sent at most once, so a second run the same day sends nothing."""
+    calendar = Calendar.load(session)
+    tomorrow = calendar.add(today, 1)
+    sent = set(session.execute(select(Reminder.ticket_id, Reminder.kind).where(Reminder.day == today)).all())
+    by_bureau: dict[Bureau, list[tuple[str, Ticket, dt.date]]] = {}
+    for ticket in session.scalars(select(Ticket).where(Ticket.state.in_(OPEN_STATES)).order_by(Ticket.id)):
+        due = due_of(ticket)
+        if due is None or ticket.bureau is None:
+            continue
+        kind = "overdue" if due < today else "due_tomorrow" if due <= tomorrow else None
+        if kind is None or (ticket.id, kind) in sent:
+            continue
+        by_bureau.setdefault(ticket.bureau, []).append((kind, ticket, due))
+    counts = {"bureaus": 0, "tickets": 0}
+    for bureau, items in sorted(by_bureau.items(), key=lambda pair: pair[0].id):
+        lines = []
+        for kind, ticket, due in items:
+            clock = "签收" if ticket.state is TicketState.ASSIGNED else "答复"
+            when = f"已逾期（{clock}期限 {due:%m月%d日}）" if kind == "overdue" else f"{clock}期限为 {due:%m月%d日}"
+            lines.append(f"- {ticket.number} {ticket.subject}：{when}")
+            session.add(Reminder(ticket_id=ticket.id, day=today, kind=kind, at=now()))
+        for address in bureau_addresses(session, bureau):
+            queue_mail(session, address, f"工单到期提醒：{len(items)} 件需要办理（{today:%m月%d日}）",
+                       f"{bureau.name}：\n\n以下工单即将到期或已逾期，请抓紧办理：\n" + "\n".join(lines)
+                       + f"\n\n工作台：{workspace_url}\n")
+        counts["bureaus"] += 1
+        counts["tickets"] += len(items)
+    return counts

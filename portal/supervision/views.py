@@ -1,0 +1,209 @@
+"""The supervising office: its start page, the dispatch queue, approvals, urging, the problem ledger
+and the scoreboard (supervisor only); and the public performance page."""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, or_, select
+
+from portal.accounts.access import actor, audit, roles_required, safe_next
+from portal.accounts.models import Role
+from portal.catalog import queries as catalog_queries
+from portal.clock import parse_day, today
+from portal.extensions import db
+from portal.mail import queued, send_after_commit
+from portal.supervision import exports
+from portal.supervision.ledger import COLUMNS as LEDGER_COLUMNS
+from portal.supervision.ledger import PROBLEMS, LedgerFilters, ledger, ledger_table
+from portal.supervision.scoreboard import COLUMNS as SCORE_COLUMNS
+from portal.supervision.scoreboard import scoreboard, scoreboard_table, total, weekly
+from portal.supervision.services import route, urge
+from portal.tickets import queries as ticket_queries
+from portal.tickets.models import Ticket, TicketState
+from portal.tickets.services import InvalidRequest, TicketError, decide_extension, decide_transfer
+from portal.tickets.views import find_ticket
+
+bp = Blueprint("supervision", __name__, url_prefix="/supervision")
+public = Blueprint("performance", __name__)
+
+S = TicketState
+ACTIONS = {"route": "分办", "transfer": "审批转办", "extension": "审批延期", "urge": "催办督办"}
+
+
+def workspace_url() -> str:
+    base = current_app.config.get("BASE_URL")
+    return base + url_for("workspace.index") if base else url_for("workspace.index", _external=True)
+
+
+def _date(name: str) -> dt.date | None:
+    return parse_day(request.args.get(name))
+
+
+def _pending_approvals():
+    return list(db.session.scalars(select(Ticket).where(
+        or_(Ticket.transfer_requested.is_(True), Ticket.pending_extension_days.is_not(None)))
+        .order_by(Ticket.id)))
+
+
+def _dispatch_queue():
+    return list(db.session.scalars(select(Ticket).where(Ticket.state == S.DISPATCH).order_by(Ticket.created_at)))
+
+
+@bp.get("/")
+@roles_required(Role.SUPERVISOR)
+def index():
+    """What needs the office today: the dispatch queue, approvals, overdue tickets, the ledger."""
+    day = today()
+    overdue = list(db.session.scalars(ticket_queries.workspace_tickets(
+        current_user, ticket_queries.Filters(view="overdue"), day).limit(10)))
+    overdue_total = db.session.scalar(select(func.count()).select_from(ticket_queries.workspace_tickets(
+        current_user, ticket_queries.Filters(view="overdue"), day).order_by(None).subquery()))
+    open_problems = [r for r in ledger(db.session, day, LedgerFilters(open_only=True))]
+    return render_template("supervision/index.html", dispatch=_dispatch_queue(), approvals=_pending_approvals(),
+                           overdue=overdue, overdue_total=overdue_total, open_problems=len(open_problems),
+                           due_of=ticket_queries.due_of)
+
+
+@bp.get("/dispatch")
+@roles_required(Role.SUPERVISOR)
+def dispatch():
+    """Tickets of topics without a lead bureau and tickets a bureau sent back, with its reason."""
+    return render_template("supervision/dispatch.html", tickets=_dispatch_queue(),
+                           bureaus=catalog_queries.bureaus(db.session))
+
+
+@bp.get("/approvals")
+@roles_required(Role.SUPERVISOR)
+def approvals():
+    """Transfer and extension requests waiting for the office's decision."""
+    return render_template("supervision/approvals.html", tickets=_pending_approvals(),
+                           bureaus=catalog_queries.bureaus(db.session))
+
+
+def _apply(ticket: Ticket, action: str) -> str:
+    form = request.form
+    who = actor(current_user)
+    reason = form.get("reason", "")
+    code = form.get("bureau", "").strip()
+    bureau = catalog_queries.bureau_by_code(db.session, code) if code else None
+    if code and bureau is None:
+        raise InvalidRequest("承办单位不存在。")
+    if action == "route":
+        route(db.session, ticket, bureau, who, reason)
+        return f"工单 {ticket.number} 已交{bureau.name}办理。"
+    approve = form.get("decision") == "approve"
+    if action in ("transfer", "extension") and form.get("decision") not in ("approve", "refuse"):
+        raise InvalidRequest("请选择同意或不同意。")
+    if action == "transfer":
+        decide_transfer(db.session, ticket, who, approve, reason, bureau)
+        return f"已{'同意' if approve else '不同意'}工单 {ticket.number} 的转办申请。"
+    if action == "extension":
+        decide_extension(db.session, ticket, who, approve, reason)
+        return f"已{'同意' if approve else '不同意'}工单 {ticket.number} 的延期申请。"
+    record = urge(db.session, ticket, who, form.get("body", "") or reason, today(), workspace_url())
+    return f"已对工单 {ticket.number} {record.kind.label}，承办单位已收到通知。"
+
+
+@bp.post("/tickets/<number>/<action>")
+@roles_required(Role.SUPERVISOR)
+def act(number: str, action: str):
+    """route (bureau, reason as note); transfer / extension (decision approve|refuse, reason, bureau);
+    urge (body): each one service call, one commit, the mail it queued sent afterwards."""
+    if action not in ACTIONS:
+        abort(404)
+    ticket = find_ticket(number) or abort(404)
+    back = safe_next(request.form.get("next")) or url_for("workspace.ticket", number=ticket.number)
+    try:
+        message = _apply(ticket, action)
+    except TicketError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(back, code=303) if exc.status == 409 else _refused(ticket, exc)
+    audit(f"supervision_{action}", target=ticket.number,
+          detail=" ".join(filter(None, [request.form.get("decision", ""), request.form.get("bureau", ""),
+                                        request.form.get("reason", "") or request.form.get("body", "")]))[:500])
+    mail = queued(db.session)
+    db.session.commit()
+    send_after_commit(db.session, mail)
+    flash(message, "success")
+    return redirect(back, code=303)
+
+
+def _refused(ticket: Ticket, exc: TicketError):
+    """Missing input: the office's page again with the message, status 400."""
+    return render_template("errors/error.html", code=exc.status, title="操作未完成", message=exc.message,
+                           back=url_for("workspace.ticket", number=ticket.number)), exc.status
+
+
+def _ledger_filters() -> LedgerFilters:
+    args = request.args
+    bureau = args.get("bureau", "")
+    problem = args.get("problem", "")
+    return LedgerFilters(bureau=bureau if catalog_queries.is_key(bureau) else "",
+                         problem=problem if problem in PROBLEMS else "", open_only=args.get("open") == "1",
+                         filed_from=_date("from"), filed_to=_date("to"))
+
+
+@bp.get("/ledger")
+@roles_required(Role.SUPERVISOR)
+def ledger_page():
+    """The problem ledger, filtered; ?format=xlsx or csv downloads exactly the rows shown."""
+    day = today()
+    filters = _ledger_filters()
+    rows = ledger(db.session, day, filters)
+    table = ledger_table(rows)
+    download = exports.requested(f"问题台账-{day.isoformat()}", "问题台账", LEDGER_COLUMNS, table)
+    if download is not None:
+        return download
+    return render_template("supervision/ledger.html", rows=rows, table=table, columns=LEDGER_COLUMNS,
+                           filters=filters, problems=PROBLEMS, bureaus=catalog_queries.bureaus(db.session))
+
+
+def period() -> tuple[dt.date, dt.date]:
+    """?from=&to= (county days); by default the twelve weeks up to today."""
+    day = today()
+    end = _date("to") or day
+    start = _date("from") or (end - dt.timedelta(days=end.weekday()) - dt.timedelta(weeks=11))
+    if start > end:
+        start, end = end, start
+    if (end - start).days > 3 * 366:
+        start = end - dt.timedelta(days=3 * 366)
+    return start, end
+
+
+@bp.get("/scoreboard")
+@roles_required(Role.SUPERVISOR)
+def scoreboard_page():
+    """Every bureau's figures for the period, the county's weekly charts; ?format=xlsx or csv."""
+    start, end = period()
+    day = today()
+    rows = scoreboard(db.session, start, end, day)
+    header = ["部门", *[label for _, label, _ in SCORE_COLUMNS]]
+    table = scoreboard_table(rows)
+    download = exports.requested(f"部门考核-{start.isoformat()}至{end.isoformat()}", "部门考核", header, table)
+    if download is not None:
+        return download
+    code = request.args.get("bureau", "")
+    chosen = catalog_queries.bureau_by_code(db.session, code) if catalog_queries.is_key(code) else None
+    by_week = weekly(db.session, start, end, day, chosen)
+    charts = {name: [(week, getattr(item, name)) for week, item in by_week] for name, _, _ in SCORE_COLUMNS}
+    return render_template("supervision/scoreboard.html", start=start, end=end, rows=rows, table=table,
+                           header=header, columns=SCORE_COLUMNS, sum=total(rows), chosen=chosen, charts=charts,
+                           bureaus=catalog_queries.bureaus(db.session))
+
+
+@public.get("/performance")
+def performance():
+    """Per bureau, how many tickets, answered on time and satisfaction; no personal data."""
+    day = today()
+    try:
+        year = int(request.args.get("year", day.year))
+    except ValueError:
+        year = day.year
+    year = min(max(year, 2020), day.year)
+    start, end = dt.date(year, 1, 1), min(dt.date(year, 12, 31), day)
+    rows = scoreboard(db.session, start, end, day)
+    return render_template("supervision/performance.html", rows=[(b, f) for b, f in rows if f.received or f.rated],
+                           year=year, years=list(range(day.year, 2019, -1)), start=start, end=end)

@@ -37,12 +37,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     from portal import cli, errors, health, templating
     from portal.catalog.views import bp as catalog_bp
     from portal.search import outbox
+    from portal.subscriptions import notices
     from portal.search.index import IndexStore
     from portal.search.reader import SearchReader
     from portal.search.views import api as search_api_bp
     from portal.search.views import bp as search_bp
 
     outbox.install()
+    notices.install()
     app.extensions["search"] = reader = SearchReader(IndexStore(app.config["INDEX_DIR"]))
     if reader.store.exists():
         reader.snapshot()  # opened here, before gunicorn forks, so workers share its pages
@@ -50,6 +52,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from portal.accounts.access import login_manager
     from portal.accounts.views import bp as accounts_bp
     from portal.catalog.editing_views import bp as editing_bp
+    from portal.catalog.feeds import bp as feeds_bp
+    from portal.consultations.views import bp as consultations_bp
+    from portal.subscriptions.views import bp as subscriptions_bp
     from portal.supervision.views import bp as supervision_bp
     from portal.supervision.views import public as performance_bp
     from portal.tickets.api import api as tickets_api_bp
@@ -67,6 +72,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(editing_bp)
     app.register_blueprint(supervision_bp)
     app.register_blueprint(performance_bp)
+    app.register_blueprint(consultations_bp)
+    app.register_blueprint(subscriptions_bp)
+    app.register_blueprint(feeds_bp)
     app.register_blueprint(catalog_bp)
     app.register_blueprint(search_bp)
     app.register_blueprint(search_api_bp)

@@ -107,9 +107,10 @@ def expire_command():
 
 def init_app(app: Flask) -> None:
     from portal.accounts.cli import users_cli
+    from portal.subscriptions.cli import subscriptions_cli
     from portal.search.cli import search_cli
     from portal.tickets.cli import calendar_cli, mail_cli, tickets_cli
 
     for command in (init_db_command, seed_demo_command, content_cli, policies_cli, search_cli, tickets_cli,
-                    calendar_cli, mail_cli, users_cli):
+                    calendar_cli, mail_cli, users_cli, subscriptions_cli):
         app.cli.add_command(command)

@@ -31,10 +31,11 @@ from portal.catalog.models import (
     Topic,
     TopicCoBureau,
 )
-from portal.clock import now, today
+from portal.clock import COUNTY_TZ, local, now, today
 
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")  # used with fullmatch: "qykb\n" is not a slug
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?([+-]\d{2}:\d{2}|Z)?")
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # tab and newline are text; the rest is not
 URL = re.compile(r"(https?://|/)[^\s<>\"']*")
 MATERIAL_FORMS = ("原件", "复印件", "原件和复印件", "电子件")
@@ -157,6 +158,20 @@ def date(nullable: bool) -> Callable[[Any], dt.date | None]:
             raise Invalid(f"不是有效日期：{value!r}") from None
 
     return parse
+
+
+def moment(value: Any) -> dt.datetime | None:
+    """A moment such as 2022-09-15T09:00 (county time) or with its offset, or null."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not ISO_MOMENT.fullmatch(value):
+        raise Invalid(f"应为时间 YYYY-MM-DDTHH:MM（县内时间）或 null，而不是 {value!r}")
+    try:
+        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise Invalid(f"不是有效时间：{value!r}") from None
+    # stored in UTC: SQLite keeps the wall time and drops the offset
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=COUNTY_TZ)).astimezone(dt.timezone.utc)
 
 
 def choice(values: Iterable[str]) -> Callable[[Any], str]:
@@ -318,6 +333,9 @@ KINDS: dict[str, Kind] = {
             "interpretation": (text(50000), False, _const("")),
             "part_of": (optional_slug, False, _const(None)),
             "measure_no": (integer(1, 999, nullable=True), False, _const(None)),
+            "consultation_opens": (moment, False, _const(None)),
+            "consultation_closes": (moment, False, _const(None)),
+            "consultation_contact": (optional_code, False, _const(None)),
         },
     ),
     "synonym": Kind(
@@ -477,6 +495,12 @@ def _check_references(session: Session, entries: list[Entry]) -> list[LineError]
                 errors.append(LineError(e.line, "part_of", "不能是文件自身"))
             if v["expires_on"] and v["effective_from"] and v["expires_on"] < v["effective_from"]:
                 errors.append(LineError(e.line, "expires_on", "失效日期早于施行日期"))
+            need(e, "consultation_contact", "bureau", v["consultation_contact"], "征求意见联系部门")
+            opens, closes = v["consultation_opens"], v["consultation_closes"]
+            if (opens is None) != (closes is None):
+                errors.append(LineError(e.line, "consultation_closes", "征求意见的开始和截止时间须同时填写"))
+            elif opens is not None and closes <= opens:
+                errors.append(LineError(e.line, "consultation_closes", "征求意见截止时间须晚于开始时间"))
     errors += _parent_cycles(session, [e for e in entries if e.kind == "policy"])
     return errors
 
@@ -620,6 +644,8 @@ def _upsert_policy(session: Session, v: dict, report: ImportReport, actor: str =
         session.add(policy)
     for name in POLICY_SCALARS:
         setattr(policy, name, v[name])
+    policy.consultation_opens_at, policy.consultation_closes_at = v["consultation_opens"], v["consultation_closes"]
+    policy.consultation_bureau = _bureau(session, v["consultation_contact"]) if v["consultation_contact"] else None
     status = PolicyStatus(v["status"])
     if policy.status is not None and policy.status is not status:
         policy.status_changes.append(PolicyStatusChange(
@@ -650,6 +676,8 @@ _UPSERT = {
 
 
 def _iso(value: dt.date | None) -> str | None:
+    if isinstance(value, dt.datetime):
+        return local(value).isoformat(timespec="minutes")
     return value.isoformat() if value else None
 
 
@@ -689,6 +717,8 @@ def policy_line(p: Policy) -> dict[str, Any]:
     row = {"kind": "policy", "slug": p.slug, "bureau": p.bureau.code, "topics": [t.code for t in p.topics],
            "status": p.status.value, "part_of": p.part_of.slug if p.part_of else None}
     row.update({name: getattr(p, name) for name in POLICY_SCALARS})
-    for name in ("published_on", "effective_from", "expires_on"):
+    row.update(consultation_opens=p.consultation_opens_at, consultation_closes=p.consultation_closes_at,
+               consultation_contact=p.consultation_bureau.code if p.consultation_bureau else None)
+    for name in ("published_on", "effective_from", "expires_on", "consultation_opens", "consultation_closes"):
         row[name] = _iso(row[name])
     return {name: row[name] for name in ["kind", *KINDS["policy"].fields]}

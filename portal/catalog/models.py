@@ -60,7 +60,7 @@ class Bureau(Base):
         back_populates="lead", order_by="Topic.id", passive_deletes=True
     )
     guides: Mapped[list[Guide]] = relationship(back_populates="bureau", order_by="Guide.id")
-    policies: Mapped[list[Policy]] = relationship(back_populates="bureau", order_by="Policy.id")
+    policies: Mapped[list[Policy]] = relationship(back_populates="bureau", order_by="Policy.id", foreign_keys="Policy.bureau_id")
 
 
 class TopicCoBureau(Base):
@@ -196,11 +196,16 @@ class Policy(Base):
     interpretation: Mapped[str] = mapped_column(Text, default="")
     part_of_id: Mapped[int | None] = mapped_column(ForeignKey("policies.id", ondelete="SET NULL"), index=True)
     measure_no: Mapped[int | None] = mapped_column(Integer)
+    # A draft put out for public comment (征求意见): when comments are taken, and which bureau answers them.
+    consultation_opens_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    consultation_closes_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    consultation_bureau_id: Mapped[int | None] = mapped_column(ForeignKey("bureaus.id", ondelete="SET NULL"))
     modified_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
     )
 
-    bureau: Mapped[Bureau] = relationship(back_populates="policies")
+    bureau: Mapped[Bureau] = relationship(back_populates="policies", foreign_keys=[bureau_id])
+    consultation_bureau: Mapped[Bureau | None] = relationship(foreign_keys=[consultation_bureau_id])
     topic_links: Mapped[list[PolicyTopic]] = relationship(
         back_populates="policy", order_by=PolicyTopic.position, cascade="all, delete-orphan"
     )

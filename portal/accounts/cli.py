@@ -6,7 +6,8 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from portal.accounts.models import Role, User
-from portal.accounts.services import AccountError, create_user, record, set_active, set_password, user_by_username
+from portal.accounts.services import (AccountError, create_user, record, set_active, set_email, set_password,
+                                      user_by_username)
 from portal.catalog import queries
 from portal.extensions import db
 
@@ -87,10 +88,25 @@ def password_command(username: str, password: str):
     click.echo(f"账号 {user.username} 的密码已重置。")
 
 
+@users_cli.command("email")
+@click.argument("username")
+@click.argument("address", default="")
+def email_command(username: str, address: str):
+    """Set (or, without ADDRESS, clear) the address the account's reminders and 督办 mail go to."""
+    user = _user(username)
+    try:
+        set_email(user, address)
+    except AccountError as exc:
+        _fail(exc.message)
+    record(db.session, None, "user_email", user.username, user.email, "cli", "cli")
+    db.session.commit()
+    click.echo(f"账号 {user.username} 的邮箱已{'设为 ' + user.email if user.email else '清除'}。")
+
+
 @users_cli.command("list")
 def list_command():
     """Every account with its role, bureau and state."""
     for user in db.session.scalars(select(User).order_by(User.username)):
         state = "已停用" if not user.active else ("已锁定" if user.locked else "在用")
         click.echo(f"{user.username}\t{user.display_name}\t{user.role.value}\t"
-                   f"{user.bureau.code if user.bureau else '-'}\t{state}")
+                   f"{user.bureau.code if user.bureau else '-'}\t{state}\t{user.email or '-'}")

@@ -145,6 +145,11 @@ def set_password(user: User, new: str) -> None:
     user.locked_until = None
 
 
+def set_email(user: User, email: str) -> None:
+    """The address reminders and 督办 mail for the account's bureau go to (empty: none)."""
+    user.email = check_email(email)
+
+
 def set_active(user: User, active: bool) -> None:
     """Disable (its sessions end at once) or enable an account; history stays with it."""
     user.active = active

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from portal.accounts.access import audit, roles_required, safe_next
 from portal.accounts.models import AuditEntry, Role, User, new_session_token
 from portal.accounts.services import (LOGIN_FAILED, AccountError, authenticate, change_password, create_user,
-                                      may_manage, set_active, set_password, user_by_username)
+                                      may_manage, set_active, set_email, set_password, user_by_username)
 from portal.catalog import queries
 from portal.catalog.queries import paginate
 from portal.catalog.views import text_arg
@@ -97,6 +97,37 @@ def password():
     login_user(current_user._get_current_object())  # the new session token goes into this session's cookie
     flash("密码已修改，其他设备上的登录已失效。", "success")
     return redirect(home_for(current_user), code=303)
+
+
+@bp.post("/account/email")
+@login_required
+def own_email():
+    """The holder sets the address their reminders and 督办 mail go to."""
+    try:
+        set_email(current_user, request.form.get("email", ""))
+    except AccountError as exc:
+        db.session.rollback()
+        return render_template("accounts/password.html", errors={"email": exc.message}), 400
+    audit("user_email", target=current_user.username, detail=current_user.email)
+    db.session.commit()
+    flash("邮箱已保存。" if current_user.email else "邮箱已清除，将不再收到提醒邮件。", "success")
+    return redirect(url_for("accounts.password"), code=303)
+
+
+@bp.post("/staff/users/<int:user_id>/email")
+@roles_required(Role.BUREAU_ADMIN, Role.ADMIN)
+def user_email(user_id: int):
+    """Set a managed account's address for reminders and 督办 mail."""
+    user = _managed(user_id)
+    try:
+        set_email(user, request.form.get("email", ""))
+    except AccountError as exc:
+        db.session.rollback()
+        return _users_page({f"email-{user.id}": exc.message}, status=400)
+    audit("user_email", target=user.username, detail=user.email)
+    db.session.commit()
+    flash(f"账号 {user.username} 的邮箱已保存。", "success")
+    return redirect(url_for("accounts.users"), code=303)
 
 
 def _managed_users():
@@ -196,7 +227,7 @@ def user_password(user_id: int):
 
 AUDIT_ACTIONS = {
     "login": "登录", "login_failed": "登录失败", "logout": "退出", "password_change": "修改密码",
-    "password_change_failed": "修改密码时当前密码错误",
+    "password_change_failed": "修改密码时当前密码错误", "user_email": "设置邮箱",
     "user_create": "开通账号", "user_disable": "停用账号", "user_enable": "启用账号",
     "user_password_reset": "重置密码",
 }

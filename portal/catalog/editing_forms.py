@@ -23,7 +23,8 @@ POLICY_LABELS = {
     "slug": "标识（网址）", "title": "文件标题", "bureau": "责任部门", "topics": "所属领域", "doc_number": "文号",
     "published_on": "发布日期", "effective_from": "施行日期", "expires_on": "有效期至", "status": "状态",
     "beneficiaries": "适用对象", "summary": "摘要", "body": "正文", "interpretation": "政策解读",
-    "part_of": "所属文件", "measure_no": "措施序号",
+    "part_of": "所属文件", "measure_no": "措施序号", "consultation_opens": "征求意见开始时间",
+    "consultation_closes": "征求意见截止时间", "consultation_contact": "意见受理部门",
 }
 LABELS = {"guide": GUIDE_LABELS, "policy": POLICY_LABELS}
 MATERIAL_LABELS = {"name": "材料名称", "form": "形式", "copies": "份数", "required": "必需", "note": "说明",
@@ -146,7 +147,10 @@ def _read_policy(form: MultiDict) -> tuple[dict, dict, dict]:
                   effective_from=form.get("effective_from", "").strip(),
                   expires_on=form.get("expires_on", "").strip(), status=form.get("status", ""),
                   beneficiaries=_text(form, "beneficiaries"), part_of=form.get("part_of", "").strip(),
-                  measure_no=form.get("measure_no", ""), note=form.get("note", ""))
+                  measure_no=form.get("measure_no", ""), note=form.get("note", ""),
+                  consultation_opens=form.get("consultation_opens", "").strip(),
+                  consultation_closes=form.get("consultation_closes", "").strip(),
+                  consultation_contact=form.get("consultation_contact", "").strip())
     errors: dict[str, list[str]] = {}
     record: dict[str, Any] = {name: values[name] for name in ("slug", "title", "bureau", "topics", "status")}
     record["doc_number"] = values["doc_number"] or None
@@ -159,6 +163,9 @@ def _read_policy(form: MultiDict) -> tuple[dict, dict, dict]:
         errors["published_on"] = ["发布日期不能为空"]
     record["effective_from"] = values["effective_from"] or None
     record["expires_on"] = values["expires_on"] or None
+    # <input type="datetime-local"> sends 2026-03-01T09:00, which the content rules read as county time
+    for name in ("consultation_opens", "consultation_closes", "consultation_contact"):
+        record[name] = values[name] or None
     try:
         record["measure_no"] = _integer(values["measure_no"], nullable=True)
     except Invalid as exc:
@@ -181,6 +188,8 @@ def form_values(kind: str, record: dict[str, Any]) -> dict[str, Any]:
     else:
         values["beneficiaries"] = "\n".join(record.get("beneficiaries") or [])
         values["measure_no"] = "" if record.get("measure_no") is None else str(record["measure_no"])
+        for name in ("consultation_opens", "consultation_closes"):  # 2026-03-01T09:00+08:00 → the input's form
+            values[name] = (record.get(name) or "")[:16]
     return values
 
 

@@ -87,6 +87,7 @@ def _form_page(kind: str, item: Item | None, values: dict, errors: dict, status:
         source=source,
         topics=queries.topics(session),
         bureaus=editing.editable_bureaus(session, current_user),
+        all_bureaus=queries.bureaus(session),
         case_types=list(CaseType),
         statuses=list(PolicyStatus),
         material_forms=material_forms(),

@@ -103,8 +103,11 @@ def policy_list():
 @bp.get("/policies/<slug>")
 def policy_show(slug: str):
     """One policy: document number, dates, status badge, text and interpretation."""
+    from portal.consultations.views import public_context
+
     policy = queries.public_policy_by_slug(db.session, slug) or abort(404)
-    return render_template("catalog/policy_show.html", policy=policy, day=today())
+    return render_template("catalog/policy_show.html", policy=policy, day=today(),
+                           consultation=public_context(policy), comment_errors={}, comment_refused=None, values={})
 
 
 @bp.get("/bureaus")

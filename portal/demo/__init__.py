@@ -20,6 +20,7 @@ ACCOUNTS = [
     ("scjg-admin", "市场监管局管理员", Role.BUREAU_ADMIN, "scjgj"),
     ("zjj", "住建局经办人", Role.STAFF, "zjj"),
     ("swj", "税务局经办人", Role.STAFF, "swj"),
+    ("fgj", "发改局经办人", Role.STAFF, "fgj"),  # answers the comments on the plan
     ("dbz", "营商环境办督办员", Role.SUPERVISOR, None),
     ("admin", "系统管理员", Role.ADMIN, None),
 ]
@@ -33,5 +34,6 @@ def seed_accounts(session: Session) -> list[User]:
         if username in existing:
             continue
         holder = queries.bureau_by_code(session, bureau) if bureau else None
-        created.append(create_user(session, username, PASSWORD, role, holder, name))
+        # .invalid never delivers; without PORTAL_MAIL_SERVER the mail is written to the log instead
+        created.append(create_user(session, username, PASSWORD, role, holder, name, f"{username}@huining-demo.invalid"))
     return created

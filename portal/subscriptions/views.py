@@ -1,6 +1,92 @@
 """Subscribing by e-mail without an account: choose, confirm by a signed link, unsubscribe in one click."""
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
+
+from portal.catalog import queries
+from portal.extensions import db, limiter
+from portal.mail import queued, send_after_commit
+from portal.subscriptions import forms, services
+from portal.tickets.views import limits_off
 
 bp = Blueprint("subscriptions", __name__, url_prefix="/subscribe")
+
+SUBSCRIBE_LIMIT = "3 per minute;20 per day"
+
+
+def mail_base() -> str:
+    """Where links in mail point: PORTAL_BASE_URL, else the address this request came to."""
+    return current_app.config.get("BASE_URL") or request.url_root.rstrip("/")
+
+
+def _form(values: dict, errors: dict | None = None, status: int = 200):
+    session = db.session
+    page = render_template("subscriptions/subscription_new.html", values=values, errors=errors or {},
+                           topics=queries.topics(session), bureaus=queries.bureaus(session),
+                           beneficiaries=services.beneficiary_choices(session))
+    return page, status
+
+
+def _codes(name: str) -> list[str]:
+    return [v for v in request.args.getlist(name) if queries.is_key(v)][:20]
+
+
+@bp.route("", methods=["GET", "POST"])
+@limiter.limit(SUBSCRIBE_LIMIT, methods=["POST"], exempt_when=limits_off)
+def new():
+    """The subscription form; on success a confirm link is mailed and the same page shown to everyone."""
+    if request.method == "GET":  # ?topic=, ?bureau=, ?beneficiary= tick boxes in advance (from a policy page)
+        return _form({"email": "", "consent": False, "topics": _codes("topic"), "bureaus": _codes("bureau"),
+                      "beneficiaries": request.args.getlist("beneficiary")[:20]})
+    choice, errors = forms.validate(db.session, request.form)
+    if errors:
+        db.session.rollback()
+        return _form(forms.form_values(request.form), errors, 400)
+    services.subscribe(db.session, choice, mail_base())
+    mail = queued(db.session)
+    db.session.commit()
+    send_after_commit(db.session, mail)
+    return redirect(url_for("subscriptions.sent"), code=303)
+
+
+@bp.get("/sent")
+def sent():
+    """Tells that a confirmation mail is on its way, without saying whether the address was known."""
+    return render_template("subscriptions/subscription_sent.html")
+
+
+def _refused(exc: services.LinkRefused):
+    db.session.rollback()
+    return render_template("subscriptions/link_refused.html", message=exc.message), 400
+
+
+@bp.get("/confirm/<token>")
+def confirm(token: str):
+    """The double opt-in link: confirms once; a second click shows the same result and changes nothing."""
+    try:
+        subscriber = services.subscriber_to_confirm(db.session, token)
+    except services.LinkRefused as exc:
+        return _refused(exc)
+    if subscriber is None:
+        return _refused(services.LinkRefused("此订阅已不存在。如需接收推送，请重新提交订阅。"))
+    state = services.confirm(db.session, subscriber)
+    db.session.commit()
+    return render_template("subscriptions/subscription_confirm.html", state=state,
+                           email=services.masked(subscriber.email),
+                           choice=services.describe_choice(db.session, subscriber),
+                           unsubscribe_url=url_for("subscriptions.unsubscribe",
+                                                   token=services.unsubscribe_token(subscriber)))
+
+
+@bp.get("/unsubscribe/<token>")
+def unsubscribe(token: str):
+    """One click, no login, and idempotent: the subscription ends and no further mail is sent."""
+    try:
+        subscriber = services.subscriber_to_unsubscribe(db.session, token)
+    except services.LinkRefused as exc:
+        return _refused(exc)
+    email = services.masked(subscriber.email) if subscriber is not None else ""
+    if subscriber is not None:
+        services.unsubscribe(db.session, subscriber)
+        db.session.commit()
+    return render_template("subscriptions/subscription_unsubscribe.html", email=email)

@@ -39,6 +39,8 @@ class Urge(Base):
     ticket: Mapped[Ticket] = relationship()
     bureau: Mapped[Bureau] = relationship()
 
+    mailed = 0  # how many of the bureau's addresses were mailed (not stored)
+
 
 class Reminder(Base):
     """One reminder mail about one ticket on one day: `tickets remind` sends each at most once."""

@@ -1,15 +1,17 @@
 """The bureau scoreboard for a period, and the same figures week by week.
 
 How each figure is counted (the supervising office compares bureaus on exactly these):
-- received: tickets whose latest assignment (routing, or an approved transfer) to the bureau falls in
-  the period. A ticket moved on by an approved transfer counts for the bureau that got it.
+- received: assignments of a ticket to the bureau (routing, or an approved transfer) made in the
+  period. A ticket routed to A and transferred to B counts once for each: each holding is judged for
+  the bureau that held it (portal/supervision/holdings.py), so moving a ticket on erases nothing.
 - signed on time %: of those, signed (or rejected, or returned) by the end of the sign deadline that
-  was running; one still unsigned past its deadline counts as late, one not yet due is not counted.
+  was running; one still unsigned past its deadline, or transferred away unsigned after it, counts as
+  late; one not yet due is not counted.
 - answered on time %: of those, first answered (or rejected) by the end of the reply deadline that
   was running, extensions included; open past the deadline counts as late, not yet due is not counted.
 - average working days to answer: from the day of assignment to the first answer.
-- satisfaction %: 非常满意 + 满意 + 基本满意 over all ratings given in the period to the bureau's tickets;
-  bad ratings: 不满意 + 非常不满意 among them.
+- satisfaction %: 非常满意 + 满意 + 基本满意 over all ratings given in the period to the bureau that
+  answered (the holder when rated); bad ratings: 不满意 + 非常不满意 among them.
 - reopened, returns, urges: such steps taken in the period (a return counts for the bureau returning).
 - overdue now: the bureau's open tickets past their running deadline today, whatever the period.
 A day is a county (Asia/Shanghai) day; weeks start on Monday."""
@@ -23,7 +25,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from portal.catalog.models import Bureau
-from portal.clock import county_midnight, local
+from portal.clock import county_midnight
+from portal.supervision.holdings import ASSIGNING, day_of, holdings, judge
 from portal.supervision.models import Urge
 from portal.tickets.models import Rating, Ticket, TicketEvent, TicketState
 from portal.tickets.queries import OPEN_STATES, due_of
@@ -74,50 +77,37 @@ class Figures:
         return round(self.answer_days / self.answered, 1) if self.answered else None
 
 
-def _day(moment: dt.datetime) -> dt.date:
-    return local(moment).date()
-
-
-def _first(ticket: Ticket, actions: tuple[str, ...]) -> TicketEvent | None:
-    start = local(ticket.assigned_at)
-    return next((e for e in ticket.events if e.action in actions and local(e.at) >= start), None)
-
-
 def _facts(session: Session, start: dt.date, end: dt.date, today: dt.date) -> list[tuple[int, dt.date, Figures]]:
     """Every counted thing in the period as (bureau id, county day, its contribution)."""
     calendar = Calendar.load(session)
     low, high = county_midnight(start), county_midnight(end + dt.timedelta(days=1))
     facts: list[tuple[int, dt.date, Figures]] = []
-    received = session.scalars(
-        select(Ticket).where(Ticket.bureau_id.is_not(None), Ticket.assigned_at >= low, Ticket.assigned_at < high)
-        .options(selectinload(Ticket.events)))
-    for ticket in received:
-        day = _day(ticket.assigned_at)
-        item = Figures(received=1)
-        signed = _first(ticket, ("sign", "reject", "return"))
-        if signed is not None and signed.due is not None:
-            item.signed_judged, item.signed_on_time = 1, int(_day(signed.at) <= signed.due)
-        elif signed is None and ticket.state is S.ASSIGNED and ticket.sign_due and today > ticket.sign_due:
-            item.signed_judged = 1
-        answered = _first(ticket, ("reply", "reject"))
-        if answered is not None and answered.due is not None:
-            item.answered_judged, item.answered_on_time = 1, int(_day(answered.at) <= answered.due)
-            item.answered, item.answer_days = 1, calendar.between(day, _day(answered.at))
-        elif answered is None and ticket.state in OPEN_STATES and ticket.reply_due and today > ticket.reply_due:
-            item.answered_judged = 1
-        facts.append((ticket.bureau_id, day, item))
-    for rating, bureau_id in session.execute(
-            select(Rating, Ticket.bureau_id).join(Ticket).where(Rating.at >= low, Rating.at < high,
-                                                                 Ticket.bureau_id.is_not(None))):
-        facts.append((bureau_id, _day(rating.at), Figures(rated=1, satisfied=int(not rating.score.bad),
-                                                          bad=int(rating.score.bad))))
+    assigned = select(TicketEvent.ticket_id).where(TicketEvent.action.in_(ASSIGNING), TicketEvent.at >= low,
+                                                   TicketEvent.at < high)
+    for ticket in session.scalars(select(Ticket).where(Ticket.id.in_(assigned)).options(selectinload(Ticket.events))):
+        for holding in holdings(ticket):
+            if not start <= holding.day <= end:
+                continue
+            verdict = judge(holding, today, calendar)
+            item = Figures(received=1)
+            if verdict.signed_on_time is not None:
+                item.signed_judged, item.signed_on_time = 1, int(verdict.signed_on_time)
+            if verdict.answered_on_time is not None:
+                item.answered_judged, item.answered_on_time = 1, int(verdict.answered_on_time)
+            if verdict.answer_days is not None:
+                item.answered, item.answer_days = 1, verdict.answer_days
+            facts.append((holding.bureau_id, holding.day, item))
+    for rating in session.scalars(select(Rating).where(Rating.at >= low, Rating.at < high,
+                                                       Rating.bureau_id.is_not(None))):
+        facts.append((rating.bureau_id, day_of(rating.at), Figures(rated=1, satisfied=int(not rating.score.bad),
+                                                                   bad=int(rating.score.bad))))
     for event in session.scalars(select(TicketEvent).where(
             TicketEvent.action.in_(("reopen", "return")), TicketEvent.at >= low, TicketEvent.at < high,
             TicketEvent.bureau_id.is_not(None))):
         counted = Figures(reopened=1) if event.action == "reopen" else Figures(returns=1)
-        facts.append((event.bureau_id, _day(event.at), counted))
+        facts.append((event.bureau_id, day_of(event.at), counted))
     for urge in session.scalars(select(Urge).where(Urge.at >= low, Urge.at < high)):
-        facts.append((urge.bureau_id, _day(urge.at), Figures(urges=1)))
+        facts.append((urge.bureau_id, day_of(urge.at), Figures(urges=1)))
     return facts
 
 

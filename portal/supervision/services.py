@@ -43,16 +43,19 @@ def urge(session: Session, ticket: Ticket, actor: Actor, note: str, today: dt.da
     session.add(record)
     ticket.urge_count += 1
     ticket.urged_at = record.at
-    for address in bureau_addresses(session, bureau):
+    addresses = bureau_addresses(session, bureau)
+    record.mailed = len(addresses)
+    for address in addresses:
         queue_mail(session, address, f"【{kind.label}】工单 {ticket.number}：{ticket.subject}",
                    f"{bureau.name}：\n\n县营商环境办对工单 {ticket.number}“{ticket.subject}”{kind.label}：\n{note}\n\n"
                    f"{'期限：' + format(due, '%Y年%m月%d日') if due else ''}\n请登录工作台办理：{workspace_url}\n")
     return record
 
 
-def remind(session: Session, today: dt.date, workspace_url: str) -> dict[str, int]:
+def remind(session: Session, today: dt.date, workspace_url: str) -> dict:
     """Mail each bureau once a day about its tickets due on the next working day and those overdue.
-    Each (ticket, day, kind) is sent at most once, so a second run the same day sends nothing."""
+    Each (ticket, day, kind) is sent at most once, so a second run the same day sends nothing; a
+    bureau without any address is reported and not recorded, so it is reminded once one is set."""
     calendar = Calendar.load(session)
     tomorrow = calendar.add(today, 1)
     sent = set(session.execute(select(Reminder.ticket_id, Reminder.kind).where(Reminder.day == today)).all())
@@ -65,15 +68,19 @@ def remind(session: Session, today: dt.date, workspace_url: str) -> dict[str, in
         if kind is None or (ticket.id, kind) in sent:
             continue
         by_bureau.setdefault(ticket.bureau, []).append((kind, ticket, due))
-    counts = {"bureaus": 0, "tickets": 0}
+    counts = {"bureaus": 0, "tickets": 0, "without_address": []}
     for bureau, items in sorted(by_bureau.items(), key=lambda pair: pair[0].id):
+        addresses = bureau_addresses(session, bureau)
+        if not addresses:
+            counts["without_address"].append(bureau.name)
+            continue
         lines = []
         for kind, ticket, due in items:
             clock = "签收" if ticket.state is TicketState.ASSIGNED else "答复"
             when = f"已逾期（{clock}期限 {due:%m月%d日}）" if kind == "overdue" else f"{clock}期限为 {due:%m月%d日}"
             lines.append(f"- {ticket.number} {ticket.subject}：{when}")
             session.add(Reminder(ticket_id=ticket.id, day=today, kind=kind, at=now()))
-        for address in bureau_addresses(session, bureau):
+        for address in addresses:
             queue_mail(session, address, f"工单到期提醒：{len(items)} 件需要办理（{today:%m月%d日}）",
                        f"{bureau.name}：\n\n以下工单即将到期或已逾期，请抓紧办理：\n" + "\n".join(lines)
                        + f"\n\n工作台：{workspace_url}\n")

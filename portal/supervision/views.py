@@ -103,7 +103,9 @@ def _apply(ticket: Ticket, action: str) -> str:
         decide_extension(db.session, ticket, who, approve, reason)
         return f"已{'同意' if approve else '不同意'}工单 {ticket.number} 的延期申请。"
     record = urge(db.session, ticket, who, form.get("body", "") or reason, today(), workspace_url())
-    return f"已对工单 {ticket.number} {record.kind.label}，承办单位已收到通知。"
+    if record.mailed:
+        return f"已对工单 {ticket.number} {record.kind.label}，已邮件通知承办单位 {record.mailed} 个账号。"
+    return f"已对工单 {ticket.number} {record.kind.label}，承办单位在工作台可见；该单位没有登记邮箱，未发邮件。"
 
 
 @bp.post("/tickets/<number>/<action>")

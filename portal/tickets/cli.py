@@ -45,6 +45,8 @@ def remind_command():
     db.session.commit()
     sent, failed = send_pending(db.session)
     click.echo(f"提醒 {counts['bureaus']} 个部门、{counts['tickets']} 件工单；发出邮件 {sent} 封，失败 {failed} 封。")
+    if counts["without_address"]:
+        click.echo("以下部门有到期工单但没有登记邮箱（users email 设置后再运行）：" + "、".join(counts["without_address"]))
 
 
 @tickets_cli.command("rule")

@@ -236,7 +236,8 @@ def assign(session: Session, ticket: Ticket, bureau: Bureau, actor: Actor, actio
     ticket.reply_due = calendar.add(start, deadline_days(session, ticket, "reply", bureau))
     ticket.pending_transfer_to = None
     ticket.assignee = None
-    _move(session, ticket, action, actor, public_text=f"已交由{bureau.name}办理。", note=note)
+    _move(session, ticket, action, actor, note=note,
+          public_text=f"已交由{bureau.name}办理，答复期限 {ticket.reply_due:%Y年%m月%d日}。")
 
 
 def sign(session: Session, ticket: Ticket, actor: Actor) -> None:
@@ -319,6 +320,9 @@ def decide_transfer(session: Session, ticket: Ticket, actor: Actor, approve: boo
     ticket.transfer_requested = False
     if approve:
         assign(session, ticket, to, actor, "approve_transfer", note=reason)
+        queue_mail(session, ticket.email, f"您的诉求已转交{to.name}办理（流水号 {ticket.number}）",
+                   f"{ticket.contact_name}：\n\n您的诉求“{ticket.subject}”经县营商环境办同意，转交{to.name}办理，"
+                   f"答复期限 {ticket.reply_due:%Y年%m月%d日}。\n\n会宁县营商环境服务平台\n")
     else:
         _move(session, ticket, "refuse_transfer", actor, note=reason)
         ticket.pending_transfer_to = None
@@ -394,7 +398,7 @@ def rate(session: Session, ticket: Ticket, score: Score, comment: str, track_url
         raise InvalidRequest("评价意见最多 1000 个字。")
     if CONTROL.search(comment):
         raise InvalidRequest("评价意见含有不可见的控制字符。")
-    session.add(Rating(ticket=ticket, score=score, comment=comment.strip(), at=now()))
+    session.add(Rating(ticket=ticket, bureau_id=ticket.bureau_id, score=score, comment=comment.strip(), at=now()))
     if score.bad:
         ticket.flagged = True
     if score.bad and ticket.reopen_count == 0:

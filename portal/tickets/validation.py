@@ -31,6 +31,14 @@ def _flag(raw: Any) -> bool:
     return isinstance(raw, (str, bool, int)) and raw in TRUE
 
 
+PHONE_MESSAGE = "请填写 11 位手机号码，或带区号的固定电话（如 0943-3212345）。"
+
+
+def valid_phone(normalized: str) -> bool:
+    """A mobile number, or a landline with its area code."""
+    return bool(MOBILE.fullmatch(normalized) or LANDLINE.fullmatch(normalized))
+
+
 def normalize_phone(raw: str) -> str:
     """Spaces, dashes and brackets out of a mobile number, and a +86 or 0086 prefix dropped."""
     compact = re.sub(r"[\s()（）-]", "", raw)
@@ -91,8 +99,8 @@ def validate(session: Session, raw: Mapping[str, Any]) -> tuple[TicketInput | No
     if not 1 <= len(contact_name) <= 50:
         fail("contact_name", "请填写联系人姓名（最多 50 个字）。")
     phone = normalize_phone(_text(raw.get("phone")))
-    if not (MOBILE.fullmatch(phone) or LANDLINE.fullmatch(phone)):
-        fail("phone", "请填写 11 位手机号码，或带区号的固定电话（如 0943-3212345）。")
+    if not valid_phone(phone):
+        fail("phone", PHONE_MESSAGE)
     email = _text(raw.get("email"))
     if email and (len(email) > 200 or not EMAIL.fullmatch(email)):
         fail("email", "电子邮箱格式不正确；可不填。")

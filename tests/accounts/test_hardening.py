@@ -12,7 +12,7 @@ from portal.accounts.models import AuditEntry, Role, User
 from portal.accounts.services import MAX_FAILURES, record
 from portal.catalog.content import import_content
 from tests import factories as f
-from tests.staff import PASSWORD, login, make_user, post, token
+from tests.staff import login, make_user, post, token
 
 
 @pytest.fixture

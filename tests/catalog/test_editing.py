@@ -503,3 +503,20 @@ def test_another_bureaus_draft_under_a_colliding_slug_stays_hidden(catalog, clie
     login(other, "lisi")
     assert other.get(f"/staff/content/guides/secret-x/revisions/{draft.id}").status_code == 404
     assert "未发布的草稿指南" not in page(other.get("/staff/content/guides/secret-x/revisions"))
+
+
+def test_the_consultation_window_is_edited_with_the_policy_and_kept_by_other_edits(catalog, client, session):
+    login(client, "wang")
+    response = post(client, POLICY_EDIT, policy_form("publish", status="consultation", doc_number="",
+                                                     consultation_opens="2026-03-01T09:00",
+                                                     consultation_closes="2026-03-31T18:00", consultation_contact="zjj"))
+    assert response.status_code == 303
+    session.rollback()
+    policy = session.scalars(select(Policy).where(Policy.slug == "liudi-tuishui")).one()
+    assert policy.consultation_bureau.code == "zjj"
+    form = page(client.get(POLICY_EDIT))
+    assert 'value="2026-03-01T09:00"' in form and 'value="2026-03-31T18:00"' in form
+    backwards = post(client, POLICY_EDIT, policy_form("publish", status="consultation", doc_number="",
+                                                      consultation_opens="2026-03-31T18:00",
+                                                      consultation_closes="2026-03-01T09:00"))
+    assert backwards.status_code == 400 and "截止时间须晚于开始时间" in page(backwards)

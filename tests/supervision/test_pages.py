@@ -21,7 +21,7 @@ from portal.tickets.models import Ticket, TicketState, TicketType
 from portal.tickets.services import Actor, TicketInput
 from tests import factories as f
 from tests.staff import login, make_user, post
-from tests.tickets.test_mail import smtp, wait_for  # noqa: F401 (the real SMTP server fixture)
+from tests.mailbox import wait_for
 
 S = TicketState
 TRACK = "http://portal.test/tickets/track"
@@ -156,7 +156,7 @@ def test_approving_a_transfer_moves_the_ticket_and_refusing_keeps_it(app, sessio
     assert kept.bureau.code == "scjgj" and not kept.transfer_requested
 
 
-def test_urging_flags_the_ticket_counts_it_and_mails_the_bureau(app, session, office, smtp):  # noqa: F811
+def test_urging_flags_the_ticket_counts_it_and_mails_the_bureau(app, session, office, smtp):
     controller, inbox = smtp
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port)
     try:
@@ -220,6 +220,7 @@ def test_the_ledger_exports_are_the_rows_of_the_page(app, session, office):
     assert {row[1] for row in shown} == {"逾期未签收", "=1+1 差评工单"}
 
     sheet = load_workbook(io.BytesIO(client.get("/supervision/ledger?format=xlsx").data)).active
+    assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)  # no formula, only text
     values = [["" if v is None else str(v) for v in row] for row in sheet.iter_rows(values_only=True)]
     assert values[0][:3] == ["流水号", "标题", "类型"]
     assert values[1:] == shown
@@ -246,7 +247,7 @@ def test_the_scoreboard_exports_match_the_page(app, session, office):
     assert client.get("/supervision/scoreboard?from=2099-01-01&to=bad").status_code == 200
 
 
-def test_remind_mails_each_bureau_once_a_day(app, session, office, smtp):  # noqa: F811
+def test_remind_mails_each_bureau_once_a_day(app, session, office, smtp):
     controller, inbox = smtp
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port)
     try:
@@ -258,13 +259,13 @@ def test_remind_mails_each_bureau_once_a_day(app, session, office, smtp):  # noq
         day = dt.date(2026, 11, 25)  # a Wednesday
         overdue.sign_due, due_soon.sign_due, later.sign_due = dt.date(2026, 11, 20), dt.date(2026, 11, 26), dt.date(2026, 12, 9)
         session.commit()
-        assert remind(session, day, "http://portal.test/staff/") == {"bureaus": 1, "tickets": 2}
+        assert remind(session, day, "http://portal.test/staff/") == {"bureaus": 1, "tickets": 2, "without_address": []}
         session.commit()
         send_pending(session)
         wait_for(inbox, 1)
         body = inbox.messages[0].get_content()
         assert "已逾期" in body and "明日到期" in body and later.number not in body
-        assert remind(session, day, "http://portal.test/staff/") == {"bureaus": 0, "tickets": 0}
+        assert remind(session, day, "http://portal.test/staff/") == {"bureaus": 0, "tickets": 0, "without_address": []}
         session.commit()
         assert send_pending(session) == (0, 0)
         assert len(inbox.messages) == 1
@@ -273,11 +274,24 @@ def test_remind_mails_each_bureau_once_a_day(app, session, office, smtp):  # noq
         app.config.update(MAIL_SERVER="", MAIL_PORT=25)
 
 
-def test_the_remind_command_rests_on_days_off(runner, session, office):
-    with as_of(dt.datetime(2026, 10, 3, 9, 0)):  # 国庆
-        result = runner.invoke(args=["tickets", "remind"])
-    assert result.exit_code == 0 and "不是工作日" in result.output
-    with as_of(dt.datetime(2026, 11, 25, 9, 0)):
-        first = runner.invoke(args=["tickets", "remind"])
-        second = runner.invoke(args=["tickets", "remind"])
-    assert first.exit_code == second.exit_code == 0 and "提醒 0 个部门" in second.output
+def test_the_remind_command_rests_on_days_off_and_mails_once_a_day(app, runner, session, office, smtp):
+    controller, inbox = smtp
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port)
+    try:
+        with as_of(dt.datetime(2026, 11, 23, 9, 0)):
+            ticket = file(session, subject="周一提交的投诉")  # sign due 11-24
+        with as_of(dt.datetime(2026, 10, 3, 9, 0)):  # 国庆
+            holiday = runner.invoke(args=["tickets", "remind"])
+        assert holiday.exit_code == 0 and "不是工作日" in holiday.output
+        with as_of(dt.datetime(2026, 11, 25, 9, 0)):
+            unaddressed = runner.invoke(args=["tickets", "remind"])
+            assert "没有登记邮箱" in unaddressed.output and "县市场监管局" in unaddressed.output
+            assert runner.invoke(args=["users", "email", "wang", "wang@scjgj.example"]).exit_code == 0
+            first = runner.invoke(args=["tickets", "remind"])
+            second = runner.invoke(args=["tickets", "remind"])
+        assert "提醒 1 个部门、1 件工单；发出邮件 1 封" in first.output, first.output
+        assert "提醒 0 个部门、0 件工单；发出邮件 0 封" in second.output, second.output
+        wait_for(inbox, 1)
+        assert len(inbox.messages) == 1 and ticket.number in inbox.messages[0].get_content()
+    finally:
+        app.config.update(MAIL_SERVER="", MAIL_PORT=25)

@@ -10,7 +10,7 @@ import pytest
 from portal.catalog import queries
 from portal.catalog.content import import_content
 from portal.clock import as_of
-from portal.supervision.ledger import ledger, problems_of
+from portal.supervision.ledger import ledger
 from portal.supervision.scoreboard import scoreboard, total, weekly
 from portal.supervision.services import route, urge
 from portal.tickets import services
@@ -91,22 +91,24 @@ def test_scoreboard_figures_match_the_hand_computed_ones(session, history):
     assert a.average_days == 4.0  # 一号: Oct 9, 10, 11 = 3; 二号: Sep 30, Oct 9, 10, 11, 13 = 5
     assert (a.rated, a.satisfied, a.satisfaction, a.bad, a.reopened) == (2, 1, 50.0, 1, 1)
     assert (a.returns, a.urges, a.overdue_now) == (0, 0, 0)
-    assert b.received == 1
-    assert (b.sign_rate, b.answer_rate, b.average_days, b.satisfaction) == (0.0, 0.0, None, None)
+    # B held 三号 (never signed) and, from Oct 11 to 13, 四号, which it returned on its sign deadline
+    assert b.received == 2
+    assert (b.signed_on_time, b.signed_judged, b.sign_rate) == (1, 2, 50.0)
+    assert (b.answer_rate, b.average_days, b.satisfaction) == (0.0, None, None)  # 四号 left before answering
     assert (b.returns, b.urges, b.overdue_now) == (1, 1, 1)
     county = total(list(rows.items()))
-    assert (county.received, county.sign_rate, county.answer_rate) == (4, 50.0, 33.3)
+    assert (county.received, county.sign_rate, county.answer_rate) == (5, 60.0, 33.3)
 
 
 def test_weekly_figures_bucket_by_the_monday_of_the_week(session, history):
     weeks = dict(weekly(session, dt.date(2025, 9, 29), TODAY, TODAY))
     assert list(weeks) == [dt.date(2025, 9, 29), dt.date(2025, 10, 6), dt.date(2025, 10, 13)]
-    assert [w.received for w in weeks.values()] == [3, 0, 1]
+    assert [w.received for w in weeks.values()] == [3, 1, 1]  # 四号: to B on Sat Oct 11, to A on Oct 14
     assert [w.rated for w in weeks.values()] == [0, 0, 2]
     assert [w.returns for w in weeks.values()] == [0, 0, 1]
     assert [w.urges for w in weeks.values()] == [0, 1, 0]
     only_b = dict(weekly(session, dt.date(2025, 9, 29), TODAY, TODAY, queries.bureau_by_code(session, "zjj")))
-    assert [w.received for w in only_b.values()] == [1, 0, 0]
+    assert [w.received for w in only_b.values()] == [1, 1, 0]
 
 
 def test_a_period_before_the_tickets_counts_nothing_but_overdue_now(session, history):
@@ -122,4 +124,71 @@ def test_the_ledger_lists_late_bad_and_reopened_tickets_with_age_and_urges(sessi
     assert rows["三号"].age == 6  # Sep 30 → Oct 9, 10, 11, 13, 14, 15
     assert rows["三号"].overdue_days == 5  # sign due Oct 9 → Oct 10, 11 (调休), 13, 14, 15
     assert [u.kind.label for u in rows["三号"].urges] == ["督办"]
-    assert problems_of(history["t1"], TODAY) == [] and problems_of(history["t4"], TODAY) == []
+    assert [row.bureau.code for row in ledger(session, TODAY)] == ["scjgj", "zjj"]
+
+
+def figures_for(session, start: str, end: str, today: str) -> dict:
+    day = dt.date.fromisoformat
+    return {b.code: f for b, f in scoreboard(session, day(start), day(end), day(today))}
+
+
+@pytest.fixture
+def two_bureaus(session):
+    import_content(session, f.lines(f.bureau(), f.bureau("zjj", "县住建局"), f.topic()))
+    session.commit()
+    return (Actor("staff", "甲局经办", queries.bureau_by_code(session, "scjgj")),
+            Actor("staff", "乙局经办", queries.bureau_by_code(session, "zjj")), Actor("supervisor", "督办员"))
+
+
+def complaint(session, day: str):
+    with at(day):
+        data = TicketInput(type=TicketType.COMPLAINT, topic=queries.topic_by_code(session, "qykb"), guide=None,
+                           subject="样例", description="用于考核口径的样例。", company_name="", credit_code="",
+                           contact_name="张先生", phone="13800000000", email="", publish=False)
+        return services.file_ticket(session, data, TRACK)[0]
+
+
+def test_a_rejection_before_signing_is_an_answer_judged_against_the_reply_deadline(session, two_bureaus):
+    a, _, _ = two_bureaus
+    ticket = complaint(session, "2025-11-03")  # sign due 11-04, reply due 11-17
+    with at("2025-11-05"):
+        services.reject(session, ticket, a, "已进入诉讼程序")
+    session.commit()
+    fig = figures_for(session, "2025-11-03", "2025-11-30", "2025-11-30")["scjgj"]
+    assert (fig.signed_judged, fig.signed_on_time) == (1, 0)  # the rejection came after the sign deadline
+    assert (fig.answered_judged, fig.answered_on_time) == (1, 1)  # but well inside the reply deadline
+
+
+def test_a_transfer_keeps_the_first_bureaus_late_record_and_the_rating_stays_with_the_rated(session, two_bureaus):
+    a, b, office = two_bureaus
+    ticket = complaint(session, "2025-11-03")  # sign due 11-04, reply due 11-17
+    with at("2025-11-06"):
+        services.sign(session, ticket, a)  # late
+    with at("2025-11-20"):
+        services.reply(session, ticket, a, "答复内容已经足够十个字。", TRACK)  # late
+    with at("2025-11-21"):
+        services.rate(session, ticket, Score.VERY_DISSATISFIED, "", TRACK)  # bad, reopened with A
+    with at("2025-11-24"):
+        services.request_transfer(session, ticket, a, queries.bureau_by_code(session, "zjj"), "属住建职责")
+        services.decide_transfer(session, ticket, office, True, "同意转办")
+    session.commit()
+    rows = figures_for(session, "2025-11-01", "2025-11-30", "2025-11-30")
+    assert (rows["scjgj"].received, rows["scjgj"].sign_rate, rows["scjgj"].answer_rate) == (1, 0.0, 0.0)
+    assert (rows["scjgj"].rated, rows["scjgj"].bad, rows["scjgj"].reopened) == (1, 1, 1)
+    # B got it on 11-24 (sign due 11-25) and has not signed by 11-30: late on its own account
+    assert (rows["zjj"].received, rows["zjj"].rated, rows["zjj"].signed_judged, rows["zjj"].signed_on_time) == (1, 0, 1, 0)
+    ledger_rows = ledger(session, dt.date(2025, 11, 30))
+    assert [(r.bureau.code, r.problems, r.open) for r in ledger_rows] == [
+        ("scjgj", ["late_sign", "late_reply", "bad_rating", "reopened"], False), ("zjj", ["late_sign"], True)]
+
+
+def test_a_late_return_is_a_late_sign_for_the_returning_bureau(session, two_bureaus):
+    a, _, _ = two_bureaus
+    ticket = complaint(session, "2025-11-03")  # sign due 11-04
+    with at("2025-11-07"):
+        services.return_to_dispatch(session, ticket, a, "不属本局", "三定方案")
+    session.commit()
+    fig = figures_for(session, "2025-11-01", "2025-11-30", "2025-11-30")["scjgj"]
+    assert (fig.received, fig.signed_judged, fig.signed_on_time, fig.returns) == (1, 1, 0, 1)
+    [row] = ledger(session, dt.date(2025, 11, 30))
+    assert (row.bureau.code, row.problems, row.open) == ("scjgj", ["late_sign"], False)

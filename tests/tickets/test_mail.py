@@ -1,13 +1,7 @@
 """Mail through a real SMTP server (aiosmtpd): sent after the commit, never losing a ticket, retried."""
 from __future__ import annotations
 
-import email
-import email.policy
-import socket
-import time
-
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from portal.catalog.content import import_content
@@ -17,31 +11,8 @@ from portal.tickets.models import Ticket
 from portal.tickets.services import Actor, reply, sign
 from tests import factories as f
 from tests.conftest import fresh_database, make_app
+from tests.mailbox import Controller, Inbox, free_port, wait_for
 from tests.tickets.conftest import form_data
-
-
-class Inbox:
-    def __init__(self):
-        self.messages: list[email.message.EmailMessage] = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
-        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
-        return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def smtp():
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield controller, inbox
-    controller.stop()
 
 
 @pytest.fixture
@@ -53,13 +24,6 @@ def mail_app(tmp_path_factory, smtp):
         import_content(db.session, f.lines(f.bureau(), f.topic(), f.guide()))
         db.session.commit()
     return application
-
-
-def wait_for(inbox: Inbox, count: int) -> None:
-    deadline = time.monotonic() + 10
-    while len(inbox.messages) < count:
-        assert time.monotonic() < deadline, "mail did not arrive"
-        time.sleep(0.05)
 
 
 def test_filing_and_reply_mails_arrive_with_number_code_and_answer(mail_app, smtp):

@@ -65,9 +65,28 @@ def upgrade() -> None:
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.add_column(sa.Column('email', sa.String(length=200), server_default='', nullable=False))
 
+    with op.batch_alter_table('ticket_ratings', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('bureau_id', sa.Integer(), nullable=True))
+        batch_op.create_index(batch_op.f('ix_ticket_ratings_bureau_id'), ['bureau_id'], unique=False)
+        batch_op.create_foreign_key(batch_op.f('fk_ticket_ratings_bureau_id_bureaus'), 'bureaus', ['bureau_id'],
+                                    ['id'], ondelete='SET NULL')
+
+    # Events written before this migration: the deadline each step ran against, as well as the tickets
+    # still tell it (the sign deadline for steps from 待签收; the reply deadline for answers of tickets
+    # never redone), and the rated bureau is the ticket's holder.
+    op.execute("UPDATE ticket_events SET due = (SELECT sign_due FROM tickets WHERE tickets.id = ticket_events.ticket_id) "
+               "WHERE due IS NULL AND from_state = 'assigned' AND action IN ('sign', 'return', 'reject')")
+    op.execute("UPDATE ticket_events SET due = (SELECT reply_due FROM tickets WHERE tickets.id = ticket_events.ticket_id "
+               "AND tickets.reopen_count = 0) WHERE due IS NULL AND from_state = 'accepted' AND action IN ('reply', 'reject')")
+    op.execute("UPDATE ticket_ratings SET bureau_id = (SELECT bureau_id FROM tickets WHERE tickets.id = ticket_ratings.ticket_id)")
+
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('ticket_ratings', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_ticket_ratings_bureau_id_bureaus'), type_='foreignkey')
+        batch_op.drop_index(batch_op.f('ix_ticket_ratings_bureau_id'))
+        batch_op.drop_column('bureau_id')
     op.execute("DROP TRIGGER IF EXISTS audit_log_no_update" + (" ON audit_log" if op.get_bind().dialect.name == "postgresql" else ""))
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP FUNCTION IF EXISTS audit_log_append_only()")

@@ -1,0 +1,352 @@
+"""Policy subscriptions (精准推送、不来即享, measure 13): subscribe, confirm by a signed link, match
+notices to subscribers, record each delivery with the mail that carries it, unsubscribe in one click.
+
+Callers commit. Nothing here reads the request: links are built from the `base` address the caller
+passes (PORTAL_BASE_URL, or the request's root in a view).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+
+from flask import current_app
+from itsdangerous import BadData, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from portal.catalog.models import Bureau, Guide, Policy, PolicyStatus, Topic
+from portal.clock import county_midnight, local, now
+from portal.mail import MailMessage, queue_mail
+from portal.subscriptions.models import Delivery, Notice, Subscriber
+from portal.subscriptions.notices import EFFECTIVE_TODAY
+
+EVERYONE = "全部市场主体"  # a policy for every business matches every beneficiary choice
+BENEFICIARIES = ("小微企业", "个体工商户", "高新技术企业", "新办企业", "农业经营主体", "外贸企业", "创业者")
+CONFIRM_FOR = dt.timedelta(days=7)
+CONFIRMATIONS_PER_DAY = 3  # confirmation mails to one address a day: nobody can flood a stranger's inbox
+CONFIRM_SALT = "subscriptions.confirm"
+UNSUBSCRIBE_SALT = "subscriptions.unsubscribe"
+SITE = "会宁县营商环境服务平台"
+
+
+class LinkRefused(Exception):
+    """A confirm or unsubscribe link that was altered, is for the other purpose, or has expired."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Choice:
+    """What an address asks to hear about: topic codes, bureau codes, beneficiary types."""
+
+    email: str
+    topics: list[str]
+    bureaus: list[str]
+    beneficiaries: list[str]
+
+
+# ---- what can be chosen
+
+
+def beneficiary_choices(session: Session) -> list[str]:
+    """The fixed beneficiary types, then those named by policies in force (全部市场主体 is not a choice:
+    it is what every choice already receives)."""
+    used: list[str] = []
+    for names in session.scalars(select(Policy.beneficiaries).where(Policy.status == PolicyStatus.IN_FORCE)):
+        used += [n for n in names or [] if isinstance(n, str)]
+    return list(dict.fromkeys(n for n in [*BENEFICIARIES, *used] if n != EVERYONE))
+
+
+# ---- signed links
+
+
+class _CountyClockSigner(TimestampSigner):
+    """Signs with the portal's clock, so `as_of` moves link ages as it moves everything else."""
+
+    def get_timestamp(self) -> int:
+        return int(now().timestamp())
+
+
+def _serializer(salt: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt, signer=_CountyClockSigner)
+
+
+def _fingerprint(email: str) -> str:
+    """Ties a link to its address without putting the address in the URL (and so in access logs)."""
+    return hashlib.sha256(email.encode()).hexdigest()[:16]
+
+
+def confirm_token(subscriber: Subscriber) -> str:
+    return _serializer(CONFIRM_SALT).dumps([subscriber.id, _fingerprint(subscriber.email)])
+
+
+def unsubscribe_token(subscriber: Subscriber) -> str:
+    return _serializer(UNSUBSCRIBE_SALT).dumps([subscriber.id, _fingerprint(subscriber.email)])
+
+
+def _from_token(session: Session, token: str, salt: str, max_age: dt.timedelta | None) -> Subscriber | None:
+    """The subscriber a link names; raises LinkRefused for a bad or expired signature. None when the
+    signature holds but the subscription is gone (or the id now belongs to another address)."""
+    try:
+        payload = _serializer(salt).loads(token, max_age=int(max_age.total_seconds()) if max_age else None)
+    except SignatureExpired:
+        raise LinkRefused("链接已过期（确认链接的有效期为 7 天）。请重新提交订阅，再点击新邮件中的链接。") from None
+    except BadData:
+        raise LinkRefused("链接无效：可能复制不完整或已被改动。请直接点击邮件中的完整链接。") from None
+    if not (isinstance(payload, list) and len(payload) == 2 and isinstance(payload[0], int)
+            and isinstance(payload[1], str)):
+        raise LinkRefused("链接无效：可能复制不完整或已被改动。请直接点击邮件中的完整链接。")
+    subscriber = session.get(Subscriber, payload[0])
+    if subscriber is not None and subscriber.unsubscribed_at is not None and not subscriber.email:
+        return subscriber  # ended, its address already erased
+    if subscriber is None or _fingerprint(subscriber.email) != payload[1]:
+        return None
+    return subscriber
+
+
+def subscriber_to_confirm(session: Session, token: str) -> Subscriber | None:
+    """The subscription a confirm link names: signed for confirming and at most 7 days old."""
+    return _from_token(session, token, CONFIRM_SALT, CONFIRM_FOR)
+
+
+def subscriber_to_unsubscribe(session: Session, token: str) -> Subscriber | None:
+    """The subscription an unsubscribe link names: signed for unsubscribing; it never expires."""
+    return _from_token(session, token, UNSUBSCRIBE_SALT, None)
+
+
+def link(base: str, endpoint: str, **values) -> str:
+    """An absolute address for mail: `base` plus the route's path (built without a request)."""
+    return base.rstrip("/") + current_app.url_map.bind("localhost").build(endpoint, values)
+
+
+# ---- subscribing
+
+
+def subscribe(session: Session, choice: Choice, base: str) -> Subscriber | None:
+    """Record an unconfirmed subscription and mail its confirm link (double opt-in). Whether the address
+    was known is never told; past CONFIRMATIONS_PER_DAY requests a day for one address, nothing is sent."""
+    since = now() - dt.timedelta(days=1)
+    recent = session.scalar(select(func.count()).select_from(Subscriber).where(
+        Subscriber.email == choice.email, Subscriber.confirmed_at.is_(None), Subscriber.created_at >= since))
+    if recent >= CONFIRMATIONS_PER_DAY:
+        return None
+    subscriber = Subscriber(email=choice.email, topics=choice.topics, bureaus=choice.bureaus,
+                            beneficiaries=choice.beneficiaries, created_at=now())
+    session.add(subscriber)
+    session.flush()
+    url = link(base, "subscriptions.confirm", token=confirm_token(subscriber))
+    body = (
+        f"您好！\n\n有人（很可能是您本人）用本邮箱在{SITE}订阅了政策推送：\n\n"
+        f"{describe_choice(session, subscriber)}\n\n"
+        f"请在 7 天内点击以下链接确认订阅：\n{url}\n\n"
+        "确认后，符合以上选择的政策发布、施行和办事指南的时限、收费、材料调整，会发送到本邮箱（同一天多条合为一封）。\n"
+        "如果不是您本人操作，请忽略本邮件：不确认就不会收到任何推送。\n\n"
+        "本邮箱地址只用于政策推送，不公开，不作他用。\n"
+    )
+    queue_mail(session, subscriber.email, f"请确认订阅{SITE}政策推送", body)
+    return subscriber
+
+
+def confirm(session: Session, subscriber: Subscriber) -> str:
+    """Confirm once (a second click changes nothing); the confirmed subscription replaces every older
+    one of the same address. Returns confirmed, already or ended (unsubscribed or replaced)."""
+    if subscriber.unsubscribed_at is not None:
+        return "ended"
+    if subscriber.confirmed_at is not None:
+        return "already"
+    moment = now()
+    subscriber.confirmed_at = moment
+    older = session.scalars(select(Subscriber).where(
+        Subscriber.email == subscriber.email, Subscriber.id < subscriber.id, Subscriber.unsubscribed_at.is_(None)))
+    for previous in older:
+        _end(previous, moment)
+    return "confirmed"
+
+
+def unsubscribe(session: Session, subscriber: Subscriber) -> bool:
+    """Stop every mail to this subscription at once; True if it was live, False if already ended."""
+    if subscriber.unsubscribed_at is not None:
+        return False
+    _end(subscriber, now())
+    return True
+
+
+def _end(subscriber: Subscriber, moment: dt.datetime) -> None:
+    """An ended subscription keeps its choices and deliveries (for the figures) but not its address:
+    consent withdrawn, the address is erased (个人信息保护法 art. 47)."""
+    subscriber.unsubscribed_at = moment
+    subscriber.email = ""
+
+
+def forget_unconfirmed(session: Session) -> int:
+    """Erase subscriptions never confirmed whose link has expired: an address nobody confirmed is kept
+    no longer than its confirm link lives (and a day's grace)."""
+    stale = session.scalars(select(Subscriber).where(
+        Subscriber.confirmed_at.is_(None), Subscriber.unsubscribed_at.is_(None),
+        Subscriber.created_at < now() - CONFIRM_FOR - dt.timedelta(days=1))).all()
+    for subscriber in stale:
+        session.delete(subscriber)
+    session.flush()
+    return len(stale)
+
+
+def describe_choice(session: Session, subscriber: Subscriber) -> str:
+    """The subscriber's choices in words, for the mails and pages."""
+    topics = dict(session.execute(select(Topic.code, Topic.name)).all())
+    bureaus = dict(session.execute(select(Bureau.code, Bureau.name)).all())
+    lines = []
+    if subscriber.topics:
+        lines.append("领域：" + "、".join(topics.get(c, c) for c in subscriber.topics))
+    if subscriber.bureaus:
+        lines.append("部门：" + "、".join(bureaus.get(c, c) for c in subscriber.bureaus))
+    if subscriber.beneficiaries:
+        lines.append("企业类型：" + "、".join(subscriber.beneficiaries))
+    return "\n".join(lines)
+
+
+def masked(email: str) -> str:
+    """An address as a page may show it: b***@example.com."""
+    if "@" not in email:
+        return ""
+    name, _, domain = email.partition("@")
+    return f"{name[:1]}***@{domain}"
+
+
+# ---- matching and delivering
+
+
+def matches(subscriber: Subscriber, notice: Notice) -> bool:
+    """A shared topic, the notice's bureau, or a shared beneficiary type (a policy for 全部市场主体
+    reaches every beneficiary choice) makes a notice the subscriber's."""
+    if set(subscriber.topics or []) & set(notice.topics or []):
+        return True
+    if notice.bureau and notice.bureau in (subscriber.bureaus or []):
+        return True
+    wanted = set(subscriber.beneficiaries or [])
+    offered = set(notice.beneficiaries or [])
+    return bool(wanted) and bool(wanted & offered or EVERYONE in offered)
+
+
+def live_subscribers(session: Session) -> list[Subscriber]:
+    """Confirmed and not unsubscribed: the only ones who get anything."""
+    return list(session.scalars(select(Subscriber).where(
+        Subscriber.confirmed_at.is_not(None), Subscriber.unsubscribed_at.is_(None)).order_by(Subscriber.id)))
+
+
+def due_notices(session: Session, subscriber: Subscriber) -> list[Notice]:
+    """Matching notices recorded since the confirmation and not yet delivered to this subscriber."""
+    if subscriber.confirmed_at is None or subscriber.unsubscribed_at is not None:
+        return []
+    delivered = select(Delivery.notice_id).where(Delivery.subscriber_id == subscriber.id)
+    candidates = session.scalars(select(Notice).where(
+        Notice.at >= subscriber.confirmed_at, Notice.id.not_in(delivered)).order_by(Notice.at, Notice.id))
+    return [notice for notice in candidates if matches(subscriber, notice)]
+
+
+def record_effective_today(session: Session, day: dt.date) -> list[Notice]:
+    """A policy decided earlier that takes effect on `day` gets a 今日起施行 notice, once: a policy with
+    any notice already recorded that day (published today, or a rerun of the job) gets none."""
+    policies = session.scalars(select(Policy).where(
+        Policy.status == PolicyStatus.IN_FORCE, Policy.effective_from == day, Policy.published_on < day)
+        .order_by(Policy.id))
+    noticed_today = set(session.scalars(select(Notice.slug).where(
+        Notice.kind == "policy", Notice.at >= county_midnight(day))))
+    recorded = []
+    for policy in policies:
+        if policy.slug in noticed_today:
+            continue
+        notice = Notice(kind="policy", slug=policy.slug, title=policy.title[:300], what=EFFECTIVE_TODAY,
+                        bureau=policy.bureau.code, topics=[t.code for t in policy.topics],
+                        beneficiaries=list(policy.beneficiaries or []), at=now())
+        session.add(notice)
+        recorded.append(notice)
+    session.flush()
+    return recorded
+
+
+def record_deliveries(session: Session, subscriber: Subscriber, base: str) -> list[Delivery]:
+    """Queue one mail (a digest when several) for the subscriber's due notices and record each delivery
+    with it, in the caller's transaction: committed together, so a notice is mailed once or not at all."""
+    notices = due_notices(session, subscriber)
+    if not notices:
+        return []
+    subject, body = compose(session, subscriber, notices, base)
+    message = queue_mail(session, subscriber.email, subject, body)
+    session.flush()
+    deliveries = [Delivery(subscriber_id=subscriber.id, notice_id=n.id, mail_id=message.id, at=now())
+                  for n in notices]
+    session.add_all(deliveries)
+    session.flush()
+    return deliveries
+
+
+def unsent_mail_ids(session: Session) -> list[int]:
+    """Subscription mail recorded but not yet taken by the server (SMTP down, or a crash after commit)."""
+    return list(session.scalars(
+        select(MailMessage.id).where(MailMessage.sent_at.is_(None),
+                                     MailMessage.id.in_(select(Delivery.mail_id).where(Delivery.mail_id.is_not(None))))
+        .order_by(MailMessage.id)))
+
+
+# ---- the mail
+
+
+def _cn_date(day: dt.date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def _item(session: Session, notice: Notice, bureaus: dict[str, str], base: str) -> str:
+    lines = [f"【{notice.what}】{notice.title}"]
+    details = [f"部门：{bureaus.get(notice.bureau, notice.bureau)}"] if notice.bureau else []
+    if notice.kind == "policy":
+        policy = session.scalars(select(Policy).where(Policy.slug == notice.slug)).one_or_none()
+        if policy is not None:
+            if policy.doc_number:
+                details.append(f"文号：{policy.doc_number}")
+            if policy.effective_from:
+                details.append(f"施行日期：{_cn_date(policy.effective_from)}")
+            if policy.beneficiaries:
+                details.append("适用对象：" + "、".join(policy.beneficiaries))
+        url = link(base, "catalog.policy_show", slug=notice.slug)
+    else:
+        guide = session.scalars(select(Guide).where(Guide.slug == notice.slug)).one_or_none()
+        if guide is not None:
+            if guide.promised_days is not None:
+                details.append(f"承诺时限：{guide.promised_days} 个工作日")
+            if guide.statutory_days is not None:
+                details.append(f"法定时限：{guide.statutory_days} 个工作日")
+            details.append(f"收费：{guide.fee}")
+            details.append(f"申请材料：{len(guide.materials or [])} 项")
+        url = link(base, "catalog.guide_show", slug=notice.slug)
+    if details:
+        lines.append("　" + "；".join(details))
+    lines.append(f"　详情：{url}")
+    return "\n".join(lines)
+
+
+def compose(session: Session, subscriber: Subscriber, notices: list[Notice], base: str) -> tuple[str, str]:
+    """Subject and body: one item on its own, several as the day's digest; each with the unsubscribe link."""
+    bureaus = dict(session.execute(select(Bureau.code, Bureau.name)).all())
+    day = local(now()).date()
+    if len(notices) == 1:
+        notice = notices[0]
+        subject = f"【政策推送】{notice.what}：{notice.title}"
+        intro = "您订阅的政策推送有 1 条更新："
+    else:
+        subject = f"【政策推送】{_cn_date(day)} 共 {len(notices)} 条更新"
+        intro = f"您订阅的政策推送 {_cn_date(day)} 共有 {len(notices)} 条更新："
+    items = "\n\n".join(_item(session, n, bureaus, base) for n in notices)
+    unsubscribe_url = link(base, "subscriptions.unsubscribe", token=unsubscribe_token(subscriber))
+    body = (
+        f"您好！\n\n{intro}\n\n{items}\n\n"
+        "——\n"
+        f"您收到此邮件，是因为用本邮箱订阅了{SITE}的政策推送：\n{describe_choice(session, subscriber)}\n\n"
+        f"退订（点击即退订，无需登录）：\n{unsubscribe_url}\n\n"
+        "本邮箱地址只用于政策推送，不公开，不作他用。\n"
+    )
+    if len(subject) > 200:
+        subject = subject[:199] + "…"
+    return subject, body

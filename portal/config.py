@@ -49,6 +49,11 @@ def load_config(environ: dict[str, str] | None = None) -> dict:
     elif not secret:
         secret = _development_secret()
 
+    base_url = env.get("PORTAL_BASE_URL", "").strip().rstrip("/")
+    if mode == "production" and not base_url.startswith(("https://", "http://")):
+        raise ConfigError("PORTAL_ENV=production needs PORTAL_BASE_URL (e.g. https://yshj.huining.gov.cn): "
+                          "links in mail and feeds never follow the request's Host header")
+
     database_url = env.get("PORTAL_DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'portal.sqlite3'}"
     index_dir = env.get("PORTAL_INDEX_DIR") or str(ROOT / "search_index")
 
@@ -71,7 +76,7 @@ def load_config(environ: dict[str, str] | None = None) -> dict:
         "MAIL_PASSWORD": env.get("PORTAL_MAIL_PASSWORD", ""),
         "MAIL_TIMEOUT": 10,
         # Links in mail use this, never the request's Host header (which anyone can set).
-        "BASE_URL": env.get("PORTAL_BASE_URL", "").rstrip("/"),
+        "BASE_URL": base_url,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": mode == "production",

@@ -13,9 +13,16 @@ def test_production_refuses_to_start_without_a_strong_secret_key():
         load_config({"PORTAL_ENV": "production", "PORTAL_SECRET_KEY": "changeme"})
 
 
-def test_production_accepts_a_long_random_secret():
-    config = load_config({"PORTAL_ENV": "production", "PORTAL_SECRET_KEY": "x9" * 24})
-    assert config["SESSION_COOKIE_SECURE"] is True
+def test_production_accepts_a_long_random_secret_and_its_own_address():
+    config = load_config({"PORTAL_ENV": "production", "PORTAL_SECRET_KEY": "x9" * 24,
+                          "PORTAL_BASE_URL": "https://yshj.example.gov.cn/"})
+    assert config["SESSION_COOKIE_SECURE"] is True and config["BASE_URL"] == "https://yshj.example.gov.cn"
+
+
+def test_production_refuses_to_start_without_its_own_address():
+    # links in mail and feeds would otherwise follow the request's Host header
+    with pytest.raises(ConfigError, match="PORTAL_BASE_URL"):
+        load_config({"PORTAL_ENV": "production", "PORTAL_SECRET_KEY": "x9" * 24})
 
 
 def test_unknown_environment_is_refused():

@@ -36,10 +36,10 @@ def contact_bureau(policy: Policy) -> Bureau:
 
 
 def phase(policy: Policy, moment: dt.datetime) -> str:
-    """none (never put out for comment), upcoming, open or closed. A draft with a comment window, or a
-    whole draft in consultation, takes comments; a measure of a plan takes them on the plan's page."""
+    """none (never put out for comment), upcoming, open or closed. Only a policy with a comment window
+    takes comments; a measure of a plan without one is commented on on the plan's page."""
     opens, closes = policy.consultation_opens_at, policy.consultation_closes_at
-    if opens is None and (policy.part_of is not None or policy.status is not PolicyStatus.CONSULTATION):
+    if opens is None:  # no window, no comments: a consultation always has its close
         return "none"
     if policy.status is not PolicyStatus.CONSULTATION:
         return "closed" if opens is not None else "none"
@@ -140,7 +140,10 @@ def _reason(value: str, label: str, required: bool) -> str:
 
 
 def moderate(comment: Comment, visibility: Visibility, reason: str, by: str) -> None:
-    """Publish a comment or keep it from the public page; keeping it back needs a reason, which is kept."""
+    """Publish a comment or keep it from the public page; keeping it back needs a reason, which is kept.
+    Once the adoption report is out, what it lists stays as published."""
+    if adoption_report(comment.policy) is not None:
+        raise ConsultationError("采纳情况说明已发布，不能再修改审核结果。")
     if visibility is Visibility.PENDING:
         raise ConsultationError("请选择公开或不公开。", "visibility")
     comment.moderation_reason = _reason(reason, "不公开的理由", visibility is Visibility.HIDDEN)
@@ -178,7 +181,11 @@ def publish_report(session: Session, policy: Policy, summary: str, by: str) -> A
         raise ConsultationError("意见征集结束后才能发布采纳情况说明。")
     if adoption_report(policy) is not None:
         raise ConsultationError("采纳情况说明已发布。")
-    undecided = [c for c in comments(session, policy) if c.visibility is not Visibility.HIDDEN and c.decision is None]
+    every = comments(session, policy)
+    pending = [c for c in every if c.visibility is Visibility.PENDING]
+    if pending:
+        raise ConsultationError(f"还有 {len(pending)} 条意见未审核（公开或不公开）。")
+    undecided = [c for c in every if c.visibility is not Visibility.HIDDEN and c.decision is None]
     if undecided:
         raise ConsultationError(f"还有 {len(undecided)} 条意见未作采纳决定。")
     summary = _reason(summary, "说明", False)
@@ -193,4 +200,6 @@ def mask_company(name: str) -> str:
         return "企业"
     if len(name) <= 4:
         return name[0] + "*" * (len(name) - 1)
+    if len(name) <= 7:  # 兰州某公司 → 兰***司
+        return name[0] + "*" * (len(name) - 2) + name[-1]
     return name[:3] + "*" * min(4, len(name) - 5) + name[-2:]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 from itsdangerous import BadData, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.orm import Session
 
 from portal.catalog.models import Bureau, Guide, Policy, PolicyStatus, Topic
@@ -159,10 +159,15 @@ def confirm(session: Session, subscriber: Subscriber) -> str:
         return "already"
     moment = now()
     subscriber.confirmed_at = moment
-    older = session.scalars(select(Subscriber).where(
-        Subscriber.email == subscriber.email, Subscriber.id < subscriber.id, Subscriber.unsubscribed_at.is_(None)))
+    older = list(session.scalars(select(Subscriber).where(
+        Subscriber.email == subscriber.email, Subscriber.id < subscriber.id, Subscriber.unsubscribed_at.is_(None))))
+    live = [p for p in older if p.confirmed_at is not None]
+    if live:  # changing one's choices loses nothing: notices since the first confirmation still count,
+        subscriber.confirmed_at = min(p.confirmed_at for p in live)  # and those already mailed stay mailed
+        mailed = set(session.scalars(select(Delivery.notice_id).where(Delivery.subscriber_id.in_([p.id for p in live]))))
+        session.add_all(Delivery(subscriber_id=subscriber.id, notice_id=n, mail_id=None, at=moment) for n in mailed)
     for previous in older:
-        _end(previous, moment)
+        _end(previous, moment, session)
     return "confirmed"
 
 
@@ -170,15 +175,25 @@ def unsubscribe(session: Session, subscriber: Subscriber) -> bool:
     """Stop every mail to this subscription at once; True if it was live, False if already ended."""
     if subscriber.unsubscribed_at is not None:
         return False
-    _end(subscriber, now())
+    _end(subscriber, now(), session)
     return True
 
 
-def _end(subscriber: Subscriber, moment: dt.datetime) -> None:
+def _end(subscriber: Subscriber, moment: dt.datetime, session: Session) -> None:
     """An ended subscription keeps its choices and deliveries (for the figures) but not its address:
-    consent withdrawn, the address is erased (个人信息保护法 art. 47)."""
+    consent withdrawn, the address is erased (个人信息保护法 art. 47), also from the mail outbox."""
+    _erase_address(session, subscriber.email)
     subscriber.unsubscribed_at = moment
     subscriber.email = ""
+
+
+def _erase_address(session: Session, email: str) -> None:
+    """Mail not yet sent to the address is dropped; sent mail keeps no address and no text."""
+    if not email or session.scalar(select(func.count()).select_from(Subscriber).where(
+            Subscriber.email == email, Subscriber.unsubscribed_at.is_(None))) > 1:
+        return  # another live subscription of the same address still needs its mail
+    session.execute(delete(MailMessage).where(MailMessage.recipient == email, MailMessage.sent_at.is_(None)))
+    session.execute(update(MailMessage).where(MailMessage.recipient == email).values(recipient="", body=""))
 
 
 def forget_unconfirmed(session: Session) -> int:
@@ -188,6 +203,7 @@ def forget_unconfirmed(session: Session) -> int:
         Subscriber.confirmed_at.is_(None), Subscriber.unsubscribed_at.is_(None),
         Subscriber.created_at < now() - CONFIRM_FOR - dt.timedelta(days=1))).all()
     for subscriber in stale:
+        _erase_address(session, subscriber.email)
         session.delete(subscriber)
     session.flush()
     return len(stale)
@@ -249,6 +265,8 @@ def due_notices(session: Session, subscriber: Subscriber) -> list[Notice]:
 def record_effective_today(session: Session, day: dt.date) -> list[Notice]:
     """A policy decided earlier that takes effect on `day` gets a 今日起施行 notice, once: a policy with
     any notice already recorded that day (published today, or a rerun of the job) gets none."""
+    if session.get_bind().dialect.name == "postgresql":  # two runs at once: the second waits, then sees these
+        session.execute(text("SELECT pg_advisory_xact_lock(71310001)"))
     policies = session.scalars(select(Policy).where(
         Policy.status == PolicyStatus.IN_FORCE, Policy.effective_from == day, Policy.published_on < day)
         .order_by(Policy.id))

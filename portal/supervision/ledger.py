@@ -11,10 +11,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from portal.catalog.models import Bureau
-from portal.clock import local
+from portal.clock import county_midnight, local
 from portal.supervision.holdings import Holding, holdings, judge
 from portal.supervision.models import Urge
-from portal.tickets.models import Ticket, TicketState
+from portal.tickets.models import Ticket, TicketEvent, TicketState
 from portal.tickets.queries import OPEN_STATES, due_of
 from portal.tickets.workdays import Calendar
 
@@ -74,6 +74,12 @@ def ledger(session: Session, today: dt.date, filters: LedgerFilters = LedgerFilt
             .order_by(Ticket.created_at, Ticket.id))
     if filters.open_only:
         stmt = stmt.where(Ticket.state.in_(OPEN_STATES))
+    if filters.bureau:  # only tickets the bureau ever held (or acted on) need judging
+        held = select(TicketEvent.ticket_id).join(Bureau, TicketEvent.bureau_id == Bureau.id).where(
+            Bureau.code == filters.bureau)
+        stmt = stmt.where(Ticket.id.in_(held))
+    if filters.filed_from:
+        stmt = stmt.where(Ticket.created_at >= county_midnight(filters.filed_from))
     calendar = Calendar.load(session)
     bureaus = {b.id: b for b in session.scalars(select(Bureau))}
     urges: dict[tuple[int, int], list[Urge]] = {}

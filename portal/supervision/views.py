@@ -3,6 +3,7 @@ and the scoreboard (supervisor only); and the public performance page."""
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -206,6 +207,30 @@ def performance():
         year = day.year
     year = min(max(year, 2020), day.year)
     start, end = dt.date(year, 1, 1), min(dt.date(year, 12, 31), day)
-    rows = scoreboard(db.session, start, end, day)
-    return render_template("supervision/performance.html", rows=[(b, f) for b, f in rows if f.received or f.rated],
-                           year=year, years=list(range(day.year, 2019, -1)), start=start, end=end)
+    rows = _public_figures(start, end, day)
+    response = current_app.make_response(render_template(
+        "supervision/performance.html", rows=rows, year=year, years=list(range(day.year, 2019, -1)),
+        start=start, end=end))
+    response.headers["Cache-Control"] = f"public, max-age={PUBLIC_FIGURES_FOR}"
+    return response
+
+
+PUBLIC_FIGURES_FOR = 600  # seconds: a public page anyone may reload must not recount the year each time
+_public_cache: dict[tuple, tuple[float, list]] = {}
+
+
+def _public_figures(start: dt.date, end: dt.date, day: dt.date) -> list:
+    """The year's figures per bureau, counted again only when a ticket has moved since (or after ten
+    minutes), per worker."""
+    from portal.tickets.models import Rating, TicketEvent
+
+    latest = db.session.execute(select(select(func.max(TicketEvent.id)).scalar_subquery(),
+                                       select(func.max(Rating.id)).scalar_subquery())).one()
+    key = (current_app.config["DATABASE_URL"], start, end, day, *latest)
+    moment = time.monotonic()
+    cached = _public_cache.get(key)
+    if cached is None or moment - cached[0] > PUBLIC_FIGURES_FOR:
+        rows = [(b, f) for b, f in scoreboard(db.session, start, end, day) if f.received or f.rated]
+        _public_cache.clear()
+        _public_cache[key] = cached = (moment, rows)
+    return cached[1]

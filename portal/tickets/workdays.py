@@ -11,6 +11,7 @@ A deadline of n working days is the end of the n-th working day after the day th
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable
 
 import chinese_calendar
@@ -25,6 +26,7 @@ class Calendar:
 
     def __init__(self, overrides: dict[dt.date, bool] | None = None):
         self.overrides = overrides or {}
+        self._table: tuple[int, list[int]] = (0, [])  # first ordinal, cumulative working days
 
     @classmethod
     def load(cls, session: Session) -> Calendar:
@@ -33,9 +35,7 @@ class Calendar:
     def is_workday(self, day: dt.date) -> bool:
         if day in self.overrides:
             return self.overrides[day]
-        if official_year(day.year):
-            return chinese_calendar.is_workday(day)
-        return day.weekday() < 5
+        return _default_workday(day)
 
     def add(self, start: dt.date, days: int) -> dt.date:
         """The n-th working day after `start` (0: `start` itself)."""
@@ -50,13 +50,37 @@ class Calendar:
         """Working days after `start` up to and including `end`; negative when `end` is earlier."""
         if end < start:
             return -self.between(end, start)
-        count, day = 0, start
-        while day < end:
-            day += dt.timedelta(days=1)
-            count += self.is_workday(day)
-        return count
+        first, counts = self._table_for(start, end)
+        return counts[end.toordinal() - first] - counts[start.toordinal() - first]
+
+    def _table_for(self, start: dt.date, end: dt.date) -> tuple[int, list[int]]:
+        """Cumulative working days over a span holding `start` and `end`, grown as needed: a ledger
+        asks for thousands of spans over the same months."""
+        first, counts = self._table
+        low, high = start.toordinal(), end.toordinal()
+        if not counts or low < first or high >= first + len(counts):
+            if counts:
+                low, high = min(low, first), max(high, first + len(counts) - 1)
+            low, high = low - 31, high + 31  # a month of margin either way
+            total, counts = 0, []
+            for number in range(low, high + 1):
+                total += self.is_workday(dt.date.fromordinal(number))
+                counts.append(total)
+            self._table = (low, counts)
+            first = low
+        return first, counts
 
 
+@functools.lru_cache(maxsize=8192)
+def _default_workday(day: dt.date) -> bool:
+    """chinesecalendar's answer, or Monday to Friday for a year it does not know. Cached: the package
+    checks every date against its whole table (about 70 µs a call), and a ledger asks thousands."""
+    if official_year(day.year):
+        return chinese_calendar.is_workday(day)
+    return day.weekday() < 5
+
+
+@functools.lru_cache(maxsize=None)
 def official_year(year: int) -> bool:
     """Whether chinesecalendar knows the State Council's holidays for `year`."""
     try:

@@ -134,6 +134,11 @@ def test_the_adoption_report_follows_the_close_and_stays_when_the_policy_comes_i
         assert post(staff, f"{manage}/comments/{first.id}/decide", {"decision": "adopted", "reason": "已改为半个工作日"},
                     page=manage).status_code == 303
     with as_of(AFTER):
+        unmoderated = post(staff, f"{manage}/report", {"summary": "总体说明"}, page=manage)
+        assert unmoderated.status_code == 400 and "还有 2 条意见未审核" in unmoderated.get_data(as_text=True)
+        for item in (first, second):
+            assert post(staff, f"{manage}/comments/{item.id}/moderate", {"visibility": "published"},
+                        page=manage).status_code == 303
         undecided = post(staff, f"{manage}/report", {"summary": "总体说明"}, page=manage)
         assert undecided.status_code == 400 and "还有 1 条意见未作采纳决定" in undecided.get_data(as_text=True)
         no_reason = post(staff, f"{manage}/comments/{second.id}/decide", {"decision": "not_adopted"}, page=manage)
@@ -143,6 +148,8 @@ def test_the_adoption_report_follows_the_close_and_stays_when_the_policy_comes_i
         assert post(staff, f"{manage}/report", {"summary": "共收到两条意见，已逐条研究。"}, page=manage).status_code == 303
         again = post(staff, f"{manage}/comments/{first.id}/decide", {"decision": "partly", "reason": "改"}, page=manage)
         assert again.status_code == 400 and "不能再修改" in again.get_data(as_text=True)
+        hide = post(staff, f"{manage}/comments/{first.id}/moderate", {"visibility": "hidden", "reason": "撤回"}, page=manage)
+        assert hide.status_code == 400 and "不能再修改审核结果" in hide.get_data(as_text=True)
     page = business.get(DRAFT).get_data(as_text=True)
     assert "意见采纳情况说明" in page and "共收到意见 2 条" in page and "采纳 1 条" in page and "不采纳 1 条" in page
     assert "已改为半个工作日" in page and "个体工商户另有专项政策" in page and "李女士" not in page

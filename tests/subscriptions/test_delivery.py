@@ -111,3 +111,25 @@ def test_several_notices_make_one_digest(session, runner, catalog, mail_to):
         assert line in text
     assert len(links(digest)) == 1
     assert "推送邮件 0 封" in send(runner)
+
+
+def test_changing_ones_choices_loses_no_notice_and_repeats_none(session, runner, catalog, mail_to):
+    subscribe(session, topics=["hqzc"])
+    publish(session)  # matches the first choice
+    assert "推送邮件 1 封" in send(runner)
+    publish(session, "dierge", "第二件惠企政策")  # after the first run, before the change is confirmed
+    subscribe(session, topics=["hqzc", "qykb"])  # the same address chooses again and confirms
+    assert "推送邮件 1 封（1 条内容）" in send(runner)
+    wait_for(mail_to, 2)
+    assert [m["Subject"] for m in mail_to.messages] == ["【政策推送】新发布：小微企业房租减免办法",
+                                                        "【政策推送】新发布：第二件惠企政策"]
+
+
+def test_unsubscribing_erases_the_address_from_the_mail_outbox(session, client, runner, catalog, mail_to):
+    subscribe(session, topics=["hqzc"])
+    publish(session)
+    send(runner)
+    wait_for(mail_to, 1)
+    client.get(links(mail_to.messages[0])[0])
+    session.expire_all()
+    assert session.scalars(select(MailMessage).where(MailMessage.recipient == "boss@example.com")).all() == []

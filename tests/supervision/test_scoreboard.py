@@ -192,3 +192,17 @@ def test_a_late_return_is_a_late_sign_for_the_returning_bureau(session, two_bure
     assert (fig.received, fig.signed_judged, fig.signed_on_time, fig.returns) == (1, 1, 0, 1)
     [row] = ledger(session, dt.date(2025, 11, 30))
     assert (row.bureau.code, row.problems, row.open) == ("scjgj", ["late_sign"], False)
+
+
+def test_a_transfer_approved_after_the_reply_deadline_keeps_the_late_answer(session, two_bureaus):
+    a, _, office = two_bureaus
+    ticket = complaint(session, "2025-11-03")  # reply due 11-17
+    with at("2025-11-04"):
+        services.sign(session, ticket, a)
+        services.request_transfer(session, ticket, a, queries.bureau_by_code(session, "zjj"), "属住建职责")
+    with at("2025-11-28"):
+        services.decide_transfer(session, ticket, office, True, "同意转办")
+    session.commit()
+    fig = figures_for(session, "2025-11-01", "2025-11-30", "2025-11-28")["scjgj"]
+    assert (fig.signed_judged, fig.signed_on_time, fig.answered_judged, fig.answered_on_time) == (1, 1, 1, 0)
+    assert [(r.bureau.code, r.problems) for r in ledger(session, dt.date(2025, 11, 28))] == [("scjgj", ["late_reply"])]

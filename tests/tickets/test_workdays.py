@@ -58,3 +58,20 @@ def test_calendar_commands_and_healthz(runner, session, client, index):
     assert 2027 in client.get("/healthz").get_json()["calendar_missing_years"]
     assert runner.invoke(args=["calendar", "set", "2027-01-01", "--holiday", "--note", "元旦"]).exit_code == 0
     assert Calendar.load(session).is_workday(D(2027, 1, 1)) is False
+
+
+def test_between_agrees_with_counting_day_by_day_across_holidays_overrides_and_unknown_years():
+    import random
+
+    calendar = Calendar({dt.date(2027, 1, 1): False, dt.date(2027, 2, 6): True})
+    rng = random.Random(11)
+
+    def counted(start, end):
+        if end < start:
+            return -counted(end, start)
+        return sum(calendar.is_workday(start + dt.timedelta(days=i)) for i in range(1, (end - start).days + 1))
+
+    for _ in range(2000):
+        start = dt.date(2024, 6, 1) + dt.timedelta(days=rng.randint(0, 1200))
+        end = dt.date(2024, 6, 1) + dt.timedelta(days=rng.randint(0, 1200))
+        assert calendar.between(start, end) == counted(start, end), (start, end)

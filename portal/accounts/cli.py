@@ -51,26 +51,26 @@ def create_command(username: str, password: str, role: str, bureau: str | None, 
     click.echo(f"已开通账号 {user.username}（{user.role.label}{'，' + holder.name if holder else ''}）。")
 
 
+def _activate(username: str, active: bool) -> None:
+    user = _user(username)
+    set_active(user, active)
+    record(db.session, None, "user_enable" if active else "user_disable", user.username, "", "cli", "cli")
+    db.session.commit()
+    click.echo(f"账号 {user.username} 已{'启用' if active else '停用'}。")
+
+
 @users_cli.command("disable")
 @click.argument("username")
 def disable_command(username: str):
     """Disable an account; its sessions end at once."""
-    user = _user(username)
-    set_active(user, False)
-    record(db.session, None, "user_disable", user.username, "", "cli", "cli")
-    db.session.commit()
-    click.echo(f"账号 {user.username} 已停用。")
+    _activate(username, False)
 
 
 @users_cli.command("enable")
 @click.argument("username")
 def enable_command(username: str):
     """Enable a disabled or locked account."""
-    user = _user(username)
-    set_active(user, True)
-    record(db.session, None, "user_enable", user.username, "", "cli", "cli")
-    db.session.commit()
-    click.echo(f"账号 {user.username} 已启用。")
+    _activate(username, True)
 
 
 @users_cli.command("password")

@@ -261,5 +261,8 @@ def audit_labels() -> dict[str, str]:
     labels.update({f"ticket_{k}": f"工单{v}" for k, v in ACTION_LABELS.items()})
     labels.update({"ticket_note": "工单内部备注", "ticket_handover": "指派经办人", "template_save": "保存答复模板",
                    "template_delete": "删除答复模板", "guide_draft": "保存办事指南草稿", "guide_publish": "发布办事指南",
-                   "policy_draft": "保存政策文件草稿", "policy_publish": "发布政策文件"})
+                   "policy_draft": "保存政策文件草稿", "policy_publish": "发布政策文件",
+                   "supervision_route": "分办", "supervision_transfer": "审批转办", "supervision_extension": "审批延期",
+                   "supervision_urge": "催办督办", "comment_moderate": "审核意见", "comment_decide": "意见采纳决定",
+                   "adoption_report": "发布采纳情况说明"})
     return labels

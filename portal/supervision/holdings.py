@@ -9,11 +9,11 @@ from dataclasses import dataclass, field
 
 from portal.clock import local
 from portal.tickets.models import Ticket, TicketEvent, TicketState
+from portal.tickets.queries import OPEN_STATES
 from portal.tickets.workdays import Calendar
 
 S = TicketState
 ASSIGNING = ("route", "approve_transfer")
-OPEN = (S.ASSIGNED, S.ACCEPTED, S.REOPENED)
 
 
 def day_of(moment: dt.datetime) -> dt.date:
@@ -95,6 +95,6 @@ def judge(holding: Holding, today: dt.date, calendar: Calendar) -> Judgement:
         days = calendar.between(holding.day, day_of(step.at))
     elif end is not None and end.action == "approve_transfer" and end.from_state in (S.ACCEPTED, S.REOPENED):
         answered = False if _late(end.at, end.due) else None
-    elif holding.current and ticket.state in OPEN and ticket.reply_due is not None:
+    elif holding.current and ticket.state in OPEN_STATES and ticket.reply_due is not None:
         answered = False if today > ticket.reply_due else None
     return Judgement(signed, answered, days)

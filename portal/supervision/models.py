@@ -4,8 +4,8 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import Date, DateTime, ForeignKey, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import Date, DateTime, ForeignKey, String, Text, UniqueConstraint, func, select
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from portal.catalog.models import Bureau
 from portal.clock import now
@@ -39,7 +39,10 @@ class Urge(Base):
     ticket: Mapped[Ticket] = relationship()
     bureau: Mapped[Bureau] = relationship()
 
-    mailed = 0  # how many of the bureau's addresses were mailed (not stored)
+
+# How often the office urged a ticket, read from the urges themselves rather than kept beside them.
+Ticket.urge_count = column_property(
+    select(func.count(Urge.id)).where(Urge.ticket_id == Ticket.id).correlate_except(Urge).scalar_subquery())
 
 
 class Reminder(Base):

@@ -27,9 +27,11 @@ def route(session: Session, ticket: Ticket, bureau: Bureau | None, actor: Actor,
     assign(session, ticket, bureau, actor, "route", note=plain(note, "分办意见", 2000))
 
 
-def urge(session: Session, ticket: Ticket, actor: Actor, note: str, today: dt.date, workspace_url: str) -> Urge:
-    """Urge the holder bureau: 催办 while its deadline runs, 督办 once it has passed. The ticket is
-    flagged, the urge counted, the bureau's accounts mailed and the business told that it was urged."""
+def urge(session: Session, ticket: Ticket, actor: Actor, note: str, today: dt.date,
+         workspace_url: str) -> tuple[Urge, int]:
+    """Urge the holder bureau: 催办 while its deadline runs, 督办 once it has passed. The urge is
+    recorded (and so counted), the bureau's accounts mailed and the business told that it was urged.
+    Returns the urge and how many addresses were mailed."""
     due = due_of(ticket)
     kind = UrgeKind.SUPERVISE if due is not None and today > due else UrgeKind.PRESS
     allowed(ticket, kind.value)
@@ -41,15 +43,12 @@ def urge(session: Session, ticket: Ticket, actor: Actor, note: str, today: dt.da
           public_text=f"县营商环境办已对承办单位{kind.label}，要求抓紧办理。")
     record = Urge(ticket=ticket, bureau=bureau, kind=kind, note=note, due=due, actor_name=actor.name, at=now())
     session.add(record)
-    ticket.urge_count += 1
-    ticket.urged_at = record.at
     addresses = bureau_addresses(session, bureau)
-    record.mailed = len(addresses)
     for address in addresses:
         queue_mail(session, address, f"【{kind.label}】工单 {ticket.number}：{ticket.subject}",
                    f"{bureau.name}：\n\n县营商环境办对工单 {ticket.number}“{ticket.subject}”{kind.label}：\n{note}\n\n"
                    f"{'期限：' + format(due, '%Y年%m月%d日') if due else ''}\n请登录工作台办理：{workspace_url}\n")
-    return record
+    return record, len(addresses)
 
 
 def remind(session: Session, today: dt.date, workspace_url: str) -> dict:

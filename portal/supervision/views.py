@@ -61,9 +61,9 @@ def index():
         current_user, ticket_queries.Filters(view="overdue"), day).limit(10)))
     overdue_total = db.session.scalar(select(func.count()).select_from(ticket_queries.workspace_tickets(
         current_user, ticket_queries.Filters(view="overdue"), day).order_by(None).subquery()))
-    open_problems = [r for r in ledger(db.session, day, LedgerFilters(open_only=True))]
+    open_problems = len(ledger(db.session, day, LedgerFilters(open_only=True)))
     return render_template("supervision/index.html", dispatch=_dispatch_queue(), approvals=_pending_approvals(),
-                           overdue=overdue, overdue_total=overdue_total, open_problems=len(open_problems),
+                           overdue=overdue, overdue_total=overdue_total, open_problems=open_problems,
                            due_of=ticket_queries.due_of)
 
 
@@ -103,9 +103,9 @@ def _apply(ticket: Ticket, action: str) -> str:
     if action == "extension":
         decide_extension(db.session, ticket, who, approve, reason)
         return f"已{'同意' if approve else '不同意'}工单 {ticket.number} 的延期申请。"
-    record = urge(db.session, ticket, who, form.get("body", "") or reason, today(), workspace_url())
-    if record.mailed:
-        return f"已对工单 {ticket.number} {record.kind.label}，已邮件通知承办单位 {record.mailed} 个账号。"
+    record, mailed = urge(db.session, ticket, who, form.get("body", "") or reason, today(), workspace_url())
+    if mailed:
+        return f"已对工单 {ticket.number} {record.kind.label}，已邮件通知承办单位 {mailed} 个账号。"
     return f"已对工单 {ticket.number} {record.kind.label}，承办单位在工作台可见；该单位没有登记邮箱，未发邮件。"
 
 

@@ -112,8 +112,6 @@ class Ticket(Base):
     pending_extension_days: Mapped[int | None] = mapped_column(Integer)
     transfer_requested: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
-    urge_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    urged_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     # Two changes made at once from the same state (a double rating, a rating and autoclose): the

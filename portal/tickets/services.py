@@ -295,11 +295,24 @@ def return_to_dispatch(session: Session, ticket: Ticket, actor: Actor, reason: s
     ticket.sign_due = ticket.reply_due = None
 
 
+def waiting(ticket: Ticket, action: str, today: dt.date) -> str | None:
+    """Why a request its state allows must still wait: one already pending, or the reply deadline
+    passed for an extension. The workspace offers no form for it either."""
+    if action == "request_transfer" and ticket.transfer_requested:
+        return "该工单已有待审批的转办申请。"
+    if action == "request_extension":
+        if ticket.pending_extension_days:
+            return "该工单已有待审批的延期申请。"
+        if ticket.reply_due is not None and today > ticket.reply_due:
+            return "已超过答复期限，不能再申请延期。"
+    return None
+
+
 def request_transfer(session: Session, ticket: Ticket, actor: Actor, to: Bureau | None, reason: str) -> None:
     """Ask the supervisor to move the ticket to another bureau (suggested, or left to the supervisor)."""
     allowed(ticket, "request_transfer")
-    if ticket.pending_transfer_to is not None or ticket.transfer_requested:
-        raise TicketError("该工单已有待审批的转办申请。")
+    if refusal := waiting(ticket, "request_transfer", local_day(now())):
+        raise TicketError(refusal)
     if to is not None and to == ticket.bureau:
         raise InvalidRequest("转办单位不能是当前承办单位。")
     reason = plain(reason, "转办理由", 2000)
@@ -339,12 +352,10 @@ def decide_transfer(session: Session, ticket: Ticket, actor: Actor, approve: boo
 def request_extension(session: Session, ticket: Ticket, actor: Actor, days: int, reason: str, today: dt.date) -> None:
     """Ask for more working days, before the reply deadline has passed."""
     allowed(ticket, "request_extension")
-    if ticket.pending_extension_days:
-        raise TicketError("该工单已有待审批的延期申请。")
+    if refusal := waiting(ticket, "request_extension", today):
+        raise TicketError(refusal)
     if not 1 <= days <= 30:
         raise InvalidRequest("延期天数应为 1 至 30 个工作日。")
-    if ticket.reply_due is not None and today > ticket.reply_due:
-        raise TicketError("已超过答复期限，不能再申请延期。")
     reason = plain(reason, "延期理由", 2000)
     if not reason:
         raise InvalidRequest("申请延期须写明理由。")

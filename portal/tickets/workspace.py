@@ -55,11 +55,8 @@ def available_actions(ticket: Ticket) -> list[str]:
     for name, (event_action, _label, roles) in ACTIONS.items():
         if current_user.role not in roles or ticket.state not in TRANSITIONS[event_action][0]:
             continue
-        if name == "transfer" and ticket.transfer_requested:
-            continue
-        if name == "extend" and (ticket.pending_extension_days or (ticket.reply_due and today() > ticket.reply_due)):
-            continue
-        result.append(name)
+        if services.waiting(ticket, event_action, today()) is None:
+            result.append(name)
     return result
 
 

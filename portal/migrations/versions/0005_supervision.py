@@ -58,10 +58,6 @@ def upgrade() -> None:
     with op.batch_alter_table('ticket_events', schema=None) as batch_op:
         batch_op.add_column(sa.Column('due', sa.Date(), nullable=True))
 
-    with op.batch_alter_table('tickets', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('urge_count', sa.Integer(), server_default='0', nullable=False))
-        batch_op.add_column(sa.Column('urged_at', sa.DateTime(timezone=True), nullable=True))
-
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.add_column(sa.Column('email', sa.String(length=200), server_default='', nullable=False))
 
@@ -92,10 +88,6 @@ def downgrade() -> None:
         op.execute("DROP FUNCTION IF EXISTS audit_log_append_only()")
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.drop_column('email')
-
-    with op.batch_alter_table('tickets', schema=None) as batch_op:
-        batch_op.drop_column('urged_at')
-        batch_op.drop_column('urge_count')
 
     with op.batch_alter_table('ticket_events', schema=None) as batch_op:
         batch_op.drop_column('due')

@@ -10,7 +10,9 @@ from portal.config import ROOT, load_config
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: config, extensions, blueprints, CLI and error handlers."""
-    app = Flask(
+    from portal.boundary import Portal
+
+    app = Portal(
         __name__,
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
@@ -35,13 +37,26 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_HOPS"], x_proto=app.config["PROXY_HOPS"])
 
     from portal import cli, errors, health, templating
+    from portal.accounts.access import login_manager
+    from portal.accounts.views import bp as accounts_bp
+    from portal.catalog.feeds import bp as feeds_bp
     from portal.catalog.views import bp as catalog_bp
+    from portal.consultations.views import bp as consultations_bp
+    from portal.editing.views import bp as editing_bp
     from portal.search import outbox
-    from portal.subscriptions import notices
     from portal.search.index import IndexStore
     from portal.search.reader import SearchReader
     from portal.search.views import api as search_api_bp
     from portal.search.views import bp as search_bp
+    from portal.subscriptions import notices
+    from portal.subscriptions.views import bp as subscriptions_bp
+    from portal.supervision.views import bp as supervision_bp
+    from portal.supervision.views import public as performance_bp
+    from portal.tickets.api import api as tickets_api_bp
+    from portal.tickets.citations import cite
+    from portal.tickets.views import bp as tickets_bp
+    from portal.tickets.workspace import api as workspace_api_bp
+    from portal.tickets.workspace import bp as workspace_bp
 
     outbox.install()
     notices.install()
@@ -49,37 +64,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     if reader.store.exists():
         reader.snapshot()  # opened here, before gunicorn forks, so workers share its pages
 
-    from portal.accounts.access import login_manager
-    from portal.accounts.views import bp as accounts_bp
-    from portal.catalog.editing_views import bp as editing_bp
-    from portal.catalog.feeds import bp as feeds_bp
-    from portal.consultations.views import bp as consultations_bp
-    from portal.subscriptions.views import bp as subscriptions_bp
-    from portal.supervision.views import bp as supervision_bp
-    from portal.supervision.views import public as performance_bp
-    from portal.tickets.api import api as tickets_api_bp
-    from portal.tickets.views import bp as tickets_bp
-    from portal.tickets.workspace import api as workspace_api_bp
-    from portal.tickets.workspace import bp as workspace_bp
-
     login_manager.init_app(app)
     csrf.exempt(tickets_api_bp)  # JSON clients send no form token; they are rate-limited instead
-    app.register_blueprint(tickets_bp)
-    app.register_blueprint(tickets_api_bp)
-    app.register_blueprint(accounts_bp)
-    app.register_blueprint(workspace_bp)
-    app.register_blueprint(workspace_api_bp)
-    app.register_blueprint(editing_bp)
-    app.register_blueprint(supervision_bp)
-    app.register_blueprint(performance_bp)
-    app.register_blueprint(consultations_bp)
-    app.register_blueprint(subscriptions_bp)
-    app.register_blueprint(feeds_bp)
-    app.register_blueprint(catalog_bp)
-    app.register_blueprint(search_bp)
-    app.register_blueprint(search_api_bp)
-    app.register_blueprint(health.bp)
-    templating.init_app(app)
+    for blueprint in (tickets_bp, tickets_api_bp, accounts_bp, workspace_bp, workspace_api_bp, editing_bp,
+                      supervision_bp, performance_bp, consultations_bp, subscriptions_bp, feeds_bp, catalog_bp,
+                      search_bp, search_api_bp, health.bp):
+        app.register_blueprint(blueprint)
+    templating.init_app(app, cite=cite)
     errors.register_error_handlers(app)
     cli.init_app(app)
     return app

@@ -1,4 +1,4 @@
-"""Operator commands: flask --app portal <command>."""
+"""Operator commands: flask --app portal <command>. Each runs as one unit of work (portal.boundary)."""
 from __future__ import annotations
 
 import sys
@@ -6,46 +6,46 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup, with_appcontext
-
+from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from portal import demo, migrate
-from portal.catalog.models import Bureau
+from portal.boundary import CommandGroup, command, transaction
 from portal.catalog.content import ContentError, export_content, import_content
+from portal.catalog.models import Bureau
 from portal.catalog.services import expire_policies
 from portal.clock import today
 from portal.extensions import db
+from portal.mail import send_pending
 
 DEMO_CONTENT = demo.CONTENT
 
-content_cli = AppGroup("content", help="导入或导出内容文件（JSON Lines）。")
-policies_cli = AppGroup("policies", help="政策文件的定期任务。")
+content_cli = CommandGroup("content", help="导入或导出内容文件（JSON Lines）。")
+policies_cli = CommandGroup("policies", help="政策文件的定期任务。")
+mail_cli = CommandGroup("mail", help="邮件发送。")
 
 
 @click.command("init-db")
 @with_appcontext
 def init_db_command():
-    """Create the schema or upgrade it to the newest migration."""
+    """Create the schema or upgrade it to the newest migration (Alembic keeps its own transactions)."""
     migrate.upgrade(current_app.config["DATABASE_URL"])
     click.echo("数据库已就绪（已升级到最新版本）。")
 
 
 def _import_file(path: Path) -> None:
+    """Import a file in its own unit of work: all of it, or (exit 1) nothing."""
     try:
-        with path.open(encoding="utf-8") as handle:
+        with transaction(), path.open(encoding="utf-8") as handle:
             report = import_content(db.session, handle)
     except UnicodeDecodeError:
-        db.session.rollback()
         click.echo(f"导入失败：{path} 不是 UTF-8 编码的文本文件，未写入任何内容。", err=True)
         sys.exit(1)
     except ContentError as exc:
-        db.session.rollback()
-        click.echo(f"导入失败，未写入任何内容。共 {len(exc.errors)} 处错误：", err=True)
-        for error in exc.errors:
+        click.echo(f"导入失败，未写入任何内容。共 {len(exc.lines)} 处错误：", err=True)
+        for error in exc.lines:
             click.echo(f"  {error}", err=True)
         sys.exit(1)
-    db.session.commit()
     click.echo(f"导入完成：{report}。")
 
 
@@ -69,9 +69,8 @@ def export_command(path: Path):
         click.echo(f"已导出 {len(lines)} 行到 {path}。")
 
 
-@click.command("seed-demo")
+@command("seed-demo")
 @click.option("--force", is_flag=True, help="Import again over a catalog that already has content.")
-@with_appcontext
 def seed_demo_command(force: bool):
     """Load the demo content written from the county plan, through the import path (once)."""
     if not force and db.session.scalar(select(func.count()).select_from(Bureau)):
@@ -83,14 +82,14 @@ def seed_demo_command(force: bool):
         return
     from portal.demo.tickets import seed_tickets
 
-    created = demo.seed_accounts(db.session)
-    db.session.commit()
+    with transaction():
+        created = demo.seed_accounts(db.session)
     for user in created:
         click.echo(f"演示账号：{user.username}（{user.role.label}{'，' + user.bureau.name if user.bureau else ''}）")
     if created:
         click.echo(f"演示账号的密码均为 {demo.PASSWORD}，仅供本机演示。")
-    tickets = seed_tickets(db.session)
-    db.session.commit()
+    with transaction():
+        tickets = seed_tickets(db.session)
     if tickets:
         click.echo(f"演示工单 {len(tickets)} 件（各种状态，部分已逾期）。")
 
@@ -99,18 +98,26 @@ def seed_demo_command(force: bool):
 def expire_command():
     """Record as expired every in-force policy past its expiry date (safe to run again)."""
     expired = expire_policies(db.session, today())
-    db.session.commit()
     for policy in expired:
         click.echo(f"已失效：{policy.title}（有效期至 {policy.expires_on}）")
     click.echo(f"共 {len(expired)} 件政策文件标记为已失效。")
 
 
-def init_app(app: Flask) -> None:
-    from portal.accounts.cli import users_cli
-    from portal.subscriptions.cli import subscriptions_cli
-    from portal.search.cli import search_cli
-    from portal.tickets.cli import calendar_cli, mail_cli, tickets_cli
+@mail_cli.command("send")
+def mail_send_command():
+    """Send (or retry) the mail waiting in the outbox: the mail sender's own job."""
+    sent, failed = send_pending(db.session)
+    click.echo(f"已发送 {sent} 封，失败 {failed} 封（失败的下次重试）。")
 
-    for command in (init_db_command, seed_demo_command, content_cli, policies_cli, search_cli, tickets_cli,
-                    calendar_cli, mail_cli, users_cli, subscriptions_cli):
-        app.cli.add_command(command)
+
+def init_app(app: Flask) -> None:
+    """Register every command group of every part."""
+    from portal.accounts.cli import users_cli
+    from portal.search.cli import search_cli
+    from portal.subscriptions.cli import subscriptions_cli
+    from portal.supervision import cli as supervision_cli  # noqa: F401  (adds `tickets remind`)
+    from portal.tickets.cli import calendar_cli, tickets_cli
+
+    for group in (init_db_command, seed_demo_command, content_cli, policies_cli, search_cli, tickets_cli,
+                  calendar_cli, mail_cli, users_cli, subscriptions_cli):
+        app.cli.add_command(group)

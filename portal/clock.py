@@ -53,3 +53,21 @@ def parse_day(text: str | None) -> dt.date | None:
     except ValueError:
         return None
     return day if 2000 <= day.year < 2100 else None
+
+
+def chinese_date(value: dt.date | dt.datetime | None) -> str:
+    """The one way a date is written for readers, pages and mail alike: 2026年12月8日 (a stored
+    moment is first put in county time)."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        value = local(value).date()
+    return f"{value.year}年{value.month}月{value.day}日"
+
+
+def chinese_moment(value: dt.datetime | None) -> str:
+    """A stored moment as 2026年11月26日 13:45, county time."""
+    if value is None:
+        return ""
+    moment = local(value)
+    return f"{chinese_date(moment)} {moment:%H:%M}"

@@ -77,6 +77,8 @@ def load_config(environ: dict[str, str] | None = None) -> dict:
         "MAIL_TIMEOUT": 10,
         # Links in mail use this, never the request's Host header (which anyone can set).
         "BASE_URL": base_url,
+        # Development only, with no PORTAL_BASE_URL: where a command's mail links point (`make run`'s address).
+        "LOCAL_URL": "http://" + (env.get("PORTAL_BIND") or "127.0.0.1:8000"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": mode == "production",

@@ -1,15 +1,81 @@
-"""Domain errors and HTTP errors turned into Chinese pages (or JSON under /api/)."""
+"""The domain's errors, one hierarchy, and every error turned into a Chinese page, JSON under /api/,
+or the form it came from.
+
+Services raise a `DomainError` (a message, the HTTP status it means and, where one input is at
+fault, the field); the request boundary has already rolled the transaction back when the handler
+here runs. A view that wants its form back with the message next to the field says so with
+`show_refusals_with(render)` before it calls the service.
+"""
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from collections.abc import Callable
+
+from flask import Flask, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
-from sqlalchemy.orm.exc import StaleDataError
 
-from portal.extensions import db
-from portal.search.index import IndexMissing
-from portal.tickets.services import TicketError
+class DomainError(Exception):
+    """A request the portal's rules refuse; the message is shown to whoever asked."""
+
+    status = 400
+    title = "操作未完成"
+
+    def __init__(self, message: str, field: str = ""):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+    @property
+    def errors(self) -> dict[str, list[str]]:
+        """Messages by field ("" for the request as a whole), the one shape every form shows."""
+        return {self.field: [self.message]}
+
+
+class Invalid(DomainError):
+    """The asker's input is wrong or missing (400)."""
+
+
+class Refused(DomainError):
+    """The rules do not allow this now, whatever the input (409)."""
+
+    status = 409
+
+
+class NotFound(DomainError):
+    """No such thing, or one this asker may not know of (404 alike)."""
+
+    status = 404
+    title = "页面不存在"
+
+
+class Forbidden(DomainError):
+    """The asker's role may not do this (403)."""
+
+    status = 403
+    title = "无权访问"
+
+
+class Unavailable(DomainError):
+    """A part the request needs is not ready (503); the message says what to do meanwhile."""
+
+    status = 503
+    title = "服务暂不可用"
+
+
+class InvalidFields(Invalid):
+    """Several fields are wrong at once (a content record, a form): messages by field."""
+
+    def __init__(self, errors: dict[str, list[str]]):
+        super().__init__("；".join(m for messages in errors.values() for m in messages),
+                         next(iter(errors), ""))
+        self._errors = errors
+
+    @property
+    def errors(self) -> dict[str, list[str]]:
+        return self._errors
+
 
 MESSAGES = {
     400: ("请求有误", "您提交的内容格式不正确，请检查后重试。"),
@@ -20,20 +86,46 @@ MESSAGES = {
     413: ("文件过大", "上传的内容超过了允许的大小。"),
     429: ("操作过于频繁", "您的操作过于频繁，请稍后再试。"),
     500: ("系统繁忙", "服务器暂时出现问题，我们已记录此错误，请稍后再试。"),
-    503: ("服务暂不可用", "检索索引正在建立，请稍后再试；也可以按领域和部门浏览办事指南。"),
+    503: ("服务暂不可用", "服务暂时不可用，请稍后再试。"),
 }
 
+_REFUSAL_FORM = "refusal_form"
 
-def _respond(code: int):
-    title, message = MESSAGES.get(code, MESSAGES[500] if code >= 500 else MESSAGES[400])
-    if request.path.startswith("/api/"):
+
+def show_refusals_with(render: Callable[[DomainError], object]) -> None:
+    """This request's form is shown again, by `render`, when a service refuses it (after rollback)."""
+    setattr(g, _REFUSAL_FORM, render)
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def _respond(code: int, title: str | None = None, message: str | None = None):
+    default_title, default_message = MESSAGES.get(code, MESSAGES[500] if code >= 500 else MESSAGES[400])
+    title, message = title or default_title, message or default_message
+    if wants_json():
         return jsonify({"error": title, "message": message}), code
     template = "errors/404.html" if code == 404 else "errors/error.html"
     return render_template(template, code=code, title=title, message=message), code
 
 
 def register_error_handlers(app: Flask) -> None:
-    """Every error a reader can meet gets a page in Chinese, never a stack trace."""
+    """Every error a reader can meet gets a page in Chinese (or JSON), never a stack trace."""
+
+    @app.errorhandler(DomainError)
+    def domain_error(exc: DomainError):
+        render = g.pop(_REFUSAL_FORM, None)
+        if exc.status >= 500:
+            app.logger.warning("%s on %s: %s", type(exc).__name__, request.path, exc.message)
+        if render is not None and exc.status < 500:
+            return render(exc)
+        if wants_json():
+            body = {"error": exc.title, "message": exc.message}
+            if exc.field:
+                body["errors"] = exc.errors
+            return jsonify(body), exc.status
+        return _respond(exc.status, exc.title, exc.message)
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
@@ -41,26 +133,11 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(StaleDataError)
     def changed_meanwhile(exc: StaleDataError):
-        db.session.rollback()
         return _respond(409)
-
-    @app.errorhandler(TicketError)
-    def ticket_refused(exc: TicketError):
-        db.session.rollback()
-        if request.path.startswith("/api/"):
-            return jsonify({"error": "操作未完成", "message": exc.message}), exc.status
-        return render_template("errors/error.html", code=exc.status, title="操作未完成", message=exc.message), exc.status
 
     @app.errorhandler(CSRFError)
     def form_expired(exc: CSRFError):
-        db.session.rollback()
-        return render_template("errors/error.html", code=400, title="页面已过期",
-                               message="表单缺少或带有失效的安全校验码。请返回上一页，刷新后重新提交。"), 400
-
-    @app.errorhandler(IndexMissing)
-    def index_missing(exc: IndexMissing):
-        app.logger.warning("no search index at %s: run `flask --app portal search reindex`", exc)
-        return _respond(503)
+        return _respond(400, "页面已过期", "表单缺少或带有失效的安全校验码。请返回上一页，刷新后重新提交。")
 
     @app.errorhandler(Exception)
     def unexpected_error(exc: Exception):

@@ -1,7 +1,10 @@
 """Mail: written to an outbox in the transaction that causes it, sent after the commit, retried.
 
-A mail failure never loses or rolls back what caused it. With no PORTAL_MAIL_SERVER (development)
-messages go to the log instead of a server.
+The text of every mail is a template under templates/mail/: its first line is the subject, the rest
+the body, ending with the one signature. The request boundary (portal.boundary) sends what a
+transaction queued once it has committed; `mail send` retries what failed. A mail failure never
+loses or rolls back what caused it. With no PORTAL_MAIL_SERVER (development) messages go to the log
+instead of a server.
 """
 from __future__ import annotations
 
@@ -10,9 +13,9 @@ import smtplib
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
 
-from flask import current_app
-from sqlalchemy import DateTime, Integer, String, Text, or_, select, update
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from flask import current_app, render_template
+from sqlalchemy import DateTime, Integer, String, Text, inspect, or_, select, update
+from sqlalchemy.orm import Mapped, Session, mapped_column, scoped_session
 
 from portal.clock import now
 from portal.database import Base
@@ -37,24 +40,41 @@ class MailMessage(Base):
     last_error: Mapped[str] = mapped_column(Text, default="")
 
 
-def queue_mail(session: Session, recipient: str, subject: str, body: str) -> MailMessage | None:
-    """Put a mail in the outbox, inside the caller's transaction."""
+_QUEUED = "mail.queued"  # the messages this transaction queued, sent by the boundary after its commit
+
+
+def compose(template: str, **context) -> tuple[str, str]:
+    """A mail template rendered: (subject, body); the subject is its first line."""
+    text = render_template(template, **context)
+    subject, _, body = text.lstrip("\n").partition("\n")
+    return subject.strip(), body.strip("\n") + "\n"
+
+
+def queue_mail(session: Session, recipient: str, template: str, **context) -> MailMessage | None:
+    """Put the mail `template` writes in the outbox, inside the caller's transaction (nothing
+    for an empty address)."""
     if not recipient:
         return None
+    subject, body = compose(template, **context)
     message = MailMessage(recipient=recipient, subject=subject, body=body)
-    session.add(message)
+    session.add(message)  # begins the transaction if none has begun
+    owner = (session() if isinstance(session, scoped_session) else session).get_transaction()
+    session.info.setdefault(_QUEUED, []).append((owner, message))
     return message
 
 
-def queued(session: Session) -> list[MailMessage]:
-    """The mail this transaction has queued, to send right after its commit."""
-    return [obj for obj in session.new if isinstance(obj, MailMessage)]
+def take_queued(session: Session, transaction) -> list[int]:
+    """The ids of the mail `transaction` queued, now that it has committed, handed over once; what
+    other transactions queued (committed elsewhere, or rolled back) is dropped. Ids come from the
+    identity map, so a message the transaction deleted again costs nothing: the sender won't find it."""
+    queued = session.info.pop(_QUEUED, [])
+    return [state.identity[0] for owner, message in queued if owner is transaction
+            and (state := inspect(message)).identity]
 
 
-def send_after_commit(session: Session, messages: list[MailMessage]) -> None:
-    """Try the request's own mail now; the timer's `mail send` retries what fails."""
-    if messages:
-        send_pending(session, ids=[m.id for m in messages])
+def forget_queued(session: Session) -> None:
+    """A rolled-back transaction queued nothing."""
+    session.info.pop(_QUEUED, None)
 
 
 def _claim(session: Session, message_id: int) -> bool:

@@ -1,28 +1,14 @@
-"""Template filters and globals shared by every page."""
+"""Template filters and globals shared by every page and mail, and the headers every response carries."""
 from __future__ import annotations
 
-import datetime as dt
-
 from flask import Flask, request, url_for
-from markupsafe import Markup
 
-from portal.clock import local, today
+from portal.clock import chinese_date, chinese_moment, today
+from portal.extensions import db
 from portal.rendering import markdown
+from portal.web import absolute_url
 
-
-def chinese_date(value: dt.date | dt.datetime | None) -> str:
-    """2022-09-15 → 2022年9月15日; a moment is first put in county time."""
-    if isinstance(value, dt.datetime):
-        value = local(value).date()
-    return f"{value.year}年{value.month}月{value.day}日" if value else ""
-
-
-def chinese_moment(value: dt.datetime | None) -> str:
-    """A stored moment as 2026年11月26日 13:45, county time."""
-    if value is None:
-        return ""
-    moment = local(value)
-    return f"{chinese_date(moment)} {moment:%H:%M}"
+SITE_NAME = "会宁县营商环境服务平台"
 
 
 def url_with(**changes) -> str:
@@ -39,21 +25,17 @@ def url_with(**changes) -> str:
     return url_for(request.endpoint, **(request.view_args or {}), **args)
 
 
-def cite(text: str) -> Markup:
-    """A reply's text with the document numbers of published policies linked to their pages."""
-    from portal.extensions import db
-    from portal.tickets.citations import link_citations
-
-    return link_citations(db.session, text or "", lambda p: url_for("catalog.policy_show", slug=p.slug))
-
-
-def init_app(app: Flask) -> None:
+def init_app(app: Flask, cite=None) -> None:
+    """Filters (cndate, cndatetime, markdown), globals (url_with, url for absolute links in mail,
+    site_name, cite) and the security headers."""
     app.jinja_env.filters["markdown"] = markdown
     app.jinja_env.filters["cndate"] = chinese_date
     app.jinja_env.filters["cndatetime"] = chinese_moment
     app.jinja_env.globals["url_with"] = url_with
-    app.jinja_env.globals["cite"] = cite
-    app.jinja_env.globals["site_name"] = "会宁县营商环境服务平台"
+    app.jinja_env.globals["url"] = absolute_url
+    app.jinja_env.globals["site_name"] = SITE_NAME
+    if cite is not None:
+        app.jinja_env.globals["cite"] = lambda text: cite(db.session, text or "")
 
     @app.context_processor
     def _today():
@@ -69,3 +51,4 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         return response
+

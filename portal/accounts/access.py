@@ -1,16 +1,15 @@
-"""Who is asking: the login manager, role checks for views, the actor services receive, the audit line."""
+"""Who is asking: the login manager, role checks for views, and the actor services receive."""
 from __future__ import annotations
 
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, request
+from flask import abort, current_app, jsonify, redirect, request, url_for
 from flask_login import LoginManager, current_user
 
 from portal.accounts.models import Role, User
-from portal.accounts.services import record
+from portal.actors import Actor
 from portal.extensions import db
-from portal.tickets.services import Actor
 
 login_manager = LoginManager()
 login_manager.login_view = "accounts.login"
@@ -18,6 +17,9 @@ login_manager.login_message = "请先登录。"
 login_manager.login_message_category = "info"
 # A session cookie replayed from another address or browser is dropped (Flask-Login "strong").
 login_manager.session_protection = "strong"
+
+BUREAU_ROLES = (Role.STAFF, Role.BUREAU_ADMIN)
+WORKSPACE_ROLES = (Role.STAFF, Role.BUREAU_ADMIN, Role.SUPERVISOR)
 
 
 @login_manager.user_loader
@@ -34,8 +36,6 @@ def _load_user(user_id: str) -> User | None:
 
 @login_manager.unauthorized_handler
 def _unauthorized():
-    from flask import jsonify, redirect, url_for
-
     if request.path.startswith("/api/"):
         return jsonify({"error": "未登录", "message": "请先登录。"}), 401
     return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
@@ -58,25 +58,15 @@ def roles_required(*roles: Role):
     return decorate
 
 
-BUREAU_ROLES = (Role.STAFF, Role.BUREAU_ADMIN)
-WORKSPACE_ROLES = (Role.STAFF, Role.BUREAU_ADMIN, Role.SUPERVISOR)
-
-
-def actor(user: User) -> Actor:
-    """The actor a service records: the person, and the bureau they act for."""
-    if user.role is Role.SUPERVISOR:  # acts for the supervising office, never for a bureau
-        return Actor("supervisor", user.display_name, None, user.id)
-    return Actor("staff", user.display_name, user.bureau, user.id)
-
-
 def client_address() -> str:
     return request.remote_addr or ""
 
 
-def audit(action: str, target: str = "", detail: str = "", user: User | None = None, username: str = "") -> None:
-    """Record a staff action of this request in the audit log (committed with the action)."""
-    who = user if user is not None else (current_user if current_user.is_authenticated else None)
-    record(db.session, who, action, target, detail, client_address(), username)
+def current_actor() -> Actor:
+    """The logged-in account of this request as an actor, with the client's address."""
+    if not current_user.is_authenticated:
+        return Actor("system", "系统", address=client_address())
+    return current_user.as_actor(client_address())
 
 
 def safe_next(target: str | None) -> str | None:

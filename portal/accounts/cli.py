@@ -1,30 +1,37 @@
-"""flask --app portal users …: accounts from the command line, through the same services."""
+"""flask --app portal users …: accounts from the command line, through the same services as the pages."""
 from __future__ import annotations
 
 import click
-from flask.cli import AppGroup
 from sqlalchemy import select
 
+from portal.accounts import services
 from portal.accounts.models import Role, User
-from portal.accounts.services import (AccountError, create_user, record, set_active, set_email, set_password,
-                                      user_by_username)
+from portal.actors import OPERATOR
+from portal.boundary import CommandGroup
 from portal.catalog import queries
+from portal.errors import DomainError
 from portal.extensions import db
 
-users_cli = AppGroup("users", help="工作人员账号。")
+users_cli = CommandGroup("users", help="工作人员账号。")
 
 
 def _fail(message: str) -> None:
-    db.session.rollback()
     click.echo(f"未完成：{message}", err=True)
-    raise SystemExit(1)
+    raise SystemExit(1)  # the unit of work rolls back
 
 
 def _user(username: str) -> User:
-    user = user_by_username(db.session, username)
+    user = services.user_by_username(db.session, username)
     if user is None:
         _fail(f"没有用户 {username}。")
     return user
+
+
+def _run(action, *args) -> None:
+    try:
+        action(db.session, OPERATOR, *args)
+    except DomainError as exc:
+        _fail(exc.message)
 
 
 @users_cli.command("create")
@@ -43,19 +50,15 @@ def create_command(username: str, password: str, role: str, bureau: str | None, 
         if holder is None:
             _fail(f"部门 {bureau} 不存在。")
     try:
-        user = create_user(db.session, username, password, Role(role), holder, display_name, email)
-    except AccountError as exc:
+        user = services.open_account(db.session, OPERATOR, username, password, Role(role), holder, display_name, email)
+    except DomainError as exc:
         _fail(exc.message)
-    record(db.session, None, "user_create", user.username, f"{user.role.label} {bureau or ''}".strip(), "cli", "cli")
-    db.session.commit()
     click.echo(f"已开通账号 {user.username}（{user.role.label}{'，' + holder.name if holder else ''}）。")
 
 
 def _activate(username: str, active: bool) -> None:
     user = _user(username)
-    set_active(user, active)
-    record(db.session, None, "user_enable" if active else "user_disable", user.username, "", "cli", "cli")
-    db.session.commit()
+    _run(services.set_active, user, active)
     click.echo(f"账号 {user.username} 已{'启用' if active else '停用'}。")
 
 
@@ -79,12 +82,7 @@ def enable_command(username: str):
 def password_command(username: str, password: str):
     """Set a new password; the account's sessions end."""
     user = _user(username)
-    try:
-        set_password(user, password)
-    except AccountError as exc:
-        _fail(exc.message)
-    record(db.session, None, "user_password_reset", user.username, "", "cli", "cli")
-    db.session.commit()
+    _run(services.reset_password, user, password)
     click.echo(f"账号 {user.username} 的密码已重置。")
 
 
@@ -94,12 +92,7 @@ def password_command(username: str, password: str):
 def email_command(username: str, address: str):
     """Set (or, without ADDRESS, clear) the address the account's reminders and 督办 mail go to."""
     user = _user(username)
-    try:
-        set_email(user, address)
-    except AccountError as exc:
-        _fail(exc.message)
-    record(db.session, None, "user_email", user.username, user.email, "cli", "cli")
-    db.session.commit()
+    _run(services.set_email, user, address)
     click.echo(f"账号 {user.username} 的邮箱已{'设为 ' + user.email if user.email else '清除'}。")
 
 

@@ -1,13 +1,14 @@
-"""Staff accounts (users of the bureaus, the supervising office and the operator) and the audit log."""
+"""Staff accounts: users of the bureaus, the supervising office and the operator."""
 from __future__ import annotations
 
 import datetime as dt
 import enum
 import secrets
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text, event
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.actors import Actor
 from portal.catalog.models import Bureau
 from portal.clock import local, now
 from portal.database import Base, value_enum
@@ -72,6 +73,13 @@ class User(Base):
     def get_id(self) -> str:
         return f"{self.id}:{self.session_token}"
 
+    def as_actor(self, address: str = "") -> Actor:
+        """The account as the actor services record: the person, and the bureau they act for. The
+        supervising office acts for itself, never for a bureau."""
+        kind = {Role.SUPERVISOR: "supervisor", Role.ADMIN: "admin"}.get(self.role, "staff")
+        bureau = self.bureau if self.role.needs_bureau else None
+        return Actor(kind, self.display_name, bureau, self.id, self.username, self.role.value, address)
+
     @property
     def locked(self) -> bool:
         """Locked for a while after too many wrong passwords."""
@@ -84,31 +92,3 @@ class User(Base):
     @property
     def is_bureau_member(self) -> bool:
         return self.role.needs_bureau and self.bureau_id is not None
-
-
-class AuditEntry(Base):
-    """One staff action: who, what, on what, when and from which address; appended, never changed."""
-
-    __tablename__ = "audit_log"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now, index=True)
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
-    username: Mapped[str] = mapped_column(String(40), default="")  # kept as typed, also for failed logins
-    action: Mapped[str] = mapped_column(String(40), index=True)
-    target: Mapped[str] = mapped_column(String(120), default="")
-    detail: Mapped[str] = mapped_column(Text, default="")
-    address: Mapped[str] = mapped_column(String(64), default="")
-
-    user: Mapped[User | None] = relationship()
-
-
-class AppendOnly(Exception):
-    """An attempt to change or delete history."""
-
-
-@event.listens_for(Session, "before_flush")
-def _audit_log_is_append_only(session: Session, _context, _instances) -> None:
-    for obj in (*session.dirty, *session.deleted):
-        if isinstance(obj, AuditEntry) and (obj in session.deleted or session.is_modified(obj)):
-            raise AppendOnly("审计日志只能追加，不能修改或删除。")

@@ -1,4 +1,6 @@
-"""Account rules: who may exist, how a password is checked, when an account locks. Callers commit."""
+"""Account rules: who may exist, how a password is checked, when an account locks, who manages whom.
+The staff actions (opening, disabling, resetting, logging in and out) write their audit line from the
+actor they are given, so the `users` commands record the same lines as the pages. Callers commit."""
 from __future__ import annotations
 
 import datetime as dt
@@ -8,10 +10,13 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from portal.accounts.models import AuditEntry, Role, User, new_session_token
-from portal.catalog.content import CONTROL
+from portal.accounts.models import Role, User, new_session_token
+from portal.actors import Actor
+from portal.audit import audit, name_actions
 from portal.catalog.models import Bureau
 from portal.clock import now
+from portal.errors import Forbidden, Invalid
+from portal.text import CONTROL, valid_email
 
 USERNAME = re.compile(r"[a-z][a-z0-9_.-]{2,39}")
 MIN_PASSWORD = 10
@@ -19,17 +24,16 @@ MAX_FAILURES = 5  # in a row; then the account waits LOCK_TIME
 LOCK_TIME = dt.timedelta(minutes=15)
 LOGIN_FAILED = f"用户名或密码错误。连续错误 {MAX_FAILURES} 次，账号将锁定 {LOCK_TIME.seconds // 60} 分钟。"
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
+name_actions({
+    "login": "登录", "login_failed": "登录失败", "logout": "退出", "password_change": "修改密码",
+    "password_change_failed": "修改密码时当前密码错误", "user_email": "设置邮箱",
+    "user_create": "开通账号", "user_disable": "停用账号", "user_enable": "启用账号",
+    "user_password_reset": "重置密码",
+})
 
 
-class AccountError(Exception):
-    """A request the account rules refuse; the message is shown to the person who asked."""
-
-    status = 400
-
-    def __init__(self, message: str, field: str = ""):
-        super().__init__(message)
-        self.message = message
-        self.field = field
+class AccountError(Invalid):
+    """A request the account rules refuse; the message is shown next to its field."""
 
 
 def check_password_rules(password: str, username: str) -> None:
@@ -54,10 +58,8 @@ def user_by_username(session: Session, username: str) -> User | None:
 
 def check_email(email: str) -> str:
     """An optional address for reminders and 督办 mail, checked like a business's."""
-    from portal.tickets.validation import EMAIL
-
     email = email.strip()
-    if email and (len(email) > 200 or not EMAIL.fullmatch(email)):
+    if email and not valid_email(email):
         raise AccountError("电子邮箱格式不正确；可不填。", "email")
     return email
 
@@ -120,19 +122,42 @@ def register_failure(session: Session, user: User) -> bool:
     return count >= MAX_FAILURES
 
 
-def change_password(session: Session, user: User, current: str, new: str) -> None:
-    """The holder changes the password, knowing the current one; other sessions end. A wrong current
-    password counts like a failed login: the fifth locks the account and ends all its sessions."""
+def log_in(session: Session, username: str, password: str, address: str) -> User | None:
+    """The account if the password is right (see `authenticate`), with the login or the failed
+    attempt in the audit log; the failure count stays recorded when the login is refused."""
+    user = authenticate(session, username, password)
+    if user is None:
+        known = user_by_username(session, username) if username.strip() else None
+        who = known.as_actor(address) if known else Actor("system", address=address)
+        audit(session, who, "login_failed", username=username.strip().lower())
+        return None
+    audit(session, user.as_actor(address), "login")
+    return user
+
+
+def log_out(session: Session, actor: Actor, user: User) -> None:
+    """End every session of the account: the token in copies of the cookie stops working too."""
+    audit(session, actor, "logout")
+    user.session_token = new_session_token()
+
+
+def change_password(session: Session, actor: Actor, user: User, current: str, new: str) -> str | None:
+    """The holder changes the password, knowing the current one; other sessions end. Returns why not,
+    for a wrong current password: that counts like a failed login (recorded, not rolled back), and
+    the fifth locks the account and ends all its sessions. Other refusals raise AccountError."""
     if user.locked:
         raise AccountError("账号已被暂时锁定，请稍后再试。", "current")
     if not check_password_hash(user.password_hash, current):
+        audit(session, actor, "password_change_failed", target=user.username)
         if register_failure(session, user):
             user.session_token = new_session_token()
-            raise AccountError("当前密码连续错误，账号已锁定 15 分钟并退出登录。", "current")
-        raise AccountError("当前密码不正确。", "current")
+            return "当前密码连续错误，账号已锁定 15 分钟并退出登录。"
+        return "当前密码不正确。"
     if current == new:
         raise AccountError("新密码不能与当前密码相同。", "password")
     set_password(user, new)
+    audit(session, actor, "password_change", target=user.username)
+    return None
 
 
 def set_password(user: User, new: str) -> None:
@@ -145,42 +170,74 @@ def set_password(user: User, new: str) -> None:
     user.locked_until = None
 
 
-def set_email(user: User, email: str) -> None:
-    """The address reminders and 督办 mail for the account's bureau go to (empty: none)."""
+def set_email(session: Session, actor: Actor, user: User, email: str) -> None:
+    """The address reminders and 督办 mail for the account's bureau go to (empty: none): one's own,
+    or that of an account one manages."""
+    if user.id != actor.user_id:
+        _require_manager(actor, user)
     user.email = check_email(email)
+    audit(session, actor, "user_email", target=user.username, detail=user.email)
 
 
-def set_active(user: User, active: bool) -> None:
-    """Disable (its sessions end at once) or enable an account; history stays with it."""
+def set_active(session: Session, actor: Actor, user: User, active: bool) -> None:
+    """Disable (its sessions end at once) or enable a managed account; history stays with it."""
+    if user.id == actor.user_id:
+        raise AccountError("不能停用或启用自己的账号。", "self")
+    _require_manager(actor, user)
     user.active = active
     if not active:
         user.session_token = new_session_token()
     else:
         user.failed_logins = 0
         user.locked_until = None
+    audit(session, actor, "user_enable" if active else "user_disable", target=user.username)
 
 
-def may_manage(manager: User, user: User) -> bool:
+def reset_password(session: Session, actor: Actor, user: User, new: str) -> None:
+    """Reset a managed account's password; its sessions end and a lock is lifted. One's own password
+    is changed with `change_password`, which asks for the current one."""
+    if user.id == actor.user_id:
+        raise AccountError("请在“修改密码”页面修改自己的密码。", "self")
+    _require_manager(actor, user)
+    set_password(user, new)
+    audit(session, actor, "user_password_reset", target=user.username)
+
+
+def may_manage(manager: Actor, user: User) -> bool:
     """The admin manages every other account; a bureau admin the staff (not the other admins) of
     their own bureau. Nobody manages their own account here: that is the password page's job,
     which asks for the current password."""
-    if user.id == manager.id:
+    if user.id == manager.user_id:
         return False
-    if manager.role is Role.ADMIN:
+    if manager.is_admin:
         return True
-    return manager.role is Role.BUREAU_ADMIN and user.role is Role.STAFF and user.bureau_id == manager.bureau_id
+    return (manager.role == Role.BUREAU_ADMIN.value and user.role is Role.STAFF
+            and user.bureau_id == manager.bureau_id)
 
 
-def record(session: Session, user: User | None, action: str, target: str = "", detail: str = "",
-           address: str = "", username: str = "") -> AuditEntry:
-    """Append one line to the audit log."""
-    def clean(value: str, limit: int) -> str:  # a failed login's username is whatever was typed
-        return CONTROL.sub("", value)[:limit]
+def _require_manager(actor: Actor, user: User) -> None:
+    if not may_manage(actor, user):
+        raise Forbidden("无权管理该账号。")
 
-    entry = AuditEntry(user=user, username=clean(user.username if user else username, 40), action=action,
-                       target=clean(target, 120), detail=clean(detail, 2000), address=address[:64], at=now())
-    session.add(entry)
-    return entry
+
+def roles_opened_by(actor: Actor) -> list[Role]:
+    """The admin opens any kind of account; a bureau admin opens staff accounts of the bureau."""
+    if actor.is_admin:
+        return list(Role)
+    return [Role.STAFF] if actor.role == Role.BUREAU_ADMIN.value else []
+
+
+def open_account(session: Session, actor: Actor, username: str, password: str, role: Role, bureau: Bureau | None,
+                 display_name: str = "", email: str = "") -> User:
+    """Open an account: the admin any, a bureau admin staff of their own bureau only."""
+    if role not in roles_opened_by(actor):
+        raise AccountError("请选择角色。", "role")
+    if not actor.is_admin:
+        bureau = actor.bureau
+    user = create_user(session, username, password, role, bureau, display_name, email)
+    audit(session, actor, "user_create", target=user.username,
+          detail=f"{role.label} {bureau.name if bureau else ''}".strip())
+    return user
 
 
 def bureau_addresses(session: Session, bureau: Bureau) -> list[str]:

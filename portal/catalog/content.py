@@ -1,23 +1,23 @@
-"""Content files: JSON Lines of bureaus, topics, guides, policies and synonyms.
+"""Content files: JSON Lines of bureaus, topics, guides, policies and synonyms, imported and exported.
 
-Import is an upsert by code/slug and all or nothing: every line is checked, references are
-resolved against the file and the database, and only a file without a single error is written.
-Export writes the same format, so export → import → export gives the same file. Staff editing
-(portal.catalog.editing) checks and applies one guide or policy at a time through the same rules
+Import is an upsert by code/slug and all or nothing: every line is checked (portal.catalog.schema),
+references are resolved against the file and the database, and only a file without a single error is
+written. Export writes the same format, so export → import → export gives the same file. Staff editing
+(portal.editing) checks and applies one guide or policy at a time through the same rules
 (check_record, apply_record).
 """
 from __future__ import annotations
 
 import datetime as dt
 import json
-import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
+from portal.actors import Actor
 from portal.catalog.models import (
     Bureau,
     CaseType,
@@ -31,335 +31,24 @@ from portal.catalog.models import (
     Topic,
     TopicCoBureau,
 )
-from portal.clock import COUNTY_TZ, local, now, today
-
-SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")  # used with fullmatch: "qykb\n" is not a slug
-ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?([+-]\d{2}:\d{2}|Z)?")
-CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # tab and newline are text; the rest is not
-URL = re.compile(r"(https?://|/)[^\s<>\"']*")
-MATERIAL_FORMS = ("原件", "复印件", "原件和复印件", "电子件")
+from portal.catalog.schema import KINDS, Entry, LineError, parse_object
+from portal.clock import local, now, today
+from portal.errors import Invalid
 
 
-@dataclass(frozen=True)
-class LineError:
-    line: int
-    field: str
-    message: str
+class ContentError(Invalid):
+    """A content file (or one record of it) that cannot be imported; nothing of it was written."""
 
-    def __str__(self) -> str:
-        where = f"第 {self.line} 行" if self.line else "文件"
-        return f"{where}，字段 {self.field}：{self.message}" if self.field else f"{where}：{self.message}"
-
-
-class ContentError(Exception):
-    """A content file that cannot be imported; nothing of it was written."""
-
-    def __init__(self, errors: list[LineError]):
-        super().__init__("\n".join(str(e) for e in errors))
-        self.errors = errors
-
-
-class Invalid(ValueError):
-    """One field's value is wrong; the message is shown to the operator."""
-
-
-# ---- field parsers: each takes the raw JSON value and returns the stored value or raises Invalid
-
-
-def text(max_len: int = 20000, allow_empty: bool = True) -> Callable[[Any], str]:
-    def parse(value: Any) -> str:
-        if not isinstance(value, str):
-            raise Invalid("应为字符串")
-        if CONTROL.search(value):
-            raise Invalid("含有不可见的控制字符")
-        value = value.strip()
-        if not value and not allow_empty:
-            raise Invalid("不能为空")
-        if len(value) > max_len:
-            raise Invalid(f"过长（最多 {max_len} 个字符）")
-        return value
-
-    return parse
-
-
-def optional_text(max_len: int) -> Callable[[Any], str | None]:
-    inner = text(max_len)
-
-    def parse(value: Any) -> str | None:
-        if value is None:
-            return None
-        return inner(value) or None
-
-    return parse
-
-
-def slug(value: Any, max_len: int = 80) -> str:
-    if not isinstance(value, str) or not SLUG.fullmatch(value):
-        raise Invalid("只能由小写英文字母、数字和连字符组成（如 qykb、low-voltage-power）")
-    if len(value) > max_len:
-        raise Invalid(f"过长（最多 {max_len} 个字符）")
-    return value
-
-
-def code(value: Any) -> str:
-    """A bureau or topic code: a short slug."""
-    return slug(value, 32)
-
-
-def optional_code(value: Any) -> str | None:
-    return None if value is None else code(value)
-
-
-def optional_slug(value: Any) -> str | None:
-    return None if value is None else slug(value)
-
-
-def link(value: Any) -> str:
-    """An http(s) address or a path on this site; anything else could run script in a reader's browser."""
-    value = text(500)(value)
-    if value and not URL.fullmatch(value):
-        raise Invalid("应为 http:// 或 https:// 开头的网址")
-    return value
-
-
-def optional_link(value: Any) -> str | None:
-    return None if value is None else (link(value) or None)
-
-
-def boolean(value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise Invalid("应为 true 或 false")
-    return value
-
-
-def integer(minimum: int = 0, maximum: int = 10000, nullable: bool = False) -> Callable[[Any], int | None]:
-    def parse(value: Any) -> int | None:
-        if value is None and nullable:
-            return None
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise Invalid("应为整数" + ("或 null" if nullable else ""))
-        if not minimum <= value <= maximum:
-            raise Invalid(f"应在 {minimum} 到 {maximum} 之间")
-        return value
-
-    return parse
-
-
-def date(nullable: bool) -> Callable[[Any], dt.date | None]:
-    def parse(value: Any) -> dt.date | None:
-        if value is None and nullable:
-            return None
-        if not isinstance(value, str) or not ISO_DATE.fullmatch(value):
-            raise Invalid("应为日期 YYYY-MM-DD" + ("或 null" if nullable else "") + f"，而不是 {value!r}")
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            raise Invalid(f"不是有效日期：{value!r}") from None
-
-    return parse
-
-
-def moment(value: Any) -> dt.datetime | None:
-    """A moment such as 2022-09-15T09:00 (county time) or with its offset, or null."""
-    if value is None:
-        return None
-    if not isinstance(value, str) or not ISO_MOMENT.fullmatch(value):
-        raise Invalid(f"应为时间 YYYY-MM-DDTHH:MM（县内时间）或 null，而不是 {value!r}")
-    try:
-        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise Invalid(f"不是有效时间：{value!r}") from None
-    # stored in UTC: SQLite keeps the wall time and drops the offset
-    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=COUNTY_TZ)).astimezone(dt.timezone.utc)
-
-
-def choice(values: Iterable[str]) -> Callable[[Any], str]:
-    allowed = tuple(values)
-
-    def parse(value: Any) -> str:
-        if value not in allowed:
-            raise Invalid(f"应为 {'、'.join(allowed)} 之一，而不是 {value!r}")
-        return value
-
-    return parse
-
-
-def list_of(item: Callable[[Any], Any], max_items: int = 200, unique: bool = False) -> Callable[[Any], list]:
-    def parse(value: Any) -> list:
-        if not isinstance(value, list):
-            raise Invalid("应为列表")
-        if len(value) > max_items:
-            raise Invalid(f"最多 {max_items} 项")
-        out = []
-        for i, raw in enumerate(value, 1):
-            try:
-                parsed = item(raw)
-            except Invalid as exc:
-                raise Invalid(f"第 {i} 项{exc}") from None
-            if unique and parsed in out:
-                raise Invalid(f"第 {i} 项重复：{parsed}")
-            out.append(parsed)
-        return out
-
-    return parse
-
-
-def record(fields: dict[str, tuple[Callable[[Any], Any], bool, Any]]) -> Callable[[Any], dict]:
-    """A nested object with the given fields (parser, required, default), in that order."""
-
-    def parse(value: Any) -> dict:
-        if not isinstance(value, dict):
-            raise Invalid("应为对象")
-        unknown = sorted(set(value) - set(fields))
-        if unknown:
-            raise Invalid(f"有未知字段 {'、'.join(unknown)}")
-        out = {}
-        for name, (parser, required, default) in fields.items():
-            if name not in value:
-                if required:
-                    raise Invalid(f"缺少 {name}")
-                out[name] = default
-                continue
-            try:
-                out[name] = parser(value[name])
-            except Invalid as exc:
-                raise Invalid(f"的 {name} {exc}") from None
-        return out
-
-    return parse
-
-
-MATERIAL = record(
-    {
-        "name": (text(200, allow_empty=False), True, None),
-        "form": (choice(MATERIAL_FORMS), False, "原件"),
-        "copies": (integer(0, 99), False, 1),
-        "required": (boolean, False, True),
-        "note": (text(1000), False, ""),
-        "form_url": (optional_link, False, None),
-    }
-)
-FAQ = record({"q": (text(500, allow_empty=False), True, None), "a": (text(5000, allow_empty=False), True, None)})
-STEP = text(1000, allow_empty=False)
-
-
-@dataclass(frozen=True)
-class Kind:
-    """The fields of one kind of line: name -> (parser, required, default factory)."""
-
-    name: str
-    key: str
-    fields: dict[str, tuple[Callable[[Any], Any], bool, Callable[[], Any]]]
-
-
-def _const(value):
-    return lambda: value
-
-
-KINDS: dict[str, Kind] = {
-    "bureau": Kind(
-        "bureau",
-        "code",
-        {
-            "code": (code, True, _const(None)),
-            "name": (text(100, allow_empty=False), True, _const(None)),
-            "phone": (text(40), False, _const("")),
-            "supervisor": (boolean, False, _const(False)),
-            "description": (text(5000), False, _const("")),
-        },
-    ),
-    "topic": Kind(
-        "topic",
-        "code",
-        {
-            "code": (code, True, _const(None)),
-            "name": (text(100, allow_empty=False), True, _const(None)),
-            "lead": (optional_code, False, _const(None)),
-            "co": (list_of(code, 60, unique=True), False, list),
-            "key_indicator": (boolean, False, _const(False)),
-            "measures": (list_of(integer(1, 999), 60, unique=True), False, list),
-            "description": (text(5000), False, _const("")),
-        },
-    ),
-    "guide": Kind(
-        "guide",
-        "slug",
-        {
-            "slug": (slug, True, _const(None)),
-            "title": (text(200, allow_empty=False), True, _const(None)),
-            "code": (optional_text(64), False, _const(None)),
-            "bureau": (code, True, _const(None)),
-            "topics": (list_of(code, 20, unique=True), False, list),
-            "summary": (text(2000), False, _const("")),
-            "body": (text(50000), False, _const("")),
-            "applicants": (text(5000), False, _const("")),
-            "conditions": (text(10000), False, _const("")),
-            "materials": (list_of(MATERIAL, 100), False, list),
-            "steps": (list_of(STEP, 50), False, list),
-            "case_type": (choice(m.value for m in CaseType), False, _const("promised")),
-            "statutory_days": (integer(0, 3650, nullable=True), False, _const(None)),
-            "promised_days": (integer(0, 3650, nullable=True), False, _const(None)),
-            "visits": (integer(0, 20), False, _const(1)),
-            "fee": (text(200), False, _const("不收费")),
-            "fee_basis": (text(2000), False, _const("")),
-            "location": (text(300), False, _const("")),
-            "hours": (text(200), False, _const("")),
-            "phone": (text(40), False, _const("")),
-            "complaint_phone": (text(40), False, _const("")),
-            "online_url": (link, False, _const("")),
-            "fully_online": (boolean, False, _const(False)),
-            "legal_basis": (text(10000), False, _const("")),
-            "faq": (list_of(FAQ, 50), False, list),
-            "updated_on": (date(nullable=True), False, _const(None)),
-        },
-    ),
-    "policy": Kind(
-        "policy",
-        "slug",
-        {
-            "slug": (slug, True, _const(None)),
-            "title": (text(300, allow_empty=False), True, _const(None)),
-            "bureau": (code, True, _const(None)),
-            "topics": (list_of(code, 30, unique=True), False, list),
-            "doc_number": (optional_text(100), False, _const(None)),
-            "published_on": (date(nullable=False), True, _const(None)),
-            "effective_from": (date(nullable=True), False, _const(None)),
-            "expires_on": (date(nullable=True), False, _const(None)),
-            "status": (choice(s.value for s in PolicyStatus), False, _const("in_force")),
-            "beneficiaries": (list_of(text(40, allow_empty=False), 30, unique=True), False, list),
-            "summary": (text(2000), False, _const("")),
-            "body": (text(200000), False, _const("")),
-            "interpretation": (text(50000), False, _const("")),
-            "part_of": (optional_slug, False, _const(None)),
-            "measure_no": (integer(1, 999, nullable=True), False, _const(None)),
-            "consultation_opens": (moment, False, _const(None)),
-            "consultation_closes": (moment, False, _const(None)),
-            "consultation_contact": (optional_code, False, _const(None)),
-        },
-    ),
-    "synonym": Kind(
-        "synonym",
-        "term",
-        {
-            "term": (text(50, allow_empty=False), True, _const(None)),
-            "means": (list_of(text(50, allow_empty=False), 20, unique=True), True, _const(None)),
-        },
-    ),
-}
-
-
-@dataclass
-class Entry:
-    """One checked line of a content file."""
-
-    line: int
-    kind: str
-    values: dict[str, Any]
+    def __init__(self, lines: list[LineError]):
+        super().__init__("\n".join(str(e) for e in lines))
+        self.lines = lines
 
     @property
-    def key(self) -> str:
-        return self.values[KINDS[self.kind].key]
+    def errors(self) -> dict[str, list[str]]:
+        found: dict[str, list[str]] = {}
+        for e in self.lines:
+            found.setdefault(e.field, []).append(e.message)
+        return found
 
 
 @dataclass
@@ -405,7 +94,7 @@ def parse_lines(lines: Iterable[str]) -> tuple[list[Entry], list[LineError]]:
             allowed = "、".join(KINDS)
             errors.append(LineError(number, "kind", f"未知类型 {obj.get('kind')!r}，应为 {allowed} 之一"))
             continue
-        entry = _parse_object(number, kind, obj, errors)
+        entry = parse_object(number, kind, obj, errors)
         if entry is None:
             continue
         first = seen.setdefault((entry.kind, entry.key), number)
@@ -416,33 +105,11 @@ def parse_lines(lines: Iterable[str]) -> tuple[list[Entry], list[LineError]]:
     return entries, errors
 
 
-def _parse_object(number: int, kind: Kind, obj: dict, errors: list[LineError]) -> Entry | None:
-    """One object's fields through their parsers; its errors are appended, and None returned if any."""
-    values: dict[str, Any] = {}
-    ok = True
-    for name in sorted(set(obj) - set(kind.fields) - {"kind"}):
-        errors.append(LineError(number, name, f"{kind.name} 没有这个字段"))
-        ok = False
-    for name, (parser, required, default) in kind.fields.items():
-        if name not in obj:
-            if required:
-                errors.append(LineError(number, name, "缺少必填字段"))
-                ok = False
-            values[name] = default()
-            continue
-        try:
-            values[name] = parser(obj[name])
-        except Invalid as exc:
-            errors.append(LineError(number, name, str(exc)))
-            ok = False
-    return Entry(number, kind.name, values) if ok else None
-
-
 def check_record(session: Session, kind: str, record: dict) -> dict[str, Any]:
     """A guide or policy record (a content line without "kind") passes exactly the checks of an import
     line, references against the database included; returns its values or raises ContentError."""
     errors: list[LineError] = []
-    entry = _parse_object(0, KINDS[kind], record, errors)
+    entry = parse_object(0, KINDS[kind], record, errors)
     if entry is not None:
         errors = _check_references(session, [entry])
     if errors:
@@ -526,8 +193,12 @@ def _parent_cycles(session: Session, policies: list[Entry]) -> list[LineError]:
     return errors
 
 
-def import_content(session: Session, lines: Iterable[str]) -> ImportReport:
-    """Upsert a whole content file, or raise ContentError and write nothing (the caller commits)."""
+IMPORTER = Actor("admin", "内容导入", username="cli", role="admin", address="cli")
+
+
+def import_content(session: Session, lines: Iterable[str], actor: Actor = IMPORTER) -> ImportReport:
+    """Upsert a whole content file, or raise ContentError and write nothing (the caller commits);
+    policy status changes are recorded under `actor`."""
     entries, errors = parse_lines(lines)
     if not errors:
         errors = _check_references(session, entries)
@@ -541,7 +212,10 @@ def import_content(session: Session, lines: Iterable[str]) -> ImportReport:
     for kind in order:
         for entry in (e for e in entries if e.kind == kind):
             with session.no_autoflush:
-                _UPSERT[kind](session, entry.values, report)
+                if kind == "policy":
+                    _upsert_policy(session, entry.values, report, actor, "内容文件导入")
+                else:
+                    _UPSERT[kind](session, entry.values, report)
             session.flush()
     # Parents may come after their parts in the file: link them once every policy exists.
     for entry in (e for e in entries if e.kind == "policy"):
@@ -550,12 +224,12 @@ def import_content(session: Session, lines: Iterable[str]) -> ImportReport:
     return report
 
 
-def apply_record(session: Session, kind: str, values: dict[str, Any], actor: str, reason: str) -> Guide | Policy:
+def apply_record(session: Session, kind: str, values: dict[str, Any], actor: Actor, reason: str) -> Guide | Policy:
     """Upsert one checked guide or policy as import does; a policy status change is recorded under `actor`."""
     report = ImportReport()
     with session.no_autoflush:
         if kind == "policy":
-            _upsert_policy(session, values, report, actor=actor, reason=reason)
+            _upsert_policy(session, values, report, actor, reason)
         else:
             _UPSERT[kind](session, values, report)
     session.flush()
@@ -635,8 +309,7 @@ POLICY_SCALARS = (
 ).split()
 
 
-def _upsert_policy(session: Session, v: dict, report: ImportReport, actor: str = "内容导入",
-                   reason: str = "内容文件导入") -> None:
+def _upsert_policy(session: Session, v: dict, report: ImportReport, actor: Actor, reason: str) -> None:
     policy = _by_key(session, Policy, Policy.slug, v["slug"])
     report.count("policy", policy is None)
     if policy is None:
@@ -649,7 +322,7 @@ def _upsert_policy(session: Session, v: dict, report: ImportReport, actor: str =
     status = PolicyStatus(v["status"])
     if policy.status is not None and policy.status is not status:
         policy.status_changes.append(PolicyStatusChange(
-            from_status=policy.status, to_status=status, changed_at=now(), actor=actor, reason=reason))
+            from_status=policy.status, to_status=status, changed_at=now(), actor=actor.name or actor.kind, reason=reason))
     policy.status = status
     policy.bureau = _bureau(session, v["bureau"])
     policy.topic_links.clear()
@@ -670,7 +343,6 @@ _UPSERT = {
     "bureau": _upsert_bureau,
     "topic": _upsert_topic,
     "guide": _upsert_guide,
-    "policy": _upsert_policy,
     "synonym": _upsert_synonym,
 }
 

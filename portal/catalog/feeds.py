@@ -12,14 +12,14 @@ import re
 import xml.etree.ElementTree as ET
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, abort, current_app, request, url_for
+from flask import Blueprint, Response, abort, current_app, request
 from sqlalchemy.orm import Session, selectinload
 
 from portal.catalog import queries
 from portal.catalog.models import Bureau, Policy, PolicyTopic, Topic
-from portal.clock import COUNTY_TZ, local, today
+from portal.clock import COUNTY_TZ, chinese_date, local, today
 from portal.extensions import db
-from portal.templating import chinese_date
+from portal.web import absolute_url
 
 bp = Blueprint("feeds", __name__, url_prefix="/feeds")
 
@@ -56,7 +56,7 @@ def policies():
     return atom_response(
         title=site_name() + " · 政策文件",
         key="policies",
-        alternate=absolute("catalog.policy_list"),
+        alternate=absolute_url("catalog.policy_list"),
         entries=feed_policies(db.session, today()),
     )
 
@@ -68,7 +68,7 @@ def topic(code: str):
     return atom_response(
         title=f"{site_name()} · {found.name} · 政策文件",
         key=f"topics/{found.code}",
-        alternate=absolute("catalog.topic_show", code=found.code),
+        alternate=absolute_url("catalog.topic_show", code=found.code),
         entries=feed_policies(db.session, today(), topic=found),
     )
 
@@ -80,14 +80,14 @@ def bureau(code: str):
     return atom_response(
         title=f"{site_name()} · {found.name} · 政策文件",
         key=f"bureaus/{found.code}",
-        alternate=absolute("catalog.bureau_show", code=found.code),
+        alternate=absolute_url("catalog.bureau_show", code=found.code),
         entries=feed_policies(db.session, today(), bureau=found),
     )
 
 
 def atom_response(title: str, key: str, alternate: str, entries: list[Policy]) -> Response:
     """The feed as a cacheable response; a reader holding the same ETag gets 304."""
-    self_url = absolute(request.endpoint, **request.view_args)
+    self_url = absolute_url(request.endpoint, **request.view_args)
     body = render_feed(title, key, self_url, alternate, entries, today())
     response = Response(body, content_type=CONTENT_TYPE)
     response.cache_control.public = True
@@ -110,8 +110,8 @@ def render_feed(title: str, key: str, self_url: str, alternate: str, entries: li
     child(feed, "link", rel="alternate", type="text/html", href=alternate)
     author = child(feed, "author")
     child(author, "name", site_name())
-    child(author, "uri", absolute("catalog.home"))
-    child(feed, "generator", site_name(), uri=absolute("catalog.home"))
+    child(author, "uri", absolute_url("catalog.home"))
+    child(feed, "generator", site_name(), uri=absolute_url("catalog.home"))
     for policy in entries:
         feed.append(entry(policy, day))
     return ET.tostring(feed, encoding="utf-8", xml_declaration=True)
@@ -124,11 +124,11 @@ def entry(policy: Policy, day: dt.date) -> ET.Element:
     child(element, "title", policy.title)
     child(element, "updated", rfc3339(local(policy.modified_at)))
     child(element, "published", rfc3339(first_moment(policy.published_on)))
-    child(element, "link", rel="alternate", type="text/html", href=absolute("catalog.policy_show", slug=policy.slug))
+    child(element, "link", rel="alternate", type="text/html", href=absolute_url("catalog.policy_show", slug=policy.slug))
     author = child(element, "author")
     child(author, "name", policy.bureau.name)
-    child(author, "uri", absolute("catalog.bureau_show", code=policy.bureau.code))
-    scheme = absolute("catalog.topic_list")
+    child(author, "uri", absolute_url("catalog.bureau_show", code=policy.bureau.code))
+    scheme = absolute_url("catalog.topic_list")
     for linked in policy.topics:
         child(element, "category", term=linked.code, label=linked.name, scheme=scheme)
     child(element, "summary", summary(policy, day), type="text")
@@ -161,15 +161,9 @@ def first_moment(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(), tzinfo=COUNTY_TZ)
 
 
-def absolute(endpoint: str, **values) -> str:
-    """An absolute URL from PORTAL_BASE_URL, or from the request when it is not set."""
-    base = current_app.config.get("BASE_URL")
-    return base + url_for(endpoint, **values) if base else url_for(endpoint, _external=True, **values)
-
-
 def tag_uri(specific: str) -> str:
     """A tag: URI (RFC 4151) under the site's host name: stable while the host is, whatever the paths."""
-    host = urlsplit(absolute("catalog.home")).hostname or "localhost"
+    host = urlsplit(absolute_url("catalog.home")).hostname or "localhost"
     return f"tag:{host},{SITE_FIRST_DAY.isoformat()}:{specific}"
 
 

@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from portal.catalog.content import SLUG
 from portal.catalog.models import Bureau, Guide, GuideTopic, Policy, PolicyStatus, PolicyTopic, Topic
+from portal.text import is_key
 
 # The statuses a reader can pick on the policy list; "current" is the default view.
 POLICY_VIEWS = {
@@ -19,37 +18,6 @@ POLICY_VIEWS = {
     "repealed": "已废止",
     "all": "全部",
 }
-
-
-@dataclass(frozen=True)
-class Page:
-    """One page of a list and what the pager needs."""
-
-    items: list
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-
-def paginate(session: Session, stmt: Select, page: int, per_page: int) -> Page:
-    """Run `stmt` for one page; a page past the end shows the last page."""
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
-    pages = max(1, -(-total // per_page))
-    page = min(max(page, 1), pages)
-    items = list(session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).unique())
-    return Page(items, page, per_page, total)
 
 
 def bureaus(session: Session) -> list[Bureau]:
@@ -63,11 +31,6 @@ def topics(session: Session) -> list[Topic]:
             select(Topic).options(selectinload(Topic.lead)).order_by(Topic.key_indicator.desc(), Topic.id)
         )
     )
-
-
-def is_key(value: str) -> bool:
-    """Only a well-formed code or slug reaches the database (PostgreSQL refuses NUL bytes)."""
-    return bool(value) and len(value) <= 80 and SLUG.fullmatch(value) is not None
 
 
 def bureau_by_code(session: Session, code: str) -> Bureau | None:

@@ -6,11 +6,12 @@ import datetime as dt
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from portal.actors import SYSTEM, Actor
 from portal.catalog.models import Guide, Policy, PolicyStatus, PolicyStatusChange
 from portal.clock import now
 
 
-def expire_policies(session: Session, day: dt.date, actor: str = "system") -> list[Policy]:
+def expire_policies(session: Session, day: dt.date, actor: Actor = SYSTEM) -> list[Policy]:
     """Mark every in-force policy whose expiry date lies before `day` as expired, recording why."""
     due = session.scalars(
         select(Policy)
@@ -24,7 +25,7 @@ def expire_policies(session: Session, day: dt.date, actor: str = "system") -> li
                 from_status=policy.status,
                 to_status=PolicyStatus.EXPIRED,
                 changed_at=now(),
-                actor=actor,
+                actor=actor.name or actor.kind,
                 reason=f"有效期至 {policy.expires_on.isoformat()}，已届满",
             )
         )

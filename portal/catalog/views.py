@@ -1,12 +1,17 @@
 """Public catalog pages: home, guides, policies, bureaus and topics."""
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from flask import Blueprint, abort, render_template, request
 
 from portal.catalog import queries
+from portal.catalog.models import Policy
 from portal.catalog.services import count_guide_view
 from portal.clock import today
 from portal.extensions import db
+from portal.web import page_arg, paginate, text_arg
 
 bp = Blueprint("catalog", __name__)
 
@@ -14,16 +19,24 @@ GUIDES_PER_PAGE = 20
 POLICIES_PER_PAGE = 20
 
 
-def page_arg() -> int:
-    """The `page` query argument; anything but a positive integer means the first page."""
-    raw = request.args.get("page", "1")
-    return int(raw) if raw.isascii() and raw.isdecimal() and 0 < len(raw) < 7 else 1
+@dataclass(frozen=True)
+class PageSection:
+    """A part of a page that another part of the portal contributes: its template and what it shows."""
+
+    template: str
+    context: dict
 
 
-def text_arg(name: str, max_len: int = 100) -> str:
-    """A query argument as plain text: control characters dropped, cut to `max_len`."""
-    raw = request.args.get(name, "")
-    return "".join(ch for ch in raw if ch >= " ").strip()[:max_len]
+# Sections that parts above the catalog add to a policy's page (the consultation, for one): each
+# provider gets the policy and the request's extras and gives a section, or None.
+POLICY_SECTIONS: list[Callable[..., PageSection | None]] = []
+
+
+def render_policy(policy: Policy, status: int = 200, **extras):
+    """A policy's page with the sections other parts contribute; `extras` reach every provider (a
+    refused comment's messages and what was typed, say)."""
+    sections = [section for provider in POLICY_SECTIONS if (section := provider(policy, **extras)) is not None]
+    return render_template("catalog/policy_show.html", policy=policy, day=today(), sections=sections), status
 
 
 @bp.get("/")
@@ -48,9 +61,7 @@ def guide_list():
     bureau = queries.bureau_by_code(session, text_arg("bureau", 40))
     online = request.args.get("online") == "1"
     words = text_arg("q")
-    page = queries.paginate(
-        session, queries.guides_query(topic, bureau, online, words), page_arg(), GUIDES_PER_PAGE
-    )
+    page = paginate(session, queries.guides_query(topic, bureau, online, words), page_arg(), GUIDES_PER_PAGE)
     return render_template(
         "catalog/guide_list.html",
         page=page,
@@ -68,7 +79,6 @@ def guide_show(slug: str):
     """One guide with every element, its materials as a printable checklist."""
     guide = queries.guide_by_slug(db.session, slug) or abort(404)
     count_guide_view(db.session, guide)
-    db.session.commit()
     return render_template("catalog/guide_show.html", guide=guide)
 
 
@@ -83,9 +93,7 @@ def policy_list():
     bureau = queries.bureau_by_code(session, text_arg("bureau", 40))
     parts = request.args.get("parts") == "1"
     day = today()
-    page = queries.paginate(
-        session, queries.policies_query(day, view, topic, bureau, parts), page_arg(), POLICIES_PER_PAGE
-    )
+    page = paginate(session, queries.policies_query(day, view, topic, bureau, parts), page_arg(), POLICIES_PER_PAGE)
     return render_template(
         "catalog/policy_list.html",
         page=page,
@@ -102,12 +110,9 @@ def policy_list():
 
 @bp.get("/policies/<slug>")
 def policy_show(slug: str):
-    """One policy: document number, dates, status badge, text and interpretation."""
-    from portal.consultations.views import public_context
-
-    policy = queries.public_policy_by_slug(db.session, slug) or abort(404)
-    return render_template("catalog/policy_show.html", policy=policy, day=today(),
-                           consultation=public_context(policy), comment_errors={}, comment_refused=None, values={})
+    """One policy: document number, dates, status badge, text and interpretation, and the sections
+    other parts add (its consultation)."""
+    return render_policy(queries.public_policy_by_slug(db.session, slug) or abort(404))
 
 
 @bp.get("/bureaus")

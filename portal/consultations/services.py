@@ -1,5 +1,6 @@
 """Public comment on a draft policy (征求意见, measure 14): who may comment and when, moderation, the
-bureau's decision on each comment, and the adoption report (意见采纳情况说明). Callers commit."""
+bureau's decision on each comment, and the adoption report (意见采纳情况说明). The contact bureau's
+actions take the acting staff member and write their audit line. Callers commit."""
 from __future__ import annotations
 
 import datetime as dt
@@ -11,23 +12,21 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal.catalog.content import CONTROL
+from portal.actors import Actor
+from portal.audit import audit, name_actions
 from portal.catalog.models import Bureau, Policy, PolicyStatus
 from portal.clock import local, now
 from portal.consultations.models import AdoptionReport, Comment, Decision, Visibility
-from portal.tickets.validation import EMAIL, PHONE_MESSAGE, normalize_phone, valid_phone
+from portal.errors import Invalid, NotFound
+from portal.text import CONTROL, PHONE_MESSAGE, flag, normalize_phone, valid_email, valid_phone
 
 ARTICLE = re.compile(r"第[一二三四五六七八九十百零〇\d]+条")
 WHOLE = "全文"
+name_actions({"comment_moderate": "审核意见", "comment_decide": "意见采纳决定", "adoption_report": "发布采纳情况说明"})
 
 
-class ConsultationError(Exception):
+class ConsultationError(Invalid):
     """A request the consultation's rules refuse; the message is shown to whoever asked."""
-
-    def __init__(self, message: str, field: str = ""):
-        super().__init__(message)
-        self.message = message
-        self.field = field
 
 
 def contact_bureau(policy: Policy) -> Bureau:
@@ -92,7 +91,7 @@ def validate(policy: Policy, form: Mapping[str, Any]) -> tuple[CommentInput | No
     phone = normalize_phone(values["phone"]) if values["phone"] else ""
     if phone and not valid_phone(phone):
         fail("phone", PHONE_MESSAGE)
-    if values["email"] and (len(values["email"]) > 200 or not EMAIL.fullmatch(values["email"])):
+    if values["email"] and not valid_email(values["email"]):
         fail("email", "电子邮箱格式不正确。")
     if not values["phone"] and not values["email"]:
         fail("phone", "请留下电话或电子邮箱，便于反馈采纳情况。")
@@ -103,7 +102,7 @@ def validate(policy: Policy, form: Mapping[str, Any]) -> tuple[CommentInput | No
         fail("body", "意见内容至少 10 个字。")
     elif len(values["body"]) > 5000:
         fail("body", "意见内容最多 5000 字。")
-    if form.get("consent") not in ("true", "on", "1", True):
+    if not flag(form.get("consent")):
         fail("consent", "请阅读并同意个人信息的使用说明。")
     if errors:
         return None, errors
@@ -139,25 +138,41 @@ def _reason(value: str, label: str, required: bool) -> str:
     return value
 
 
-def moderate(comment: Comment, visibility: Visibility, reason: str, by: str) -> None:
+def answering(actor: Actor, policy: Policy) -> None:
+    """Only the staff of the bureau that takes a policy's comments handle them (others: 404 alike)."""
+    if not actor.acts_for(contact_bureau(policy)):
+        raise NotFound("没有这项征求意见。")
+
+
+def _audit(session: Session, actor: Actor, action: str, comment: Comment, detail: str) -> None:
+    audit(session, actor, action, target=f"{comment.policy.slug}#{comment.id}", detail=detail[:500])
+
+
+def moderate(session: Session, actor: Actor, comment: Comment, visibility: Visibility, reason: str) -> None:
     """Publish a comment or keep it from the public page; keeping it back needs a reason, which is kept.
     Once the adoption report is out, what it lists stays as published."""
+    answering(actor, comment.policy)
     if adoption_report(comment.policy) is not None:
         raise ConsultationError("采纳情况说明已发布，不能再修改审核结果。")
     if visibility is Visibility.PENDING:
         raise ConsultationError("请选择公开或不公开。", "visibility")
     comment.moderation_reason = _reason(reason, "不公开的理由", visibility is Visibility.HIDDEN)
     comment.visibility = visibility
-    comment.moderated_by, comment.moderated_at = by, now()
+    comment.moderated_by, comment.moderated_at = actor.name, now()
+    _audit(session, actor, "comment_moderate", comment, f"{visibility.value} {comment.moderation_reason}")
 
 
-def decide(comment: Comment, decision: Decision, reason: str, by: str) -> None:
+def decide(session: Session, actor: Actor, comment: Comment, decision: Decision | None, reason: str) -> None:
     """Record 采纳, 部分采纳 or 不采纳 with the reason; it becomes public with the adoption report."""
+    answering(actor, comment.policy)
+    if decision is None:
+        raise ConsultationError("请选择采纳、部分采纳或不采纳。", "decision")
     if comment.policy.id is not None and adoption_report(comment.policy) is not None:
         raise ConsultationError("采纳情况说明已发布，不能再修改。")
     comment.decision_reason = _reason(reason, "采纳或不采纳的理由", True)
     comment.decision = decision
-    comment.decided_by, comment.decided_at = by, now()
+    comment.decided_by, comment.decided_at = actor.name, now()
+    _audit(session, actor, "comment_decide", comment, f"{decision.value} {comment.decision_reason}")
 
 
 def adoption_report(policy: Policy) -> AdoptionReport | None:
@@ -174,9 +189,10 @@ def comments(session: Session, policy: Policy, public_only: bool = False) -> lis
     return list(session.scalars(stmt))
 
 
-def publish_report(session: Session, policy: Policy, summary: str, by: str) -> AdoptionReport:
+def publish_report(session: Session, actor: Actor, policy: Policy, summary: str) -> AdoptionReport:
     """After the close, once every comment not kept back has its decision: the report goes public
     on the policy's page and stays there when the policy comes into force."""
+    answering(actor, policy)
     if phase(policy, now()) in ("open", "upcoming", "none"):
         raise ConsultationError("意见征集结束后才能发布采纳情况说明。")
     if adoption_report(policy) is not None:
@@ -189,8 +205,9 @@ def publish_report(session: Session, policy: Policy, summary: str, by: str) -> A
     if undecided:
         raise ConsultationError(f"还有 {len(undecided)} 条意见未作采纳决定。")
     summary = _reason(summary, "说明", False)
-    report = AdoptionReport(policy=policy, summary=summary, published_at=now(), published_by=by)
+    report = AdoptionReport(policy=policy, summary=summary, published_at=now(), published_by=actor.name)
     session.add(report)
+    audit(session, actor, "adoption_report", target=policy.slug)
     return report
 
 

@@ -8,16 +8,15 @@ import datetime as dt
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from portal.accounts.models import User
+from portal.accounts.models import Role, User
+from portal.actors import Actor
 from portal.catalog import queries
 from portal.clock import COUNTY_TZ, as_of, now
 from portal.supervision.services import route, urge
 from portal.tickets import services
 from portal.tickets.models import Score, Ticket, TicketType
-from portal.tickets.services import Actor, TicketInput
+from portal.tickets.services import TicketInput
 
-TRACK = "http://127.0.0.1:8000/tickets/track"
-WORKSPACE = "http://127.0.0.1:8000/staff/"
 T = TicketType
 
 # (days ago, topic, type, subject, description, company, steps); a step is (days after filing, action, *args)
@@ -68,14 +67,12 @@ TICKETS = [
 def _actor_for(session: Session, bureau_code: str) -> Actor:
     bureau = queries.bureau_by_code(session, bureau_code)
     user = session.scalars(select(User).where(User.bureau_id == bureau.id).order_by(User.id)).first()
-    return Actor("staff", user.display_name if user else f"{bureau.name}经办人", bureau, user.id if user else None)
+    return user.as_actor() if user else Actor("staff", f"{bureau.name}经办人", bureau)
 
 
 def _supervisor(session: Session) -> Actor:
-    from portal.accounts.models import Role
-
     user = session.scalars(select(User).where(User.role == Role.SUPERVISOR).order_by(User.id)).first()
-    return Actor("supervisor", user.display_name if user else "县营商环境办", None, user.id if user else None)
+    return user.as_actor() if user else Actor("supervisor", "县营商环境办")
 
 
 def seed_tickets(session: Session) -> list[Ticket]:
@@ -90,7 +87,7 @@ def seed_tickets(session: Session) -> list[Ticket]:
             data = TicketInput(type=kind, topic=queries.topic_by_code(session, topic), guide=None, subject=subject,
                                description=description, company_name=company, credit_code="", contact_name="张先生",
                                phone="13800000000", email="", publish=index % 3 == 0)
-            ticket, _code = services.file_ticket(session, data, TRACK)
+            ticket, _code = services.file_ticket(session, data)
         for step, (after, action, *args) in enumerate(steps):
             with as_of(filed + dt.timedelta(days=after, hours=1 + step)):
                 _step(session, ticket, action, args)
@@ -105,9 +102,9 @@ def _step(session: Session, ticket: Ticket, action: str, args: list) -> None:
     if action == "sign":
         services.sign(session, ticket, staff)
     elif action == "reply":
-        services.reply(session, ticket, staff, args[0], TRACK)
+        services.reply(session, ticket, staff, args[0])
     elif action == "rate":
-        services.rate(session, ticket, args[0], args[1] if len(args) > 1 else "", TRACK)
+        services.rate(session, ticket, args[0], args[1] if len(args) > 1 else "")
     elif action == "extend":
         services.request_extension(session, ticket, staff, args[0], args[1], day)
     elif action == "approve_extension":
@@ -121,6 +118,6 @@ def _step(session: Session, ticket: Ticket, action: str, args: list) -> None:
     elif action == "reject":
         services.reject(session, ticket, staff, args[0])
     elif action == "urge":
-        urge(session, ticket, _supervisor(session), args[0], day, WORKSPACE)
+        urge(session, ticket, _supervisor(session), args[0], day)
     else:
         raise ValueError(action)

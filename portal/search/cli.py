@@ -6,12 +6,12 @@ import time
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
 
+from portal.boundary import CommandGroup, transaction
 from portal.extensions import db
 from portal.search.index import IndexMissing, IndexStore
 
-search_cli = AppGroup("search", help="全文检索索引。")
+search_cli = CommandGroup("search", help="全文检索索引。")
 
 
 def store() -> IndexStore:
@@ -28,7 +28,6 @@ def reindex_command(procs: int, if_missing: bool):
         return
     started = time.monotonic()
     directory = store().rebuild(db.session, procs=procs)
-    db.session.rollback()
     with store().open().searcher() as searcher:
         count = searcher.doc_count()
     click.echo(f"索引已重建：{count} 篇文档，用时 {time.monotonic() - started:.1f} 秒（{directory.name}）。")
@@ -39,8 +38,8 @@ def drain_command():
     """Apply every pending outbox row to the index once, then exit."""
     total = 0
     while True:
-        report = store().drain(db.session)
-        db.session.commit()
+        with transaction():
+            report = store().drain(db.session)
         total += report.tasks
         if report.tasks == 0 and not report.busy:
             break
@@ -62,13 +61,11 @@ def worker_command(interval: float):
     click.echo("索引写入进程已启动。")
     while not stopping:
         try:
-            report = store().drain(db.session)
-            db.session.commit()
+            with transaction():
+                report = store().drain(db.session)
         except IndexMissing:
-            db.session.rollback()
             report = None
         except Exception:  # a database or disk hiccup must not end the writer; the rows stay queued
-            db.session.rollback()
             current_app.logger.exception("index drain failed; will retry")
             report = None
         finally:

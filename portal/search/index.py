@@ -27,6 +27,7 @@ from whoosh import index as whoosh_index
 from whoosh.index import FileIndex, LockError
 
 from portal.catalog.models import Guide, Policy, PolicyStatus, Synonym
+from portal.errors import Unavailable
 from portal.search.documents import guide_document, make_schema, policy_document
 from portal.search.models import IndexTask
 
@@ -35,8 +36,12 @@ SYNONYMS = "synonyms.json"
 WRITER_TIMEOUT = 5.0  # seconds a drain waits for the lock; a rebuild holds it longer, and the drain retries
 
 
-class IndexMissing(RuntimeError):
+class IndexMissing(Unavailable):
     """No index has been built yet: run `flask --app portal search reindex`."""
+
+    def __init__(self, root: str):
+        super().__init__("检索索引正在建立，请稍后再试；也可以按领域和部门浏览办事指南。")
+        self.root = root
 
 
 @dataclass(frozen=True)

@@ -7,13 +7,12 @@ their names are looked up when a page is drawn, so renaming a bureau needs no re
 """
 from __future__ import annotations
 
-from sqlalchemy import event, inspect
+from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
 from portal.catalog.models import Guide, GuideTopic, Policy, PolicyTopic, Synonym
+from portal.changes import watch
 from portal.search.models import IndexTask
-
-_RECORDED = "index_tasks_recorded"
 
 
 def _documents(session: Session) -> set[tuple[str, str]]:
@@ -35,20 +34,13 @@ def _documents(session: Session) -> set[tuple[str, str]]:
     return touched
 
 
-def _record_index_tasks(session: Session, _flush_context, _instances) -> None:
-    recorded = session.info.setdefault(_RECORDED, set())
+def _record_index_tasks(session: Session, state: dict) -> None:
+    recorded = state.setdefault("recorded", set())
     for kind, key in sorted(_documents(session) - recorded):
         session.add(IndexTask(doc_kind=kind, doc_key=key))
         recorded.add((kind, key))
 
 
-def _forget(session: Session, *_args) -> None:
-    session.info.pop(_RECORDED, None)
-
-
 def install() -> None:
-    """Hook the outbox into every session (once per process)."""
-    if not event.contains(Session, "before_flush", _record_index_tasks):
-        event.listen(Session, "before_flush", _record_index_tasks)
-        event.listen(Session, "after_commit", _forget)
-        event.listen(Session, "after_rollback", _forget)
+    """Record an index task for every change to searchable content, in its transaction."""
+    watch("search", _record_index_tasks)

@@ -13,6 +13,7 @@ from portal.extensions import db
 from portal.search.index import IndexMissing
 from portal.search.reader import SearchReader
 from portal.search.service import MAX_PER_PAGE, ORDERS, STATUSES, SearchRequest, search, suggest
+from portal.web import int_arg, key_arg
 
 bp = Blueprint("search", __name__)
 api = Blueprint("search_api", __name__, url_prefix="/api/v1")
@@ -37,31 +38,17 @@ def catalog_names() -> dict[str, dict[str, str]]:
     return names
 
 
-def _int_arg(name: str, default: int, low: int, high: int) -> int:
-    raw = request.args.get(name, "")
-    ok = raw.isascii() and raw.isdecimal() and len(raw) < 7
-    return min(max(int(raw), low), high) if ok else default
-
-
-def _code_arg(name: str, allowed=None) -> str:
-    """A code or slug argument; anything else (or a value not in `allowed`) is dropped."""
-    value = request.args.get(name, "").strip()
-    if allowed is not None:
-        return value if value in allowed else ""
-    return value if queries.is_key(value) else ""
-
-
 def search_request() -> SearchRequest:
     """The search as asked in the query string; anything malformed is dropped, never an error."""
     return SearchRequest(
         q=request.args.get("q", "")[:2000],
-        kind=_code_arg("kind", ("guide", "policy")),
-        bureau=_code_arg("bureau"),
-        topic=_code_arg("topic"),
-        status=_code_arg("status", (*STATUSES, "all")),
-        page=_int_arg("page", 1, 1, 100000),
-        per_page=_int_arg("per_page", 10, 1, MAX_PER_PAGE),
-        order=_code_arg("order", ORDERS) or "relevance",
+        kind=key_arg("kind", ("guide", "policy")),
+        bureau=key_arg("bureau"),
+        topic=key_arg("topic"),
+        status=key_arg("status", (*STATUSES, "all")),
+        page=int_arg("page", 1, 1, 100000),
+        per_page=int_arg("per_page", 10, 1, MAX_PER_PAGE),
+        order=key_arg("order", ORDERS) or "relevance",
     )
 
 

@@ -5,10 +5,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
-from portal.catalog.content import CONTROL
 from portal.catalog.models import Bureau, Topic
 from portal.subscriptions.services import Choice, beneficiary_choices
-from portal.tickets.validation import EMAIL, TRUE
+from portal.text import CONTROL, TRUE, valid_email
 
 MAX_CHOICES = 100
 
@@ -31,7 +30,7 @@ def validate(session: Session, form: MultiDict) -> tuple[Choice | None, dict[str
     email = email.strip() if isinstance(email, str) else ""
     if not email:
         fail("email", "请填写接收推送的电子邮箱。")
-    elif len(email) > 200 or CONTROL.search(email) or not EMAIL.fullmatch(email):
+    elif CONTROL.search(email) or not valid_email(email):
         fail("email", "电子邮箱格式不正确，例如 name@example.com。")
 
     offered = {

@@ -1,20 +1,19 @@
 """Notices of changes subscribers care about, recorded in the same transaction as the change.
 
-A session hook, like the search outbox (portal.search.outbox): whatever publishes a policy or changes
-a guide (content import, staff publishing, a later API) is covered, and a rolled-back transaction
-leaves no notice behind. Content is written in several flushes (a policy first, its topic links
-after), so a notice recorded in this transaction is brought up to date with its policy or guide on
-every later flush of the same transaction.
+A watcher of the transaction's changes (portal.changes), like the search outbox: whatever publishes
+a policy or changes a guide (content import, staff publishing, a later API) is covered, and a
+rolled-back transaction leaves no notice behind. Content is written in several flushes (a policy
+first, its topic links after), so each notice is described from its policy or guide once, as the
+transaction commits.
 """
 from __future__ import annotations
 
-from sqlalchemy import event, inspect
+from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
 from portal.catalog.models import Guide, Policy, PolicyStatus
+from portal.changes import watch
 from portal.subscriptions.models import Notice
-
-_RECORDED = "subscription_notices"  # (kind, slug) -> (Notice, its policy or guide), this transaction
 
 PUBLISHED = {PolicyStatus.IN_FORCE: "新发布", PolicyStatus.CONSULTATION: "公开征求意见"}
 IN_FORCE = "正式施行"
@@ -69,8 +68,10 @@ def _describe(notice: Notice, obj: Guide | Policy) -> None:
     notice.beneficiaries = list(obj.beneficiaries or []) if isinstance(obj, Policy) else []
 
 
-def _record_notices(session: Session, _flush_context, _instances) -> None:
-    recorded: dict[tuple[str, str], tuple[Notice, Guide | Policy]] = session.info.setdefault(_RECORDED, {})
+def _record_notices(session: Session, state: dict) -> None:
+    """Note each policy or guide change of this flush; a second change of the same one in the same
+    transaction adds to its notice."""
+    recorded: dict[tuple[str, str], tuple[Notice, Guide | Policy]] = state.setdefault("recorded", {})
     for obj in [*session.new, *session.dirty]:
         if isinstance(obj, Policy):
             kind, whats = "policy", policy_change(session, obj)
@@ -87,28 +88,26 @@ def _record_notices(session: Session, _flush_context, _instances) -> None:
             notice.what = "、".join([*merged, *(w for w in whats if w not in merged)])[:200]
         else:
             notice = Notice(kind=kind, what="、".join(whats)[:200])
+            _describe(notice, obj)  # enough to insert; finished from the final state at commit
             session.add(notice)
         recorded[key] = (notice, obj)
-    for key, (notice, obj) in list(recorded.items()):
+
+
+def _describe_notices(session: Session, state: dict) -> None:
+    """As the transaction commits: each notice described from its policy or guide as it now stands."""
+    session.flush()  # every change of the transaction recorded first
+    for notice, obj in state.pop("recorded", {}).values():
         if notice not in session:
-            del recorded[key]
-        elif obj in session.deleted:  # published and deleted in one transaction: nothing to tell
+            continue
+        if obj in session.deleted or inspect(obj).was_deleted:  # published and deleted at once: nothing to tell
             if notice in session.new:
                 session.expunge(notice)
             else:
                 session.delete(notice)
-            del recorded[key]
         else:
             _describe(notice, obj)
 
 
-def _forget(session: Session, *_args) -> None:
-    session.info.pop(_RECORDED, None)
-
-
 def install() -> None:
-    """Listen for policy and guide changes on every session (once per process)."""
-    if not event.contains(Session, "before_flush", _record_notices):
-        event.listen(Session, "before_flush", _record_notices)
-        event.listen(Session, "after_commit", _forget)
-        event.listen(Session, "after_rollback", _forget)
+    """Record notices of policy and guide changes in their transaction."""
+    watch("notices", _record_notices, _describe_notices)

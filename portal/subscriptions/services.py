@@ -1,8 +1,8 @@
 """Policy subscriptions (精准推送、不来即享, measure 13): subscribe, confirm by a signed link, match
 notices to subscribers, record each delivery with the mail that carries it, unsubscribe in one click.
 
-Callers commit. Nothing here reads the request: links are built from the `base` address the caller
-passes (PORTAL_BASE_URL, or the request's root in a view).
+Callers commit. Nothing here reads the request: links in mail are absolute addresses from
+PORTAL_BASE_URL (portal.web.absolute_url); the mail text is templates/mail/policy_*.txt.
 """
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from portal.catalog.models import Bureau, Guide, Policy, PolicyStatus, Topic
 from portal.clock import county_midnight, local, now
+from portal.errors import Invalid
 from portal.mail import MailMessage, queue_mail
 from portal.subscriptions.models import Delivery, Notice, Subscriber
 from portal.subscriptions.notices import EFFECTIVE_TODAY
@@ -27,15 +28,10 @@ CONFIRM_FOR = dt.timedelta(days=7)
 CONFIRMATIONS_PER_DAY = 3  # confirmation mails to one address a day: nobody can flood a stranger's inbox
 CONFIRM_SALT = "subscriptions.confirm"
 UNSUBSCRIBE_SALT = "subscriptions.unsubscribe"
-SITE = "会宁县营商环境服务平台"
 
 
-class LinkRefused(Exception):
+class LinkRefused(Invalid):
     """A confirm or unsubscribe link that was altered, is for the other purpose, or has expired."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -117,15 +113,10 @@ def subscriber_to_unsubscribe(session: Session, token: str) -> Subscriber | None
     return _from_token(session, token, UNSUBSCRIBE_SALT, None)
 
 
-def link(base: str, endpoint: str, **values) -> str:
-    """An absolute address for mail: `base` plus the route's path (built without a request)."""
-    return base.rstrip("/") + current_app.url_map.bind("localhost").build(endpoint, values)
-
-
 # ---- subscribing
 
 
-def subscribe(session: Session, choice: Choice, base: str) -> Subscriber | None:
+def subscribe(session: Session, choice: Choice) -> Subscriber | None:
     """Record an unconfirmed subscription and mail its confirm link (double opt-in). Whether the address
     was known is never told; past CONFIRMATIONS_PER_DAY requests a day for one address, nothing is sent."""
     since = now() - dt.timedelta(days=1)
@@ -137,16 +128,8 @@ def subscribe(session: Session, choice: Choice, base: str) -> Subscriber | None:
                             beneficiaries=choice.beneficiaries, created_at=now())
     session.add(subscriber)
     session.flush()
-    url = link(base, "subscriptions.confirm", token=confirm_token(subscriber))
-    body = (
-        f"您好！\n\n有人（很可能是您本人）用本邮箱在{SITE}订阅了政策推送：\n\n"
-        f"{describe_choice(session, subscriber)}\n\n"
-        f"请在 7 天内点击以下链接确认订阅：\n{url}\n\n"
-        "确认后，符合以上选择的政策发布、施行和办事指南的时限、收费、材料调整，会发送到本邮箱（同一天多条合为一封）。\n"
-        "如果不是您本人操作，请忽略本邮件：不确认就不会收到任何推送。\n\n"
-        "本邮箱地址只用于政策推送，不公开，不作他用。\n"
-    )
-    queue_mail(session, subscriber.email, f"请确认订阅{SITE}政策推送", body)
+    queue_mail(session, subscriber.email, "mail/policy_confirm.txt", choice=describe_choice(session, subscriber),
+               token=confirm_token(subscriber))
     return subscriber
 
 
@@ -285,14 +268,13 @@ def record_effective_today(session: Session, day: dt.date) -> list[Notice]:
     return recorded
 
 
-def record_deliveries(session: Session, subscriber: Subscriber, base: str) -> list[Delivery]:
+def record_deliveries(session: Session, subscriber: Subscriber) -> list[Delivery]:
     """Queue one mail (a digest when several) for the subscriber's due notices and record each delivery
     with it, in the caller's transaction: committed together, so a notice is mailed once or not at all."""
     notices = due_notices(session, subscriber)
     if not notices:
         return []
-    subject, body = compose(session, subscriber, notices, base)
-    message = queue_mail(session, subscriber.email, subject, body)
+    message = queue_mail(session, subscriber.email, "mail/policy_notices.txt", **_digest(session, subscriber, notices))
     session.flush()
     deliveries = [Delivery(subscriber_id=subscriber.id, notice_id=n.id, mail_id=message.id, at=now())
                   for n in notices]
@@ -312,59 +294,16 @@ def unsent_mail_ids(session: Session) -> list[int]:
 # ---- the mail
 
 
-def _cn_date(day: dt.date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
-def _item(session: Session, notice: Notice, bureaus: dict[str, str], base: str) -> str:
-    lines = [f"【{notice.what}】{notice.title}"]
-    details = [f"部门：{bureaus.get(notice.bureau, notice.bureau)}"] if notice.bureau else []
-    if notice.kind == "policy":
-        policy = session.scalars(select(Policy).where(Policy.slug == notice.slug)).one_or_none()
-        if policy is not None:
-            if policy.doc_number:
-                details.append(f"文号：{policy.doc_number}")
-            if policy.effective_from:
-                details.append(f"施行日期：{_cn_date(policy.effective_from)}")
-            if policy.beneficiaries:
-                details.append("适用对象：" + "、".join(policy.beneficiaries))
-        url = link(base, "catalog.policy_show", slug=notice.slug)
-    else:
-        guide = session.scalars(select(Guide).where(Guide.slug == notice.slug)).one_or_none()
-        if guide is not None:
-            if guide.promised_days is not None:
-                details.append(f"承诺时限：{guide.promised_days} 个工作日")
-            if guide.statutory_days is not None:
-                details.append(f"法定时限：{guide.statutory_days} 个工作日")
-            details.append(f"收费：{guide.fee}")
-            details.append(f"申请材料：{len(guide.materials or [])} 项")
-        url = link(base, "catalog.guide_show", slug=notice.slug)
-    if details:
-        lines.append("　" + "；".join(details))
-    lines.append(f"　详情：{url}")
-    return "\n".join(lines)
-
-
-def compose(session: Session, subscriber: Subscriber, notices: list[Notice], base: str) -> tuple[str, str]:
-    """Subject and body: one item on its own, several as the day's digest; each with the unsubscribe link."""
+def _digest(session: Session, subscriber: Subscriber, notices: list[Notice]) -> dict:
+    """What the notices mail shows: each notice with its policy or guide as it stands, the day, the
+    subscriber's choices and its unsubscribe token."""
     bureaus = dict(session.execute(select(Bureau.code, Bureau.name)).all())
-    day = local(now()).date()
-    if len(notices) == 1:
-        notice = notices[0]
-        subject = f"【政策推送】{notice.what}：{notice.title}"
-        intro = "您订阅的政策推送有 1 条更新："
-    else:
-        subject = f"【政策推送】{_cn_date(day)} 共 {len(notices)} 条更新"
-        intro = f"您订阅的政策推送 {_cn_date(day)} 共有 {len(notices)} 条更新："
-    items = "\n\n".join(_item(session, n, bureaus, base) for n in notices)
-    unsubscribe_url = link(base, "subscriptions.unsubscribe", token=unsubscribe_token(subscriber))
-    body = (
-        f"您好！\n\n{intro}\n\n{items}\n\n"
-        "——\n"
-        f"您收到此邮件，是因为用本邮箱订阅了{SITE}的政策推送：\n{describe_choice(session, subscriber)}\n\n"
-        f"退订（点击即退订，无需登录）：\n{unsubscribe_url}\n\n"
-        "本邮箱地址只用于政策推送，不公开，不作他用。\n"
-    )
-    if len(subject) > 200:
-        subject = subject[:199] + "…"
-    return subject, body
+    items = []
+    for notice in notices:
+        model = Policy if notice.kind == "policy" else Guide
+        document = session.scalars(select(model).where(model.slug == notice.slug)).one_or_none()
+        items.append({"notice": notice, "bureau": bureaus.get(notice.bureau, notice.bureau),
+                      "policy": document if notice.kind == "policy" else None,
+                      "guide": document if notice.kind == "guide" else None})
+    return {"items": items, "day": local(now()).date(), "choice": describe_choice(session, subscriber),
+            "token": unsubscribe_token(subscriber)}

@@ -1,22 +1,18 @@
 """Subscribing by e-mail without an account: choose, confirm by a signed link, unsubscribe in one click."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 
 from portal.catalog import queries
+from portal.errors import show_refusals_with
 from portal.extensions import db, limiter
-from portal.mail import queued, send_after_commit
 from portal.subscriptions import forms, services
-from portal.tickets.views import limits_off
+from portal.text import is_key
+from portal.web import limits_off
 
 bp = Blueprint("subscriptions", __name__, url_prefix="/subscribe")
 
 SUBSCRIBE_LIMIT = "3 per minute;20 per day"
-
-
-def mail_base() -> str:
-    """Where links in mail point: PORTAL_BASE_URL, else the address this request came to."""
-    return current_app.config.get("BASE_URL") or request.url_root.rstrip("/")
 
 
 def _form(values: dict, errors: dict | None = None, status: int = 200):
@@ -28,7 +24,7 @@ def _form(values: dict, errors: dict | None = None, status: int = 200):
 
 
 def _codes(name: str) -> list[str]:
-    return [v for v in request.args.getlist(name) if queries.is_key(v)][:20]
+    return [v for v in request.args.getlist(name) if is_key(v)][:20]
 
 
 @bp.route("", methods=["GET", "POST"])
@@ -40,12 +36,8 @@ def new():
                       "beneficiaries": request.args.getlist("beneficiary")[:20]})
     choice, errors = forms.validate(db.session, request.form)
     if errors:
-        db.session.rollback()
         return _form(forms.form_values(request.form), errors, 400)
-    services.subscribe(db.session, choice, mail_base())
-    mail = queued(db.session)
-    db.session.commit()
-    send_after_commit(db.session, mail)
+    services.subscribe(db.session, choice)
     return redirect(url_for("subscriptions.sent"), code=303)
 
 
@@ -55,22 +47,18 @@ def sent():
     return render_template("subscriptions/subscription_sent.html")
 
 
-def _refused(exc: services.LinkRefused):
-    db.session.rollback()
+def _refused(exc):
     return render_template("subscriptions/link_refused.html", message=exc.message), 400
 
 
 @bp.get("/confirm/<token>")
 def confirm(token: str):
     """The double opt-in link: confirms once; a second click shows the same result and changes nothing."""
-    try:
-        subscriber = services.subscriber_to_confirm(db.session, token)
-    except services.LinkRefused as exc:
-        return _refused(exc)
+    show_refusals_with(_refused)
+    subscriber = services.subscriber_to_confirm(db.session, token)
     if subscriber is None:
-        return _refused(services.LinkRefused("此订阅已不存在。如需接收推送，请重新提交订阅。"))
+        raise services.LinkRefused("此订阅已不存在。如需接收推送，请重新提交订阅。")
     state = services.confirm(db.session, subscriber)
-    db.session.commit()
     return render_template("subscriptions/subscription_confirm.html", state=state,
                            email=services.masked(subscriber.email),
                            choice=services.describe_choice(db.session, subscriber),
@@ -81,12 +69,9 @@ def confirm(token: str):
 @bp.get("/unsubscribe/<token>")
 def unsubscribe(token: str):
     """One click, no login, and idempotent: the subscription ends and no further mail is sent."""
-    try:
-        subscriber = services.subscriber_to_unsubscribe(db.session, token)
-    except services.LinkRefused as exc:
-        return _refused(exc)
+    show_refusals_with(_refused)
+    subscriber = services.subscriber_to_unsubscribe(db.session, token)
     email = services.masked(subscriber.email) if subscriber is not None else ""
     if subscriber is not None:
         services.unsubscribe(db.session, subscriber)
-        db.session.commit()
     return render_template("subscriptions/subscription_unsubscribe.html", email=email)

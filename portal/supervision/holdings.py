@@ -8,8 +8,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from portal.clock import local
-from portal.tickets.models import Ticket, TicketEvent, TicketState
-from portal.tickets.queries import OPEN_STATES
+from portal.tickets.models import OPEN_STATES, Ticket, TicketEvent, TicketState
 from portal.tickets.workdays import Calendar
 
 S = TicketState

@@ -14,8 +14,7 @@ from portal.catalog.models import Bureau
 from portal.clock import county_midnight, local
 from portal.supervision.holdings import Holding, holdings, judge
 from portal.supervision.models import Urge
-from portal.tickets.models import Ticket, TicketEvent, TicketState
-from portal.tickets.queries import OPEN_STATES, due_of
+from portal.tickets.models import OPEN_STATES, Ticket, TicketEvent, TicketState
 from portal.tickets.workdays import Calendar
 
 S = TicketState
@@ -100,7 +99,7 @@ def ledger(session: Session, today: dt.date, filters: LedgerFilters = LedgerFilt
             if not problems or (filters.problem and filters.problem not in problems):
                 continue
             is_open = holding.current and ticket.state in OPEN_STATES
-            due = due_of(ticket) if is_open else None
+            due = ticket.running_due if is_open else None
             overdue = calendar.between(due, today) if due is not None and today > due else 0
             rows.append(LedgerRow(ticket, bureau, problems, calendar.between(filed, end), is_open, due, overdue,
                                   urges.get((ticket.id, holding.bureau_id), [])))

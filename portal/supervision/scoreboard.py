@@ -28,8 +28,7 @@ from portal.catalog.models import Bureau
 from portal.clock import county_midnight
 from portal.supervision.holdings import ASSIGNING, day_of, holdings, judge
 from portal.supervision.models import Urge
-from portal.tickets.models import Rating, Ticket, TicketEvent, TicketState
-from portal.tickets.queries import OPEN_STATES, due_of
+from portal.tickets.models import OPEN_STATES, Rating, Ticket, TicketEvent, TicketState
 from portal.tickets.workdays import Calendar
 
 S = TicketState
@@ -117,7 +116,7 @@ def scoreboard(session: Session, start: dt.date, end: dt.date, today: dt.date) -
     for bureau_id, _day_, item in _facts(session, start, end, today):
         totals[bureau_id].add(item)
     for ticket in session.scalars(select(Ticket).where(Ticket.state.in_(OPEN_STATES), Ticket.bureau_id.is_not(None))):
-        due = due_of(ticket)
+        due = ticket.running_due
         if due is not None and today > due:
             totals[ticket.bureau_id].overdue_now += 1
     bureaus = {b.id: b for b in session.scalars(select(Bureau).where(Bureau.id.in_(list(totals))))}

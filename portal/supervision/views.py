@@ -9,37 +9,30 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 
-from portal.accounts.access import actor, audit, roles_required, safe_next
+from portal.accounts.access import current_actor, roles_required, safe_next
 from portal.accounts.models import Role
 from portal.catalog import queries as catalog_queries
-from portal.clock import parse_day, today
+from portal.clock import today
+from portal.errors import DomainError, Invalid, show_refusals_with
 from portal.extensions import db
-from portal.mail import queued, send_after_commit
 from portal.supervision import exports
 from portal.supervision.ledger import COLUMNS as LEDGER_COLUMNS
 from portal.supervision.ledger import PROBLEMS, LedgerFilters, ledger, ledger_table
 from portal.supervision.scoreboard import COLUMNS as SCORE_COLUMNS
 from portal.supervision.scoreboard import scoreboard, scoreboard_table, total, weekly
 from portal.supervision.services import route, urge
+from portal.text import is_key
 from portal.tickets import queries as ticket_queries
 from portal.tickets.models import Ticket, TicketState
-from portal.tickets.services import InvalidRequest, TicketError, decide_extension, decide_transfer
+from portal.tickets.services import decide_extension, decide_transfer
 from portal.tickets.views import find_ticket
+from portal.web import date_arg
 
 bp = Blueprint("supervision", __name__, url_prefix="/supervision")
 public = Blueprint("performance", __name__)
 
 S = TicketState
 ACTIONS = {"route": "分办", "transfer": "审批转办", "extension": "审批延期", "urge": "催办督办"}
-
-
-def workspace_url() -> str:
-    base = current_app.config.get("BASE_URL")
-    return base + url_for("workspace.index") if base else url_for("workspace.index", _external=True)
-
-
-def _date(name: str) -> dt.date | None:
-    return parse_day(request.args.get(name))
 
 
 def _pending_approvals():
@@ -63,8 +56,7 @@ def index():
         current_user, ticket_queries.Filters(view="overdue"), day).order_by(None).subquery()))
     open_problems = len(ledger(db.session, day, LedgerFilters(open_only=True)))
     return render_template("supervision/index.html", dispatch=_dispatch_queue(), approvals=_pending_approvals(),
-                           overdue=overdue, overdue_total=overdue_total, open_problems=open_problems,
-                           due_of=ticket_queries.due_of)
+                           overdue=overdue, overdue_total=overdue_total, open_problems=open_problems)
 
 
 @bp.get("/dispatch")
@@ -85,25 +77,25 @@ def approvals():
 
 def _apply(ticket: Ticket, action: str) -> str:
     form = request.form
-    who = actor(current_user)
+    who = current_actor()
     reason = form.get("reason", "")
     code = form.get("bureau", "").strip()
     bureau = catalog_queries.bureau_by_code(db.session, code) if code else None
     if code and bureau is None:
-        raise InvalidRequest("承办单位不存在。")
+        raise Invalid("承办单位不存在。", "bureau")
     if action == "route":
         route(db.session, ticket, bureau, who, reason)
         return f"工单 {ticket.number} 已交{bureau.name}办理。"
     approve = form.get("decision") == "approve"
     if action in ("transfer", "extension") and form.get("decision") not in ("approve", "refuse"):
-        raise InvalidRequest("请选择同意或不同意。")
+        raise Invalid("请选择同意或不同意。", "decision")
     if action == "transfer":
         decide_transfer(db.session, ticket, who, approve, reason, bureau)
         return f"已{'同意' if approve else '不同意'}工单 {ticket.number} 的转办申请。"
     if action == "extension":
         decide_extension(db.session, ticket, who, approve, reason)
         return f"已{'同意' if approve else '不同意'}工单 {ticket.number} 的延期申请。"
-    record, mailed = urge(db.session, ticket, who, form.get("body", "") or reason, today(), workspace_url())
+    record, mailed = urge(db.session, ticket, who, form.get("body", "") or reason, today())
     if mailed:
         return f"已对工单 {ticket.number} {record.kind.label}，已邮件通知承办单位 {mailed} 个账号。"
     return f"已对工单 {ticket.number} {record.kind.label}，承办单位在工作台可见；该单位没有登记邮箱，未发邮件。"
@@ -118,35 +110,27 @@ def act(number: str, action: str):
         abort(404)
     ticket = find_ticket(number) or abort(404)
     back = safe_next(request.form.get("next")) or url_for("workspace.ticket", number=ticket.number)
-    try:
-        message = _apply(ticket, action)
-    except TicketError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return redirect(back, code=303) if exc.status == 409 else _refused(ticket, exc)
-    audit(f"supervision_{action}", target=ticket.number,
-          detail=" ".join(filter(None, [request.form.get("decision", ""), request.form.get("bureau", ""),
-                                        request.form.get("reason", "") or request.form.get("body", "")]))[:500])
-    mail = queued(db.session)
-    db.session.commit()
-    send_after_commit(db.session, mail)
+
+    def refused(exc: DomainError):
+        if exc.status == 409:  # the state moved on: back to where the office was, with the reason
+            flash(exc.message, "error")
+            return redirect(back, code=303)
+        return render_template("errors/error.html", code=exc.status, title="操作未完成", message=exc.message,
+                               back=url_for("workspace.ticket", number=ticket.number)), exc.status
+
+    show_refusals_with(refused)
+    message = _apply(ticket, action)
     flash(message, "success")
     return redirect(back, code=303)
-
-
-def _refused(ticket: Ticket, exc: TicketError):
-    """Missing input: the office's page again with the message, status 400."""
-    return render_template("errors/error.html", code=exc.status, title="操作未完成", message=exc.message,
-                           back=url_for("workspace.ticket", number=ticket.number)), exc.status
 
 
 def _ledger_filters() -> LedgerFilters:
     args = request.args
     bureau = args.get("bureau", "")
     problem = args.get("problem", "")
-    return LedgerFilters(bureau=bureau if catalog_queries.is_key(bureau) else "",
+    return LedgerFilters(bureau=bureau if is_key(bureau) else "",
                          problem=problem if problem in PROBLEMS else "", open_only=args.get("open") == "1",
-                         filed_from=_date("from"), filed_to=_date("to"))
+                         filed_from=date_arg("from"), filed_to=date_arg("to"))
 
 
 @bp.get("/ledger")
@@ -167,8 +151,8 @@ def ledger_page():
 def period() -> tuple[dt.date, dt.date]:
     """?from=&to= (county days); by default the twelve weeks up to today."""
     day = today()
-    end = _date("to") or day
-    start = _date("from") or (end - dt.timedelta(days=end.weekday()) - dt.timedelta(weeks=11))
+    end = date_arg("to") or day
+    start = date_arg("from") or (end - dt.timedelta(days=end.weekday()) - dt.timedelta(weeks=11))
     if start > end:
         start, end = end, start
     if (end - start).days > 3 * 366:
@@ -189,7 +173,7 @@ def scoreboard_page():
     if download is not None:
         return download
     code = request.args.get("bureau", "")
-    chosen = catalog_queries.bureau_by_code(db.session, code) if catalog_queries.is_key(code) else None
+    chosen = catalog_queries.bureau_by_code(db.session, code) if is_key(code) else None
     by_week = weekly(db.session, start, end, day, chosen)
     charts = {name: [(week, getattr(item, name)) for week, item in by_week] for name, _, _ in SCORE_COLUMNS}
     return render_template("supervision/scoreboard.html", start=start, end=end, rows=rows, table=table,

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
+
 from portal.clock import today
 from portal.extensions import db, limiter
-from portal.mail import queued, send_after_commit
 from portal.tickets.public import public_view
 from portal.tickets.services import check_code, file_ticket
 from portal.tickets.validation import validate
-from portal.tickets.views import FILING_LIMIT, TRACKING_LIMIT, find_ticket, limits_off, track_url
+from portal.tickets.views import FILING_LIMIT, TRACKING_LIMIT, find_ticket
+from portal.web import limits_off
 
 api = Blueprint("tickets_api", __name__, url_prefix="/api/v1")
 
@@ -22,12 +23,8 @@ def file():
         return jsonify({"errors": {"_body": ["请求体应为 JSON 对象（Content-Type: application/json）。"]}}), 400
     data, errors = validate(db.session, body)
     if errors:
-        db.session.rollback()
         return jsonify({"errors": errors}), 400
-    ticket, code = file_ticket(db.session, data, track_url())
-    mail = queued(db.session)
-    db.session.commit()
-    send_after_commit(db.session, mail)
+    ticket, code = file_ticket(db.session, data)
     return jsonify({
         "number": ticket.number, "code": code, "status": ticket.state.value,
         "bureau": ticket.bureau.code if ticket.bureau else None,

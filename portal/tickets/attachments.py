@@ -7,6 +7,11 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy.orm import Session
+
+from portal.boundary import on_rollback
+from portal.tickets.models import Attachment, Ticket
+
 MAX_FILES = 3
 MAX_BYTES = 5 * 1024 * 1024
 SIGNATURES = (
@@ -63,3 +68,12 @@ def store(upload: Upload, directory: Path) -> str:
     stored = secrets.token_hex(16) + extension
     (directory / stored).write_bytes(upload.data)
     return stored
+
+
+def attach(session: Session, ticket: Ticket, uploads: list[Upload], directory: Path) -> None:
+    """Store the files with the ticket; if its transaction rolls back, the files go too."""
+    for upload in uploads:
+        name = store(upload, directory)
+        on_rollback(session, lambda path=directory / name: path.unlink(missing_ok=True))
+        ticket.attachments.append(Attachment(stored_name=name, original_name=upload.name,
+                                             content_type=upload.content_type, size=len(upload.data)))

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 
+from flask import url_for
 from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -43,3 +44,8 @@ def link_citations(session: Session, text: str, url_for_policy) -> Markup:
         last = end
     parts.append(escape(text[last:]))
     return Markup("").join(parts)
+
+
+def cite(session: Session, text: str) -> Markup:
+    """A reply's text with the document numbers of published policies linked to their pages."""
+    return link_citations(session, text, lambda p: url_for("catalog.policy_show", slug=p.slug))

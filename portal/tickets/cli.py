@@ -1,52 +1,28 @@
-"""flask --app portal tickets … | calendar … | mail send"""
+"""flask --app portal tickets … | calendar …"""
 from __future__ import annotations
 
 import datetime as dt
 
 import click
-from flask.cli import AppGroup
 from sqlalchemy import select
 
+from portal.boundary import CommandGroup
+from portal.catalog.models import Bureau, Topic
 from portal.clock import today
 from portal.extensions import db
-from portal.mail import send_pending
-from portal.catalog.models import Bureau, Topic
 from portal.tickets.models import CalendarOverride, CalendarYear, DeadlineRule, TicketType
 from portal.tickets.services import autoclose
-from portal.tickets.workdays import Calendar, missing_years, official_year
+from portal.tickets.workdays import missing_years, official_year
 
-tickets_cli = AppGroup("tickets", help="诉求工单的定期任务与设置。")
-calendar_cli = AppGroup("calendar", help="工作日日历：节假日与调休的补充设置。")
-mail_cli = AppGroup("mail", help="邮件发送。")
+tickets_cli = CommandGroup("tickets", help="诉求工单的定期任务与设置。")
+calendar_cli = CommandGroup("calendar", help="工作日日历：节假日与调休的补充设置。")
 
 
 @tickets_cli.command("autoclose")
 def autoclose_command():
     """Close replied tickets left unrated for the configured working days (safe to run again)."""
     closed = autoclose(db.session, today())
-    db.session.commit()
-    send_pending(db.session)
     click.echo(f"自动办结 {len(closed)} 件：{'、'.join(t.number for t in closed) or '无'}。")
-
-
-@tickets_cli.command("remind")
-def remind_command():
-    """Mail each bureau its tickets due on the next working day and those overdue (once a day)."""
-    from flask import current_app
-
-    from portal.supervision.services import remind
-
-    day = today()
-    if not Calendar.load(db.session).is_workday(day):
-        click.echo(f"{day} 不是工作日，不发提醒。")
-        return
-    base = current_app.config.get("BASE_URL") or "http://127.0.0.1:8000"
-    counts = remind(db.session, day, base + "/staff/")
-    db.session.commit()
-    sent, failed = send_pending(db.session)
-    click.echo(f"提醒 {counts['bureaus']} 个部门、{counts['tickets']} 件工单；发出邮件 {sent} 封，失败 {failed} 封。")
-    if counts["without_address"]:
-        click.echo("以下部门有到期工单但没有登记邮箱（users email 设置后再运行）：" + "、".join(counts["without_address"]))
 
 
 @tickets_cli.command("rule")
@@ -67,7 +43,6 @@ def rule_command(scope: str, key: str, clock: str, days: int):
         rule = DeadlineRule(scope=scope, key=key, clock=clock, days=days)
         db.session.add(rule)
     rule.days = days
-    db.session.commit()
     click.echo(f"已设置：{scope}={key} 的 {clock} 期限为 {days} 个工作日（新分办的工单起生效）。")
 
 
@@ -82,7 +57,6 @@ def calendar_set_command(day: dt.datetime, workday: bool, note: str):
         override = CalendarOverride(day=day.date(), workday=workday, note=note)
         db.session.add(override)
     override.workday, override.note = workday, note
-    db.session.commit()
     click.echo(f"{day.date()}：{'上班' if workday else '放假'}{('（' + note + '）') if note else ''}。")
 
 
@@ -95,7 +69,6 @@ def calendar_confirm_command(year: int):
         return
     if db.session.get(CalendarYear, year) is None:
         db.session.add(CalendarYear(year=year))
-        db.session.commit()
     click.echo(f"已确认 {year} 年的节假日和调休已全部录入。")
 
 
@@ -111,10 +84,3 @@ def calendar_status_command():
             f"缺少国务院节假日安排：按周一至周五加已录入的 {entered} 天计算，请用 calendar set 录入后 calendar confirm {year}"
             if year in missing else f"周一至周五加人工录入的 {entered} 天（已确认）")
         click.echo(f"{year}：{source}")
-
-
-@mail_cli.command("send")
-def mail_send_command():
-    """Send (or retry) the mail waiting in the outbox."""
-    sent, failed = send_pending(db.session)
-    click.echo(f"已发送 {sent} 封，失败 {failed} 封（失败的下次重试）。")

@@ -1,10 +1,11 @@
-"""Tickets (工单), their events, attachments and ratings; the working-day overrides; the mail outbox."""
+"""Tickets (工单), their events, attachments and ratings; the working-day overrides; deadline rules."""
 from __future__ import annotations
 
 import datetime as dt
 import enum
 
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, false
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, case, false
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import User
@@ -38,6 +39,9 @@ class TicketState(enum.Enum):
     def label(self) -> str:
         return STATE_LABELS[self]
 
+
+OPEN_STATES = (TicketState.ASSIGNED, TicketState.ACCEPTED, TicketState.REOPENED)  # a bureau holds it, a clock runs
+ANSWERING_STATES = (TicketState.ACCEPTED, TicketState.REOPENED)  # the reply clock runs
 
 STATE_LABELS = {
     TicketState.SUBMITTED: "已提交",
@@ -132,6 +136,22 @@ class Ticket(Base):
     ratings: Mapped[list[Rating]] = relationship(
         back_populates="ticket", order_by="Rating.id", cascade="all, delete-orphan"
     )
+
+    @hybrid_property
+    def running_due(self) -> dt.date | None:
+        """The deadline that runs now: signing while assigned, replying while accepted or reopened;
+        none in any other state. The same rule in Python and in SQL (see the expression below)."""
+        if self.state is TicketState.ASSIGNED:
+            return self.sign_due
+        if self.state in ANSWERING_STATES:
+            return self.reply_due
+        return None
+
+    @running_due.inplace.expression
+    @classmethod
+    def _running_due_expression(cls):
+        return case((cls.state == TicketState.ASSIGNED, cls.sign_due),
+                    (cls.state.in_(ANSWERING_STATES), cls.reply_due), else_=None)
 
     @property
     def reply_event(self) -> TicketEvent | None:

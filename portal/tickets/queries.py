@@ -4,16 +4,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import Select, and_, case, false, func, or_, select
+from sqlalchemy import Select, and_, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from portal.accounts.models import Role, User
 from portal.catalog.models import Topic
 from portal.clock import county_midnight
-from portal.tickets.models import Ticket, TicketState, TicketType
+from portal.tickets.models import OPEN_STATES, Ticket, TicketState, TicketType
 
-S = TicketState
-OPEN_STATES = (S.ASSIGNED, S.ACCEPTED, S.REOPENED)
 VIEWS = {"open": "待办", "overdue": "已逾期", "due_today": "今日到期", "mine": "我经办的", "all": "全部"}
 
 
@@ -21,24 +19,8 @@ def may_see(user: User, ticket: Ticket) -> bool:
     """The holder bureau's staff and the supervisor see a ticket (with personal data); nobody else."""
     if user.role is Role.SUPERVISOR:
         return True
-    return user.is_bureau_member and ticket.bureau_id is not None and ticket.bureau_id == user.bureau_id
-
-
-def current_due():
-    """The deadline that runs now: signing while assigned, replying while accepted or reopened."""
-    return case(
-        (Ticket.state == S.ASSIGNED, Ticket.sign_due),
-        (Ticket.state.in_((S.ACCEPTED, S.REOPENED)), Ticket.reply_due),
-        else_=None,
-    )
-
-
-def due_of(ticket: Ticket) -> dt.date | None:
-    if ticket.state is S.ASSIGNED:
-        return ticket.sign_due
-    if ticket.state in (S.ACCEPTED, S.REOPENED):
-        return ticket.reply_due
-    return None
+    holder = ticket.bureau  # the relationship, not bureau_id: it is right before the change is flushed
+    return user.is_bureau_member and holder is not None and holder.id == user.bureau_id
 
 
 @dataclass(frozen=True)
@@ -63,7 +45,7 @@ def _scope(stmt: Select, user: User) -> Select:
 
 def workspace_tickets(user: User, filters: Filters, today: dt.date) -> Select:
     """The user's tickets, overdue and due today first, then by deadline, then newest."""
-    due = current_due()
+    due = Ticket.running_due
     stmt = _scope(select(Ticket), user)
     if filters.view == "open":
         stmt = stmt.where(Ticket.state.in_(OPEN_STATES))
@@ -95,7 +77,7 @@ def counts(session: Session, user: User, today: dt.date) -> dict[str, int]:
     """How many tickets the user's bureau holds per state, and how many are overdue or due today."""
     by_state = dict(session.execute(
         _scope(select(Ticket.state, func.count()), user).group_by(Ticket.state)).all())
-    due = current_due()
+    due = Ticket.running_due
     overdue, due_today, mine = session.execute(_scope(select(
         func.count().filter(due < today),
         func.count().filter(due == today),

@@ -1,5 +1,7 @@
-"""The ticket lifecycle: every state change goes through `_move`, which checks the transitions
-table and appends the event in the same transaction. Callers commit."""
+"""The ticket lifecycle: every state change goes through `move`, which checks the transitions table,
+appends the event and, for a person's step, the audit line, in the same transaction. Each service
+takes the actor who acts and raises a DomainError (portal.errors) when the rules refuse; callers
+commit (the request boundary does)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -7,17 +9,22 @@ import secrets
 from dataclasses import dataclass
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from portal.catalog.content import CONTROL
+from portal.actors import BUSINESS, SYSTEM, Actor
+from portal.audit import audit, name_actions
 from portal.catalog.models import Bureau, Guide, Topic
-from portal.clock import local, now
+from portal.clock import chinese_date, local, now
+from portal.errors import Invalid, InvalidFields, NotFound, Refused
 from portal.mail import queue_mail
+from portal.text import CONTROL, plain
 from portal.tickets.models import (
     DeadlineRule,
+    ReplyTemplate,
     Rating,
     Score,
     Ticket,
@@ -59,6 +66,9 @@ ACTION_LABELS = {
     "reply": "答复", "reject": "不予受理", "rate": "评价", "reopen": "重新办理", "autoclose": "自动办结",
     "note": "内部备注", "handover": "指派经办人", "press": "催办", "supervise": "督办",
 }
+name_actions({f"ticket_{action}": f"工单{label}" for action, label in ACTION_LABELS.items()}
+             | {"ticket_note": "工单内部备注", "ticket_handover": "指派经办人",
+                "template_save": "保存答复模板", "template_delete": "删除答复模板"})
 
 # Built-in deadlines in working days; a rule for the topic wins over one for the bureau, which wins
 # over one for the ticket type, which wins over these (DESIGN.md: sign in 1; reply in 3/5/10/15).
@@ -73,36 +83,7 @@ CODE_LENGTH = 12
 # password hash buys nothing and would cost ~150 ms of CPU per filing; a salted PBKDF2 of 1,000
 # rounds is enough. Codes stored with werkzeug's scrypt before still check (the method is in the hash).
 CODE_HASH = "pbkdf2:sha256:1000"
-
-
-class TicketError(Exception):
-    """A request the ticket's rules refuse now (409); the message is shown to the person who asked."""
-
-    status = 409
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
-
-
-class InvalidRequest(TicketError):
-    """A request missing what the rules need (a reason, a duty, a text): the asker's input is wrong (400)."""
-
-    status = 400
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who acts: a business (by its code), bureau staff, the supervising office or the system."""
-
-    kind: str
-    name: str = ""
-    bureau: Bureau | None = None
-    user_id: int | None = None  # the staff account, kept in the event; never shown to the business
-
-
-BUSINESS = Actor("business")
-SYSTEM = Actor("system")
+PEOPLE = ("staff", "supervisor", "admin")  # actors whose steps go into the audit log
 
 
 def local_day(moment: dt.datetime) -> dt.date:
@@ -125,37 +106,33 @@ def deadline_days(session: Session, ticket: Ticket, clock: str, bureau: Bureau |
     return default[ticket.type] if isinstance(default, dict) else default
 
 
-def plain(value: str, label: str, max_len: int) -> str:
-    """Text staff typed, stripped: refused (400) when too long or holding control characters, never cut."""
-    value = (value or "").replace("\r\n", "\n").strip()
-    if len(value) > max_len:
-        raise InvalidRequest(f"{label}最多 {max_len} 字，现有 {len(value)} 字。")
-    if CONTROL.search(value):
-        raise InvalidRequest(f"{label}含有不可见的控制字符，请删除后重试。")
-    return value
-
-
 def allowed(ticket: Ticket, action: str) -> None:
     """Refuse, before anything is changed, an action the transitions table does not allow now."""
     if ticket.state not in TRANSITIONS[action][0]:
         label = ticket.state.label if ticket.state else "新建"
-        raise TicketError(f"工单当前状态为“{label}”，不能{ACTION_LABELS[action]}。")
+        raise Refused(f"工单当前状态为“{label}”，不能{ACTION_LABELS[action]}。")
 
 
-def _move(session: Session, ticket: Ticket, action: str, actor: Actor, *, to_state: TicketState | None = None,
-          public_text: str = "", note: str = "") -> TicketEvent:
-    """Apply one allowed transition and append its event; refuse anything the table does not allow."""
+def move(ticket: Ticket, action: str, actor: Actor, *, to_state: TicketState | None = None,
+         public_text: str = "", note: str = "", detail: str | None = None) -> TicketEvent:
+    """Apply one allowed transition and append its event, with the deadline running until now;
+    refuse anything the table does not allow. A person's step is also written to the audit log
+    (`detail`: what the line says, by default the internal note)."""
     allowed(ticket, action)
     current = ticket.state
     target = to_state or TRANSITIONS[action][1] or current
-    running = ticket.sign_due if current is S.ASSIGNED else ticket.reply_due if current in (S.ACCEPTED, S.REOPENED) else None
     event = TicketEvent(
         action=action, actor_kind=actor.kind, actor_name=actor.name,
         bureau=actor.bureau or ticket.bureau, user_id=actor.user_id, from_state=current, to_state=target,
-        public_text=public_text, internal_note=note, at=now(), due=running,
+        public_text=public_text, internal_note=note, at=now(), due=ticket.running_due,
     )
     ticket.events.append(event)
     ticket.state = target
+    if actor.kind in PEOPLE:
+        session = object_session(ticket)
+        if session is not None:
+            audit(session, actor, f"ticket_{action}", target=ticket.number or "",
+                  detail=(note if detail is None else detail)[:500])
     return event
 
 
@@ -205,8 +182,9 @@ class TicketInput:
     publish: bool
 
 
-def file_ticket(session: Session, data: TicketInput, track_url: str) -> tuple[Ticket, str]:
-    """Store a filing and route it: to the topic's lead bureau, or to the dispatch queue."""
+def file_ticket(session: Session, data: TicketInput, actor: Actor = BUSINESS) -> tuple[Ticket, str]:
+    """Store a filing and route it: to the topic's lead bureau, or to the dispatch queue. Returns the
+    ticket and its retrieval code, which is stored only hashed and shown (and mailed) once."""
     moment = now()
     code = new_code()
     ticket = Ticket(
@@ -217,50 +195,46 @@ def file_ticket(session: Session, data: TicketInput, track_url: str) -> tuple[Ti
         consented_at=moment, created_at=moment, state=None,
     )
     session.add(ticket)
-    _move(session, ticket, "file", BUSINESS, public_text=f"已收到您的{data.type.label}：{data.subject}")
+    move(ticket, "file", actor, public_text=f"已收到您的{data.type.label}：{data.subject}")
     if data.topic.lead is not None:
         assign(session, ticket, data.topic.lead, SYSTEM, "route")
     else:
-        _move(session, ticket, "dispatch", SYSTEM, public_text="该领域未明确牵头单位，由县营商环境办分办。")
-    queue_mail(session, data.email, f"您的{data.type.label}已受理（流水号 {ticket.number}）",
-               _filing_mail(ticket, code, track_url))
+        move(ticket, "dispatch", SYSTEM, public_text="该领域未明确牵头单位，由县营商环境办分办。")
+    queue_mail(session, data.email, "mail/ticket_filed.txt", ticket=ticket, code=code)
     return ticket, code
 
 
 def assign(session: Session, ticket: Ticket, bureau: Bureau, actor: Actor, action: str = "route",
            note: str = "") -> None:
-    """Hand the ticket to `bureau` and start its sign and reply clocks."""
+    """Hand the ticket to `bureau` and start its sign and reply clocks. The event keeps the deadline
+    the previous holder was running, so a late transfer stays late."""
     allowed(ticket, action)
     calendar = Calendar.load(session)
     moment = now()
-    # the deadline the previous holder was running, for the event (a late transfer stays late)
-    running = ticket.sign_due if ticket.state is S.ASSIGNED else (
-        ticket.reply_due if ticket.state in (S.ACCEPTED, S.REOPENED) else None)
-    ticket.bureau = bureau
+    event = move(ticket, action, actor, note=note)
+    event.bureau = ticket.bureau = bureau
     ticket.assigned_at = moment
     start = local_day(moment)
     ticket.sign_due = calendar.add(start, deadline_days(session, ticket, "sign", bureau))
     ticket.reply_due = calendar.add(start, deadline_days(session, ticket, "reply", bureau))
     ticket.pending_transfer_to = None
     ticket.assignee = None
-    event = _move(session, ticket, action, actor, note=note,
-                  public_text=f"已交由{bureau.name}办理，答复期限 {ticket.reply_due:%Y年%m月%d日}。")
-    event.due = running
+    event.public_text = f"已交由{bureau.name}办理，答复期限 {chinese_date(ticket.reply_due)}。"
 
 
 def sign(session: Session, ticket: Ticket, actor: Actor) -> None:
     """The holder bureau takes responsibility (签收); the signer is its handler until someone else is named."""
-    _move(session, ticket, "sign", actor, public_text=f"{ticket.bureau.name}已签收，正在办理。")
+    move(ticket, "sign", actor, public_text=f"{ticket.bureau.name}已签收，正在办理。")
     if ticket.assignee_id is None and actor.user_id is not None:
         ticket.assignee_id = actor.user_id
 
 
 def add_note(session: Session, ticket: Ticket, actor: Actor, text: str) -> None:
     """An internal note: seen by the holder bureau and the supervisor, never by the business."""
-    text = plain(text, "备注", 2000)
+    text = plain(text, "备注", 2000, "body")
     if not text:
-        raise InvalidRequest("备注内容不能为空。")
-    _move(session, ticket, "note", actor, note=text)
+        raise Invalid("备注内容不能为空。", "body")
+    move(ticket, "note", actor, note=text, detail="")
 
 
 def hand_over(session: Session, ticket: Ticket, actor: Actor, assignee) -> None:
@@ -268,11 +242,11 @@ def hand_over(session: Session, ticket: Ticket, actor: Actor, assignee) -> None:
     allowed(ticket, "handover")
     if (assignee is None or not assignee.active or assignee.bureau_id != ticket.bureau_id
             or not assignee.role.needs_bureau):
-        raise InvalidRequest("经办人须为本单位在用账号。")
+        raise Invalid("经办人须为本单位在用账号。", "assignee")
     if assignee.id == ticket.assignee_id:
-        raise InvalidRequest(f"该工单的经办人已是{assignee.display_name}。")
+        raise Invalid(f"该工单的经办人已是{assignee.display_name}。", "assignee")
     ticket.assignee = assignee
-    _move(session, ticket, "handover", actor, note=f"指派经办人：{assignee.display_name}")
+    move(ticket, "handover", actor, note=f"指派经办人：{assignee.display_name}", detail=assignee.username)
 
 
 def _drop_requests(ticket: Ticket) -> None:
@@ -284,11 +258,11 @@ def _drop_requests(ticket: Ticket) -> None:
 
 def return_to_dispatch(session: Session, ticket: Ticket, actor: Actor, reason: str, duty: str) -> None:
     """Send a misrouted ticket back before signing; the reason and the duty it rests on are required."""
-    reason, duty = plain(reason, "退回理由", 2000), plain(duty, "职责依据", 2000)
+    reason, duty = plain(reason, "退回理由", 2000, "reason"), plain(duty, "职责依据", 2000, "body")
     if not reason or not duty:
-        raise InvalidRequest("退回须写明理由和所依据的职责。")
-    _move(session, ticket, "return", actor, public_text="承办单位认为不属其职责，已退回县营商环境办重新分办。",
-          note=f"退回理由：{reason}；职责依据：{duty}")
+        raise Invalid("退回须写明理由和所依据的职责。", "reason" if not reason else "body")
+    move(ticket, "return", actor, public_text="承办单位认为不属其职责，已退回县营商环境办重新分办。",
+         note=f"退回理由：{reason}；职责依据：{duty}", detail=reason)
     ticket.bureau = None
     ticket.assignee = None
     _drop_requests(ticket)
@@ -312,14 +286,14 @@ def request_transfer(session: Session, ticket: Ticket, actor: Actor, to: Bureau 
     """Ask the supervisor to move the ticket to another bureau (suggested, or left to the supervisor)."""
     allowed(ticket, "request_transfer")
     if refusal := waiting(ticket, "request_transfer", local_day(now())):
-        raise TicketError(refusal)
+        raise Refused(refusal)
     if to is not None and to == ticket.bureau:
-        raise InvalidRequest("转办单位不能是当前承办单位。")
-    reason = plain(reason, "转办理由", 2000)
+        raise Invalid("转办单位不能是当前承办单位。", "bureau")
+    reason = plain(reason, "转办理由", 2000, "reason")
     if not reason:
-        raise InvalidRequest("申请转办须写明理由。")
+        raise Invalid("申请转办须写明理由。", "reason")
     where = f"转至{to.name}" if to is not None else "转办（由县营商环境办确定承办单位）"
-    _move(session, ticket, "request_transfer", actor, note=f"申请{where}：{reason}")
+    move(ticket, "request_transfer", actor, note=f"申请{where}：{reason}")
     ticket.pending_transfer_to = to
     ticket.transfer_requested = True
 
@@ -328,24 +302,22 @@ def decide_transfer(session: Session, ticket: Ticket, actor: Actor, approve: boo
                     to: Bureau | None = None) -> None:
     """The supervisor approves (the ticket goes to the suggested or another bureau, clocks restart) or refuses."""
     if not ticket.transfer_requested:
-        raise TicketError("该工单没有待审批的转办申请。")
+        raise Refused("该工单没有待审批的转办申请。")
     allowed(ticket, "approve_transfer" if approve else "refuse_transfer")
-    reason = plain(reason, "审批意见", 2000)
+    reason = plain(reason, "审批意见", 2000, "reason")
     if not reason:
-        raise InvalidRequest("审批转办申请须写明意见。")
+        raise Invalid("审批转办申请须写明意见。", "reason")
     to = to or ticket.pending_transfer_to
     if approve and to is None:
-        raise InvalidRequest("请选择转办的承办单位。")
+        raise Invalid("请选择转办的承办单位。", "bureau")
     if approve and to == ticket.bureau:
-        raise InvalidRequest("转办单位不能是当前承办单位。")
+        raise Invalid("转办单位不能是当前承办单位。", "bureau")
     ticket.transfer_requested = False
     if approve:
         assign(session, ticket, to, actor, "approve_transfer", note=reason)
-        queue_mail(session, ticket.email, f"您的诉求已转交{to.name}办理（流水号 {ticket.number}）",
-                   f"{ticket.contact_name}：\n\n您的诉求“{ticket.subject}”经县营商环境办同意，转交{to.name}办理，"
-                   f"答复期限 {ticket.reply_due:%Y年%m月%d日}。\n\n会宁县营商环境服务平台\n")
+        queue_mail(session, ticket.email, "mail/ticket_transferred.txt", ticket=ticket)
     else:
-        _move(session, ticket, "refuse_transfer", actor, note=reason)
+        move(ticket, "refuse_transfer", actor, note=reason)
         ticket.pending_transfer_to = None
 
 
@@ -353,13 +325,13 @@ def request_extension(session: Session, ticket: Ticket, actor: Actor, days: int,
     """Ask for more working days, before the reply deadline has passed."""
     allowed(ticket, "request_extension")
     if refusal := waiting(ticket, "request_extension", today):
-        raise TicketError(refusal)
+        raise Refused(refusal)
     if not 1 <= days <= 30:
-        raise InvalidRequest("延期天数应为 1 至 30 个工作日。")
-    reason = plain(reason, "延期理由", 2000)
+        raise Invalid("延期天数应为 1 至 30 个工作日。", "days")
+    reason = plain(reason, "延期理由", 2000, "reason")
     if not reason:
-        raise InvalidRequest("申请延期须写明理由。")
-    _move(session, ticket, "request_extension", actor, note=f"申请延期 {days} 个工作日：{reason}")
+        raise Invalid("申请延期须写明理由。", "reason")
+    move(ticket, "request_extension", actor, note=f"申请延期 {days} 个工作日：{reason}")
     ticket.pending_extension_days = days
 
 
@@ -367,71 +339,61 @@ def decide_extension(session: Session, ticket: Ticket, actor: Actor, approve: bo
     """Approved: the reply deadline moves and the business is told why."""
     days = ticket.pending_extension_days
     if not days:
-        raise TicketError("该工单没有待审批的延期申请。")
+        raise Refused("该工单没有待审批的延期申请。")
     allowed(ticket, "approve_extension" if approve else "refuse_extension")
-    reason = plain(reason, "审批意见", 2000)
+    reason = plain(reason, "审批意见", 2000, "reason")
     if approve and not reason:
-        raise InvalidRequest("同意延期须写明告知企业的原因。")
+        raise Invalid("同意延期须写明告知企业的原因。", "reason")
     if not reason:
-        raise InvalidRequest("不同意延期须写明理由。")
+        raise Invalid("不同意延期须写明理由。", "reason")
     if approve:
         ticket.reply_due = Calendar.load(session).add(ticket.reply_due, days)
-        _move(session, ticket, "approve_extension", actor,
-              public_text=f"经批准，答复期限延长至 {ticket.reply_due:%Y年%m月%d日}。原因：{reason.strip()}")
-        queue_mail(session, ticket.email, f"您的诉求答复期限已延长（流水号 {ticket.number}）",
-                   f"{ticket.contact_name}：\n\n您的诉求“{ticket.subject}”经县营商环境办批准，答复期限延长至"
-                   f"{ticket.reply_due:%Y年%m月%d日}。\n原因：{reason.strip()}\n\n会宁县营商环境服务平台\n")
+        move(ticket, "approve_extension", actor, detail=reason,
+             public_text=f"经批准，答复期限延长至 {chinese_date(ticket.reply_due)}。原因：{reason}")
+        queue_mail(session, ticket.email, "mail/ticket_extended.txt", ticket=ticket, reason=reason)
     else:
-        _move(session, ticket, "refuse_extension", actor, note=reason)
+        move(ticket, "refuse_extension", actor, note=reason)
     ticket.pending_extension_days = None
 
 
-def reply(session: Session, ticket: Ticket, actor: Actor, text: str, track_url: str) -> None:
+def reply(session: Session, ticket: Ticket, actor: Actor, text: str) -> None:
     """The bureau's answer, shown under the bureau's name and mailed to the business."""
-    text = plain(text, "答复内容", 10000)
+    text = plain(text, "答复内容", 10000, "body")
     if len(text) < 10:
-        raise InvalidRequest("答复内容至少 10 个字。")
-    _move(session, ticket, "reply", actor, public_text=text)
+        raise Invalid("答复内容至少 10 个字。", "body")
+    move(ticket, "reply", actor, public_text=text)
     _drop_requests(ticket)
     ticket.replied_at = now()
-    queue_mail(session, ticket.email, f"您的诉求已答复（流水号 {ticket.number}）",
-               f"{ticket.contact_name}：\n\n{ticket.bureau.name}已答复您的诉求“{ticket.subject}”：\n\n{text}\n\n"
-               f"请凭流水号和提取码查看并评价：{track_url}\n")
+    queue_mail(session, ticket.email, "mail/ticket_replied.txt", ticket=ticket, text=text)
 
 
 def reject(session: Session, ticket: Ticket, actor: Actor, reason: str) -> None:
     """Not admissible (in litigation, arbitration or 信访; a repeat with no new facts): the reason is shown."""
-    reason = plain(reason, "不予受理理由", 2000)
+    reason = plain(reason, "不予受理理由", 2000, "reason")
     if not reason:
-        raise InvalidRequest("不予受理须写明理由。")
-    _move(session, ticket, "reject", actor, public_text=f"不予受理：{reason}")
+        raise Invalid("不予受理须写明理由。", "reason")
+    move(ticket, "reject", actor, public_text=f"不予受理：{reason}", detail=reason)
     _drop_requests(ticket)
     ticket.closed_at = now()
 
 
-def rate(session: Session, ticket: Ticket, score: Score, comment: str, track_url: str) -> None:
+def rate(session: Session, ticket: Ticket, score: Score, comment: str, actor: Actor = BUSINESS) -> None:
     """A rating closes the ticket; the first bad one reopens it for a redo and flags it to the supervisor."""
     allowed(ticket, "rate")
-    comment = comment.replace("\r\n", "\n").strip()
-    if len(comment) > 1000:
-        raise InvalidRequest("评价意见最多 1000 个字。")
-    if CONTROL.search(comment):
-        raise InvalidRequest("评价意见含有不可见的控制字符。")
-    session.add(Rating(ticket=ticket, bureau_id=ticket.bureau_id, score=score, comment=comment.strip(), at=now()))
+    comment = plain(comment, "评价意见", 1000, "comment")
+    session.add(Rating(ticket=ticket, bureau_id=ticket.bureau_id, score=score, comment=comment, at=now()))
     if score.bad:
         ticket.flagged = True
     if score.bad and ticket.reopen_count == 0:
-        _move(session, ticket, "rate", BUSINESS, to_state=S.REPLIED, public_text=f"评价：{score.label}")
+        move(ticket, "rate", actor, to_state=S.REPLIED, public_text=f"评价：{score.label}")
         ticket.reopen_count += 1
         calendar = Calendar.load(session)
         ticket.reply_due = calendar.add(local_day(now()), deadline_days(session, ticket, "reply"))
-        _move(session, ticket, "reopen", SYSTEM,
-              public_text=f"因评价为“{score.label}”，已交{ticket.bureau.name}重新办理，答复期限 {ticket.reply_due:%Y年%m月%d日}。")
-        queue_mail(session, ticket.email, f"您的诉求已重新办理（流水号 {ticket.number}）",
-                   f"{ticket.contact_name}：\n\n您对答复的评价为“{score.label}”，诉求已交{ticket.bureau.name}重新办理，"
-                   f"并报县营商环境办督办。\n\n查看进度：{track_url}\n")
+        move(ticket, "reopen", SYSTEM,
+             public_text=f"因评价为“{score.label}”，已交{ticket.bureau.name}重新办理，答复期限 {chinese_date(ticket.reply_due)}。")
+        queue_mail(session, ticket.email, "mail/ticket_reopened.txt", ticket=ticket, score=score)
     else:
-        _move(session, ticket, "rate", BUSINESS, public_text=f"评价：{score.label}")
+        move(ticket, "rate", actor, public_text=f"评价：{score.label}")
         ticket.closed_at = now()
 
 
@@ -444,17 +406,53 @@ def autoclose(session: Session, today: dt.date) -> list[Ticket]:
             continue
         due = calendar.add(local_day(ticket.replied_at), deadline_days(session, ticket, "autoclose"))
         if today > due:
-            _move(session, ticket, "autoclose", SYSTEM, public_text="答复后逾期未评价，系统自动办结。")
+            move(ticket, "autoclose", SYSTEM, public_text="答复后逾期未评价，系统自动办结。")
             ticket.closed_at = now()
             closed.append(ticket)
     return closed
 
 
-def _filing_mail(ticket: Ticket, code: str, track_url: str) -> str:
-    holder = ticket.bureau.name if ticket.bureau else "县营商环境办（分办中）"
-    due = f"{ticket.reply_due:%Y年%m月%d日}" if ticket.reply_due else "分办后确定"
-    return (
-        f"{ticket.contact_name}：\n\n您的{ticket.type.label}“{ticket.subject}”已受理。\n\n"
-        f"流水号：{ticket.number}\n提取码：{code}\n承办单位：{holder}\n答复期限：{due}\n\n"
-        f"请妥善保管提取码，凭流水号和提取码查询办理进度：{track_url}\n\n会宁县营商环境服务平台\n"
-    )
+def save_reply_template(session: Session, actor: Actor, template_id: int | None, title: str,
+                        body: str) -> ReplyTemplate:
+    """Add a reply template to the actor's bureau, or change one of its own; titles are unique per bureau."""
+    bureau = actor.bureau
+    title, body = (title or "").strip(), (body or "").replace("\r\n", "\n").strip()
+    errors: dict[str, list[str]] = {}
+    if not 2 <= len(title) <= 60:
+        errors["title"] = ["模板名称为 2 至 60 字。"]
+    if not 10 <= len(body) <= 5000:
+        errors["body"] = ["模板内容为 10 至 5000 字。"]
+    for name, value in (("title", title), ("body", body)):
+        if CONTROL.search(value):
+            errors[name] = ["含有不可见的控制字符，请删除后重试。"]
+    existing = None
+    if template_id is not None:
+        existing = session.get(ReplyTemplate, template_id)
+        if existing is None or existing.bureau_id != bureau.id:
+            raise NotFound("没有这个答复模板。")
+    clash = None if errors else session.scalars(select(ReplyTemplate).where(
+        ReplyTemplate.bureau_id == bureau.id, ReplyTemplate.title == title)).one_or_none()
+    if clash is not None and clash is not existing:
+        errors["title"] = ["本单位已有同名模板。"]
+    if errors:
+        raise InvalidFields(errors)
+    template = existing or ReplyTemplate(bureau=bureau)
+    template.title, template.body = title, body
+    template.updated_at, template.updated_by = now(), actor.name
+    session.add(template)
+    try:
+        session.flush()
+    except IntegrityError:  # the same title saved at the same moment by a colleague
+        raise InvalidFields({"title": ["本单位已有同名模板。"]}) from None
+    audit(session, actor, "template_save", target=title)
+    return template
+
+
+def delete_reply_template(session: Session, actor: Actor, template_id: int) -> str:
+    """Remove one of the actor's bureau's reply templates; returns its title."""
+    template = session.get(ReplyTemplate, template_id)
+    if template is None or template.bureau_id != actor.bureau_id:
+        raise NotFound("没有这个答复模板。")
+    session.delete(template)
+    audit(session, actor, "template_delete", target=template.title)
+    return template.title

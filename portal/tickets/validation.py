@@ -1,7 +1,6 @@
 """One check of a filing, shared by the form and the JSON API: per-field messages in Chinese."""
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -10,42 +9,17 @@ from stdnum.cn import uscc
 from stdnum.exceptions import ValidationError
 
 from portal.catalog import queries
-from portal.catalog.content import CONTROL
+from portal.text import CONTROL, PHONE_MESSAGE, flag, normalize_phone, valid_email, valid_phone
 from portal.tickets.models import TicketType
 from portal.tickets.services import TicketInput
 
 FIELDS = ("type", "topic", "guide", "subject", "description", "company_name", "credit_code", "contact_name",
           "phone", "email", "consent", "publish")
-MOBILE = re.compile(r"1[3-9]\d{9}")
-LANDLINE = re.compile(r"0\d{2,3}-?\d{7,8}(-\d{1,6})?")
-EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
-TRUE = {True, "true", "on", "1", "yes", 1}
 
 
 def _text(raw: Any) -> str:
     """A text field with browsers' CRLF line breaks made plain newlines."""
     return raw.replace("\r\n", "\n").replace("\r", "\n").strip() if isinstance(raw, str) else ""
-
-
-def _flag(raw: Any) -> bool:
-    return isinstance(raw, (str, bool, int)) and raw in TRUE
-
-
-PHONE_MESSAGE = "请填写 11 位手机号码，或带区号的固定电话（如 0943-3212345）。"
-
-
-def valid_phone(normalized: str) -> bool:
-    """A mobile number, or a landline with its area code."""
-    return bool(MOBILE.fullmatch(normalized) or LANDLINE.fullmatch(normalized))
-
-
-def normalize_phone(raw: str) -> str:
-    """Spaces, dashes and brackets out of a mobile number, and a +86 or 0086 prefix dropped."""
-    compact = re.sub(r"[\s()（）-]", "", raw)
-    compact = re.sub(r"^(\+86|0086|86)(?=1\d{10}$)", "", compact)
-    if MOBILE.fullmatch(compact):
-        return compact
-    return re.sub(r"[\s()（）]", "", raw)
 
 
 def validate(session: Session, raw: Mapping[str, Any]) -> tuple[TicketInput | None, dict[str, list[str]]]:
@@ -102,9 +76,9 @@ def validate(session: Session, raw: Mapping[str, Any]) -> tuple[TicketInput | No
     if not valid_phone(phone):
         fail("phone", PHONE_MESSAGE)
     email = _text(raw.get("email"))
-    if email and (len(email) > 200 or not EMAIL.fullmatch(email)):
+    if email and not valid_email(email):
         fail("email", "电子邮箱格式不正确；可不填。")
-    if not _flag(raw.get("consent")):
+    if not flag(raw.get("consent")):
         fail("consent", "请阅读并同意个人信息使用说明后再提交。")
 
     if errors:
@@ -112,5 +86,5 @@ def validate(session: Session, raw: Mapping[str, Any]) -> tuple[TicketInput | No
     return TicketInput(
         type=kind, topic=topic, guide=guide, subject=subject, description=description,
         company_name=company_name, credit_code=credit_code, contact_name=contact_name, phone=phone,
-        email=email, publish=_flag(raw.get("publish")),
+        email=email, publish=flag(raw.get("publish")),
     ), {}

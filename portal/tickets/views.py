@@ -5,40 +5,27 @@ import re
 import secrets
 from pathlib import Path
 
-from flask import (Blueprint, abort, current_app, redirect, render_template, request, send_file, session,
-                   url_for)
+from flask import Blueprint, abort, current_app, redirect, render_template, request, send_file, session, url_for
 from sqlalchemy import select
 
 from portal.catalog import queries
 from portal.clock import today
+from portal.errors import show_refusals_with
 from portal.extensions import db, limiter
-from portal.mail import queued, send_after_commit
-from portal.tickets.attachments import check_uploads, store
-from portal.tickets.models import Attachment, Score, Ticket, TicketType
+from portal.tickets.attachments import attach, check_uploads
+from portal.tickets.models import Score, Ticket, TicketType
 from portal.tickets.public import public_view
-from portal.tickets.services import TicketError, check_code, file_ticket, rate
+from portal.tickets.services import check_code, file_ticket, rate
 from portal.tickets.validation import validate
+from portal.web import limits_off
 
 bp = Blueprint("tickets", __name__, url_prefix="/tickets")
 
 FILING_LIMIT = "5 per minute;30 per day"
 TRACKING_LIMIT = "10 per minute;100 per day"
-
-
-def limits_off() -> bool:
-    """PORTAL_RATELIMIT_ENABLED=false (tests, load checks) exempts every request, read per app."""
-    return not current_app.config.get("RATELIMIT_ENABLED", True)
 TRACKED = "tracked_tickets"  # numbers this browser has opened with their code (signed session)
-
-
 NUMBER = re.compile(r"\d{8}-\d{4,6}")
 NONCE = "filing_nonce"
-
-
-def track_url() -> str:
-    """The tracking page's address for mail: from PORTAL_BASE_URL, never from the Host header."""
-    base = current_app.config.get("BASE_URL")
-    return base + url_for("tickets.track") if base else url_for("tickets.track", _external=True)
 
 
 def find_ticket(number: str) -> Ticket | None:
@@ -76,29 +63,13 @@ def new():
     data, errors = validate(db.session, request.form)
     files = [(f.filename or "", f.read()) for f in request.files.getlist("attachments")]
     uploads, upload_errors = check_uploads(files)
-    if errors or upload_errors:
-        db.session.rollback()
+    if errors or upload_errors:  # nothing was written
         return render_template("tickets/new.html", **_form_context(request.form.to_dict(), errors, upload_errors)), 400
 
-    ticket, code = file_ticket(db.session, data, track_url())
-    mail = queued(db.session)
-    directory = Path(current_app.config["ATTACHMENT_DIR"])
-    stored = []
-    try:
-        for upload in uploads:
-            name = store(upload, directory)
-            stored.append(name)
-            ticket.attachments.append(Attachment(stored_name=name, original_name=upload.name,
-                                                 content_type=upload.content_type, size=len(upload.data)))
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        for name in stored:
-            (directory / name).unlink(missing_ok=True)
-        raise
+    ticket, code = file_ticket(db.session, data)
+    attach(db.session, ticket, uploads, Path(current_app.config["ATTACHMENT_DIR"]))
     session["filed"] = {"number": ticket.number, "code": code}
     _remember(ticket.number)
-    send_after_commit(db.session, mail)
     return redirect(url_for("tickets.filed"), code=303)
 
 
@@ -138,14 +109,17 @@ def _tracked_ticket(number: str) -> Ticket:
     return find_ticket(number) or abort(404)
 
 
+def _show(ticket: Ticket, error: str | None = None, status: int = 200):
+    return render_template("tickets/show.html", ticket=ticket, view=public_view(db.session, ticket, today()),
+                           scores=list(Score), error=error), status
+
+
 @bp.get("/<number>")
 def show(number: str):
     """Status, holder bureau, deadlines with days left, the public timeline, the reply and rating."""
     if number not in session.get(TRACKED, []):
         return redirect(url_for("tickets.track", number=number))
-    ticket = _tracked_ticket(number)
-    return render_template("tickets/show.html", ticket=ticket, view=public_view(db.session, ticket, today()),
-                           scores=list(Score), error=None)
+    return _show(_tracked_ticket(number))
 
 
 @bp.post("/<number>/rate")
@@ -154,21 +128,10 @@ def rate_reply(number: str):
     """The business rates the reply on the 好差评 scale."""
     ticket = _tracked_ticket(number)
     score = next((s for s in Score if s.value == request.form.get("score")), None)
-    error = None
     if score is None:
-        error = "请选择评价等级。"
-    else:
-        try:
-            rate(db.session, ticket, score, request.form.get("comment", ""), track_url())
-        except TicketError as exc:
-            error = exc.message
-    if error:
-        db.session.rollback()
-        return render_template("tickets/show.html", ticket=ticket, view=public_view(db.session, ticket, today()),
-                               scores=list(Score), error=error), 400
-    mail = queued(db.session)
-    db.session.commit()
-    send_after_commit(db.session, mail)
+        return _show(ticket, "请选择评价等级。", 400)
+    show_refusals_with(lambda exc: _show(ticket, exc.message, 400))
+    rate(db.session, ticket, score, request.form.get("comment", ""))
     return redirect(url_for("tickets.show", number=number), code=303)
 
 

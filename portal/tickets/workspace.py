@@ -1,29 +1,26 @@
 """The bureau workspace: the tickets a bureau holds, ordered by urgency, and every action on them.
-Each action is one service call that appends an event; the view checks access, commits once,
-sends the mail the action queued and records the audit line."""
+Each action is one service call that appends its event and audit line; the view checks access, and
+the boundary commits and sends the mail the action queued."""
 from __future__ import annotations
 
-import datetime as dt
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
-from portal.accounts.access import BUREAU_ROLES, WORKSPACE_ROLES, actor, audit, roles_required
+from portal.accounts.access import BUREAU_ROLES, WORKSPACE_ROLES, current_actor, roles_required
 from portal.accounts.services import colleagues, user_by_username
 from portal.catalog import queries as catalog_queries
-from portal.catalog.content import CONTROL
-from portal.catalog.queries import paginate
-from portal.catalog.views import text_arg
-from portal.clock import local, now, parse_day, today
+from portal.clock import local, today
+from portal.errors import Invalid, show_refusals_with
 from portal.extensions import db
-from portal.mail import queued, send_after_commit
+from portal.text import is_key
 from portal.tickets import queries, services
 from portal.tickets.models import ReplyTemplate, Ticket, TicketState, TicketType
-from portal.tickets.services import TRANSITIONS, InvalidRequest, TicketError
-from portal.tickets.views import find_ticket, send_attachment, track_url
+from portal.tickets.services import TRANSITIONS
+from portal.tickets.views import find_ticket, send_attachment
 from portal.tickets.workdays import Calendar
+from portal.web import date_arg, page_arg, paginate, text_arg
 
 bp = Blueprint("workspace", __name__, url_prefix="/staff")
 api = Blueprint("workspace_api", __name__, url_prefix="/api/v1/staff")
@@ -60,10 +57,6 @@ def available_actions(ticket: Ticket) -> list[str]:
     return result
 
 
-def _date_arg(name: str) -> dt.date | None:
-    return parse_day(request.args.get(name))
-
-
 def _filters() -> queries.Filters:
     args = request.args
     view = args.get("view", "open")
@@ -74,8 +67,8 @@ def _filters() -> queries.Filters:
         view=view if view in queries.VIEWS else "open",
         state=state if state in {s.value for s in TicketState} else "",
         type=kind if kind in {t.value for t in TicketType} else "",
-        topic=topic if catalog_queries.is_key(topic) else "",
-        filed_from=_date_arg("from"), filed_to=_date_arg("to"),
+        topic=topic if is_key(topic) else "",
+        filed_from=date_arg("from"), filed_to=date_arg("to"),
         q=text_arg("q", 50),
     )
 
@@ -86,18 +79,18 @@ def index():
     """The bureau's tickets with counts by state; overdue and due today first."""
     filters = _filters()
     day = today()
-    page = paginate(db.session, queries.workspace_tickets(current_user, filters, day),
-                    request.args.get("page", 1, type=int) or 1, 30)
+    page = paginate(db.session, queries.workspace_tickets(current_user, filters, day), page_arg(), 30)
     calendar = Calendar.load(db.session)
     return render_template(
         "staff/tickets.html", page=page, filters=filters, counts=queries.counts(db.session, current_user, day),
         views=queries.VIEWS, states=list(TicketState), types=list(TicketType),
-        topics=catalog_queries.topics(db.session), due_of=queries.due_of,
+        topics=catalog_queries.topics(db.session),
         days_left=lambda due: calendar.between(day, due) if due else None,
     )
 
 
 def _page(ticket: Ticket, error: str | None = None, failed: str | None = None, status: int = 200):
+    """The ticket page; after a refused action, that action's form again with the message and what was typed."""
     calendar = Calendar.load(db.session)
     day = today()
     bureau = ticket.bureau
@@ -108,7 +101,7 @@ def _page(ticket: Ticket, error: str | None = None, failed: str | None = None, s
         bureaus=[b for b in catalog_queries.bureaus(db.session) if b != bureau],
         today=today(),
         templates=_templates(bureau) if bureau else [],
-        due=queries.due_of(ticket),
+        due=ticket.running_due,
         days_left=lambda due: calendar.between(day, due) if due else None,
         action_labels=services.ACTION_LABELS,
     ), status
@@ -122,16 +115,16 @@ def ticket(number: str):
 
 
 def _days(value: str) -> int:
-    try:
-        return int(value.strip())
-    except ValueError:
-        raise InvalidRequest("延期天数应为 1 至 30 个工作日。") from None
+    value = value.strip()
+    if not (value.isascii() and value.isdecimal() and len(value) < 4):
+        raise Invalid("延期天数应为 1 至 30 个工作日。", "days")
+    return int(value)
 
 
 def _apply(ticket: Ticket, name: str) -> str:
     """Run one action through its service; returns the message shown after it."""
     form = request.form
-    who = actor(current_user)
+    who = current_actor()
     body = form.get("body", "")
     reason = form.get("reason", "")
     if name == "sign":
@@ -144,7 +137,7 @@ def _apply(ticket: Ticket, name: str) -> str:
         code = form.get("bureau", "").strip()
         to = catalog_queries.bureau_by_code(db.session, code) if code else None
         if code and to is None:
-            raise InvalidRequest("转办单位不存在。")
+            raise Invalid("转办单位不存在。", "bureau")
         services.request_transfer(db.session, ticket, who, to, reason)
         return "转办申请已提交县营商环境办审批。"
     if name == "extend":
@@ -158,7 +151,7 @@ def _apply(ticket: Ticket, name: str) -> str:
         services.hand_over(db.session, ticket, who, user_by_username(db.session, username) if username else None)
         return f"已指派经办人：{ticket.assignee.display_name}。"
     if name == "reply":
-        services.reply(db.session, ticket, who, body, track_url())
+        services.reply(db.session, ticket, who, body)
         return "答复已发送，企业可凭流水号查看并评价。"
     services.reject(db.session, ticket, who, reason)
     return "已作不予受理处理，理由已告知企业。"
@@ -173,29 +166,12 @@ def act(number: str, action: str):
     ticket = visible_ticket(number)
     if current_user.role not in ACTIONS[action][2]:
         abort(403)
-    try:
-        message = _apply(ticket, action)
-    except TicketError as exc:
-        db.session.rollback()
-        return _page(ticket, exc.message, action, exc.status)
-    audit(f"ticket_{ACTIONS[action][0]}", target=ticket.number, detail=_audit_detail(action))
-    mail = queued(db.session)
-    db.session.commit()
-    send_after_commit(db.session, mail)
+    show_refusals_with(lambda exc: _page(ticket, exc.message, action, exc.status))
+    message = _apply(ticket, action)
     flash(message, "success")
     if queries.may_see(current_user, ticket):
         return redirect(url_for("workspace.ticket", number=ticket.number), code=303)
     return redirect(url_for("workspace.index"), code=303)
-
-
-def _audit_detail(action: str) -> str:
-    form = request.form
-    if action in ("return", "transfer", "extend", "reject"):
-        extra = {"transfer": form.get("bureau", ""), "extend": f"{form.get('days', '')} 个工作日"}.get(action, "")
-        return f"{extra} {form.get('reason', '')}".strip()[:500]
-    if action == "assign":
-        return form.get("assignee", "")
-    return ""
 
 
 @bp.get("/tickets/<number>/attachments/<int:attachment_id>")
@@ -210,47 +186,25 @@ def _templates(bureau) -> list[ReplyTemplate]:
                                    .order_by(ReplyTemplate.title)))
 
 
+def _templates_page(bureau, errors: dict | None = None, values=None, status: int = 200):
+    return render_template("staff/templates.html", templates=_templates(bureau), errors=errors or {},
+                           values=values or {}), status
+
+
 @bp.route("/templates", methods=["GET", "POST"])
 @roles_required(*BUREAU_ROLES)
 def templates():
     """The bureau's reply templates: list, add, change."""
     bureau = current_user.bureau
     if request.method == "GET":
-        return render_template("staff/templates.html", templates=_templates(bureau), errors={}, values={})
+        return _templates_page(bureau)
     form = request.form
-    title = form.get("title", "").strip()
-    body = form.get("body", "").replace("\r\n", "\n").strip()
-    errors = {}
-    if not 2 <= len(title) <= 60:
-        errors["title"] = "模板名称为 2 至 60 字。"
-    if not 10 <= len(body) <= 5000:
-        errors["body"] = "模板内容为 10 至 5000 字。"
-    for name, value in (("title", title), ("body", body)):
-        if CONTROL.search(value):
-            errors[name] = "含有不可见的控制字符，请删除后重试。"
-    existing = None
-    if form.get("id", "").isdigit():
-        existing = db.session.get(ReplyTemplate, int(form["id"]))
-        if existing is None or existing.bureau_id != bureau.id:
-            abort(404)
-    clash = None if errors else db.session.scalars(select(ReplyTemplate).where(
-        ReplyTemplate.bureau_id == bureau.id, ReplyTemplate.title == title)).one_or_none()
-    if clash is not None and clash is not existing:
-        errors["title"] = "本单位已有同名模板。"
-    if errors:
-        return render_template("staff/templates.html", templates=_templates(bureau), errors=errors, values=form), 400
-    template = existing or ReplyTemplate(bureau=bureau)
-    template.title, template.body = title, body
-    template.updated_at, template.updated_by = now(), current_user.display_name
-    db.session.add(template)
-    audit("template_save", target=title)
-    try:
-        db.session.commit()
-    except IntegrityError:  # the same title saved at the same moment by a colleague
-        db.session.rollback()
-        return render_template("staff/templates.html", templates=_templates(bureau),
-                               errors={"title": "本单位已有同名模板。"}, values=form), 400
-    flash(f"答复模板“{title}”已保存。", "success")
+    show_refusals_with(lambda exc: _templates_page(bureau, exc.errors, form, exc.status))
+    raw_id = form.get("id", "")
+    template_id = int(raw_id) if raw_id.isascii() and raw_id.isdecimal() and len(raw_id) < 10 else None
+    template = services.save_reply_template(db.session, current_actor(), template_id, form.get("title", ""),
+                                            form.get("body", ""))
+    flash(f"答复模板“{template.title}”已保存。", "success")
     return redirect(url_for("workspace.templates"), code=303)
 
 
@@ -258,13 +212,8 @@ def templates():
 @roles_required(*BUREAU_ROLES)
 def template_delete(template_id: int):
     """Remove one of the bureau's reply templates."""
-    template = db.session.get(ReplyTemplate, template_id)
-    if template is None or template.bureau_id != current_user.bureau_id:
-        abort(404)
-    db.session.delete(template)
-    audit("template_delete", target=template.title)
-    db.session.commit()
-    flash(f"答复模板“{template.title}”已删除。", "success")
+    title = services.delete_reply_template(db.session, current_actor(), template_id)
+    flash(f"答复模板“{title}”已删除。", "success")
     return redirect(url_for("workspace.templates"), code=303)
 
 
@@ -298,12 +247,11 @@ def api_tickets():
     if current_user.role not in WORKSPACE_ROLES:
         abort(403)
     filters = _filters()
-    page = paginate(db.session, queries.workspace_tickets(current_user, filters, today()),
-                    request.args.get("page", 1, type=int) or 1, 50)
+    page = paginate(db.session, queries.workspace_tickets(current_user, filters, today()), page_arg(), 50)
     return jsonify({"total": page.total, "page": page.page, "view": filters.view,
                     "tickets": [{"number": t.number, "status": t.state.value, "subject": t.subject,
                                  "bureau": t.bureau.code if t.bureau else None,
-                                 "due": (queries.due_of(t).isoformat() if queries.due_of(t) else None)}
+                                 "due": t.running_due.isoformat() if t.running_due else None}
                                 for t in page.items]})
 
 

@@ -8,8 +8,10 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
-from portal.accounts.models import AuditEntry, Role, User
-from portal.accounts.services import MAX_FAILURES, record
+from portal.accounts.models import Role, User
+from portal.audit import AuditEntry
+from portal.accounts.services import MAX_FAILURES
+from portal.audit import audit
 from portal.catalog.content import import_content
 from tests import factories as f
 from tests.staff import login, make_user, post, token
@@ -101,12 +103,13 @@ def test_staff_text_with_control_characters_or_too_long_is_refused_whole(app, se
     from portal.catalog import queries
     from portal.tickets import services
     from portal.tickets.models import Ticket, TicketType
-    from portal.tickets.services import Actor, TicketInput
+    from portal.actors import Actor
+    from portal.tickets.services import TicketInput
 
     data = TicketInput(type=TicketType.COMPLAINT, topic=queries.topic_by_code(session, "qykb"), guide=None,
                        subject="营业执照办理超时", description="至今未办结。", company_name="", credit_code="",
                        contact_name="王先生", phone="13800000000", email="", publish=False)
-    ticket = services.file_ticket(session, data, "http://t/track")[0]
+    ticket = services.file_ticket(session, data)[0]
     services.sign(session, ticket, Actor("staff", "王经办", staff.bureau, staff.id))
     session.commit()
     client = app.test_client()
@@ -128,7 +131,7 @@ def test_staff_text_with_control_characters_or_too_long_is_refused_whole(app, se
 
 
 def test_the_audit_log_refuses_updates_in_the_database_itself(session, staff):
-    record(session, staff, "login", address="10.0.0.1")
+    audit(session, staff.as_actor("10.0.0.1"), "login")
     session.commit()
     with pytest.raises(DBAPIError):
         session.execute(text("UPDATE audit_log SET detail = 'changed'"))

@@ -6,7 +6,8 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from portal.accounts.models import AppendOnly, AuditEntry, Role, User
+from portal.accounts.models import Role, User
+from portal.audit import AppendOnly, AuditEntry, audit
 from portal.accounts.services import MAX_FAILURES
 from portal.clock import now
 from tests import factories as f
@@ -160,9 +161,7 @@ def test_cli_creates_accounts_and_refuses_bad_ones(runner, session, bureaus):
 
 
 def test_the_audit_log_is_append_only(session, staff):
-    from portal.accounts.services import record
-
-    entry = record(session, staff, "login", address="10.0.0.1")
+    entry = audit(session, staff.as_actor("10.0.0.1"), "login")
     session.commit()
     entry.detail = "changed"
     with pytest.raises(AppendOnly):

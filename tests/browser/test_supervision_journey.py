@@ -10,7 +10,8 @@ from portal.clock import today
 from portal.extensions import db
 from portal.tickets import services
 from portal.tickets.models import TicketType
-from portal.tickets.services import Actor, TicketInput
+from portal.actors import Actor
+from portal.tickets.services import TicketInput
 from tests.browser.conftest import serious_violations
 from tests.staff import PASSWORD, make_user
 
@@ -37,7 +38,7 @@ def test_the_office_approves_urges_and_compares_and_the_bureau_sees_the_flag(bro
                            subject="食品经营许可延续迟迟未办", description="已提交延续申请，一直没有安排现场核查。",
                            company_name="会宁县某某食品店", credit_code="", contact_name="周先生",
                            phone="13600000000", email="", publish=False)
-        ticket, _ = services.file_ticket(db.session, data, "http://127.0.0.1/tickets/track")
+        ticket, _ = services.file_ticket(db.session, data)
         services.sign(db.session, ticket, staff)
         services.request_extension(db.session, ticket, staff, 5, "需安排现场核查", today())
         db.session.commit()

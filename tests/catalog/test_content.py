@@ -63,7 +63,7 @@ def _errors(session, lines) -> list[tuple[int, str, str]]:
     with pytest.raises(ContentError) as caught:
         import_content(session, lines)
     session.rollback()
-    return [(e.line, e.field, e.message) for e in caught.value.errors]
+    return [(e.line, e.field, e.message) for e in caught.value.lines]
 
 
 BAD_LINES = {

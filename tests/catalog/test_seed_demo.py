@@ -26,13 +26,12 @@ def test_seed_demo_writes_tickets_in_every_state_some_overdue_and_accounts(runne
     from portal.accounts.models import User
     from portal.clock import today
     from portal.tickets.models import Ticket, TicketState
-    from portal.tickets.queries import due_of
 
     result = runner.invoke(args=["seed-demo"])
     assert result.exit_code == 0, result.output
     tickets = session.scalars(select(Ticket)).all()
     assert {t.state for t in tickets} == set(TicketState) - {TicketState.SUBMITTED}
-    assert any(due_of(t) is not None and due_of(t) < today() for t in tickets)
+    assert any(t.running_due is not None and t.running_due < today() for t in tickets)
     assert any(t.pending_extension_days for t in tickets) and any(t.transfer_requested for t in tickets)
     assert {"scjg", "fgj", "dbz", "admin"} <= set(session.scalars(select(User.username)))
     assert "演示工单" in result.output and runner.invoke(args=["seed-demo"]).exit_code == 0

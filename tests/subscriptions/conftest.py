@@ -42,7 +42,7 @@ def mail_to(app, smtp):
 def subscribe(session, email="boss@example.com", topics=(), bureaus=(), beneficiaries=(), confirm=True):
     """A subscription made and (by default) confirmed through the services, committed."""
     choice = services.Choice(email, list(topics), list(bureaus), list(beneficiaries))
-    subscriber = services.subscribe(session, choice, BASE)
+    subscriber = services.subscribe(session, choice)
     if confirm:
         services.confirm(session, subscriber)
     session.commit()

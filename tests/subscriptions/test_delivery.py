@@ -47,7 +47,7 @@ def test_the_unsubscribe_link_in_the_mail_works_in_one_click(session, client, ru
 def test_a_crash_between_recording_and_sending_mails_exactly_once(session, runner, catalog, mail_to):
     subscriber = subscribe(session, topics=["hqzc"])
     publish(session)
-    recorded = services.record_deliveries(session, subscriber, BASE)
+    recorded = services.record_deliveries(session, subscriber)
     session.commit()  # ... and the process dies here, before sending
     assert len(recorded) == 1 and mail_to.messages == []
     assert "推送邮件 0 封（0 条内容），发出 1 封" in send(runner)
@@ -59,7 +59,7 @@ def test_a_crash_between_recording_and_sending_mails_exactly_once(session, runne
 def test_a_crash_before_the_commit_records_nothing_and_the_rerun_mails_once(session, runner, catalog, mail_to):
     subscriber = subscribe(session, topics=["hqzc"])
     publish(session)
-    services.record_deliveries(session, subscriber, BASE)
+    services.record_deliveries(session, subscriber)
     session.rollback()  # the process dies before its commit
     pushed = select(MailMessage).where(MailMessage.subject.like("【政策推送】%"))
     assert session.scalars(select(Delivery)).all() == [] and session.scalars(pushed).all() == []

@@ -7,10 +7,10 @@ import re
 
 from sqlalchemy import func, select
 
-from portal.catalog import editing
 from portal.catalog.content import import_content, policy_line
 from portal.catalog.models import Policy
 from portal.cli import DEMO_CONTENT
+from portal.editing import services as editing
 from portal.mail import MailMessage
 from portal.subscriptions.models import Subscriber
 from tests.conftest import make_app
@@ -124,8 +124,8 @@ def test_a_subscription_confirmed_through_the_mailed_link_yields_a_mail_when_a_d
     record = {k: v for k, v in policy_line(plan).items() if k != "kind"}
     record.update(status="in_force", title="会宁县优化营商环境升级行动工作方案", effective_from=None)
     staff = make_user(session, "fgj-editor", "staff", bureau="fgj")
-    item = editing.find_item(session, staff, "policy", plan.slug)
-    editing.publish(session, staff, "policy", record, note="正式印发", item=item)
+    document = editing.find_document(session, staff.as_actor(), "policy", plan.slug)
+    editing.publish(session, staff.as_actor(), "policy", record, note="正式印发", document=document)
     session.commit()
 
     assert "推送邮件 1 封" in send(runner)

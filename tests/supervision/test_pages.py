@@ -18,13 +18,13 @@ from portal.supervision.models import Reminder, Urge
 from portal.supervision.services import remind
 from portal.tickets import services
 from portal.tickets.models import Ticket, TicketState, TicketType
-from portal.tickets.services import Actor, TicketInput
+from portal.actors import Actor
+from portal.tickets.services import TicketInput
 from tests import factories as f
 from tests.staff import login, make_user, post
 from tests.mailbox import wait_for
 
 S = TicketState
-TRACK = "http://portal.test/tickets/track"
 
 
 @pytest.fixture
@@ -42,7 +42,7 @@ def file(session, topic="qykb", subject="营业执照办理超时", email="") ->
     data = TicketInput(type=TicketType.COMPLAINT, topic=queries.topic_by_code(session, topic), guide=None,
                        subject=subject, description="我公司申请营业执照至今未办结。", company_name="甲公司",
                        credit_code="", contact_name="王先生", phone="13800000000", email=email, publish=False)
-    ticket = services.file_ticket(session, data, TRACK)[0]
+    ticket = services.file_ticket(session, data)[0]
     session.commit()
     return ticket
 
@@ -86,7 +86,7 @@ def test_only_the_supervisor_reaches_supervision(app, session, office):
 def test_the_public_performance_page_shows_figures_and_no_personal_data(app, session, office):
     ticket = file(session)
     services.sign(session, ticket, wang(session))
-    services.reply(session, ticket, wang(session), "已办结，请领取营业执照。谢谢。", TRACK)
+    services.reply(session, ticket, wang(session), "已办结，请领取营业执照。谢谢。")
     session.commit()
     page = app.test_client().get("/performance").get_data(as_text=True)
     assert "县市场监管局" in page and "100.0%" in page
@@ -208,10 +208,10 @@ def test_the_ledger_exports_are_the_rows_of_the_page(app, session, office):
     late.sign_due = dt.date(2020, 1, 2)
     bad = file(session, subject="=1+1 差评工单")  # a formula-like subject stays text
     services.sign(session, bad, wang(session))
-    services.reply(session, bad, wang(session), "已办结，请领取营业执照。谢谢。", TRACK)
+    services.reply(session, bad, wang(session), "已办结，请领取营业执照。谢谢。")
     from portal.tickets.models import Score
 
-    services.rate(session, bad, Score.VERY_DISSATISFIED, "", TRACK)
+    services.rate(session, bad, Score.VERY_DISSATISFIED, "")
     file(session, subject="正常工单")
     session.commit()
     client = supervisor(app)
@@ -259,13 +259,13 @@ def test_remind_mails_each_bureau_once_a_day(app, session, office, smtp):
         day = dt.date(2026, 11, 25)  # a Wednesday
         overdue.sign_due, due_soon.sign_due, later.sign_due = dt.date(2026, 11, 20), dt.date(2026, 11, 26), dt.date(2026, 12, 9)
         session.commit()
-        assert remind(session, day, "http://portal.test/staff/") == {"bureaus": 1, "tickets": 2, "without_address": []}
+        assert remind(session, day) == {"bureaus": 1, "tickets": 2, "without_address": []}
         session.commit()
         send_pending(session)
         wait_for(inbox, 1)
         body = inbox.messages[0].get_content()
         assert "已逾期" in body and "明日到期" in body and later.number not in body
-        assert remind(session, day, "http://portal.test/staff/") == {"bureaus": 0, "tickets": 0, "without_address": []}
+        assert remind(session, day) == {"bureaus": 0, "tickets": 0, "without_address": []}
         session.commit()
         assert send_pending(session) == (0, 0)
         assert len(inbox.messages) == 1

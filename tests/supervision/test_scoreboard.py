@@ -15,11 +15,11 @@ from portal.supervision.scoreboard import scoreboard, total, weekly
 from portal.supervision.services import route, urge
 from portal.tickets import services
 from portal.tickets.models import Score, TicketType
-from portal.tickets.services import Actor, TicketInput
+from portal.actors import Actor
+from portal.tickets.services import TicketInput
 from tests import factories as f
 
 TODAY = dt.date(2025, 10, 15)
-TRACK = "http://portal.test/tickets/track"
 
 
 def at(day: str, hour: int = 10):
@@ -40,27 +40,27 @@ def history(session):
             data = TicketInput(type=kind, topic=queries.topic_by_code(session, topic), guide=None, subject=subject,
                                description="用于考核口径的手算样例。", company_name="", credit_code="",
                                contact_name="张先生", phone="13800000000", email="", publish=False)
-            return services.file_ticket(session, data, TRACK)[0]
+            return services.file_ticket(session, data)[0]
 
     t1 = filed("2025-09-30", "qykb", TicketType.COMPLAINT, "一号")  # sign due Oct 9, reply due Oct 21
     with at("2025-10-09"):
         services.sign(session, t1, a)
     with at("2025-10-11"):  # a make-up Saturday: a working day
-        services.reply(session, t1, a, "已办结，请领取营业执照。感谢支持。", TRACK)
+        services.reply(session, t1, a, "已办结，请领取营业执照。感谢支持。")
     with at("2025-10-13"):
-        services.rate(session, t1, Score.SATISFIED, "", TRACK)
+        services.rate(session, t1, Score.SATISFIED, "")
 
     t2 = filed("2025-09-29", "qykb", TicketType.CONSULTATION, "二号")  # sign due Sep 30, reply due Oct 10
     with at("2025-10-09"):
         services.sign(session, t2, a)
     with at("2025-10-13"):
-        services.reply(session, t2, a, "答复内容：已按规定办理，请知悉。", TRACK)
+        services.reply(session, t2, a, "答复内容：已按规定办理，请知悉。")
     with at("2025-10-14"):
-        services.rate(session, t2, Score.DISSATISFIED, "", TRACK)  # reopened, new reply due Oct 17
+        services.rate(session, t2, Score.DISSATISFIED, "")  # reopened, new reply due Oct 17
 
     t3 = filed("2025-09-30", "jzxk", TicketType.HELP, "三号")  # sign due Oct 9, reply due Oct 14; never signed
     with at("2025-10-10"):
-        urge(session, t3, office, "请立即签收并答复。", dt.date(2025, 10, 10), "http://portal.test/staff/")
+        urge(session, t3, office, "请立即签收并答复。", dt.date(2025, 10, 10))
 
     t4 = filed("2025-10-11", "jzxk", TicketType.COMPLAINT, "四号")  # to B on a make-up Saturday: sign due Oct 13
     with at("2025-10-13"):
@@ -145,7 +145,7 @@ def complaint(session, day: str):
         data = TicketInput(type=TicketType.COMPLAINT, topic=queries.topic_by_code(session, "qykb"), guide=None,
                            subject="样例", description="用于考核口径的样例。", company_name="", credit_code="",
                            contact_name="张先生", phone="13800000000", email="", publish=False)
-        return services.file_ticket(session, data, TRACK)[0]
+        return services.file_ticket(session, data)[0]
 
 
 def test_a_rejection_before_signing_is_an_answer_judged_against_the_reply_deadline(session, two_bureaus):
@@ -165,9 +165,9 @@ def test_a_transfer_keeps_the_first_bureaus_late_record_and_the_rating_stays_wit
     with at("2025-11-06"):
         services.sign(session, ticket, a)  # late
     with at("2025-11-20"):
-        services.reply(session, ticket, a, "答复内容已经足够十个字。", TRACK)  # late
+        services.reply(session, ticket, a, "答复内容已经足够十个字。")  # late
     with at("2025-11-21"):
-        services.rate(session, ticket, Score.VERY_DISSATISFIED, "", TRACK)  # bad, reopened with A
+        services.rate(session, ticket, Score.VERY_DISSATISFIED, "")  # bad, reopened with A
     with at("2025-11-24"):
         services.request_transfer(session, ticket, a, queries.bureau_by_code(session, "zjj"), "属住建职责")
         services.decide_transfer(session, ticket, office, True, "同意转办")

@@ -180,13 +180,14 @@ def test_api_refuses_a_body_that_is_not_a_json_object(client, catalog):
 
 
 def test_rating_through_the_tracking_page(client, session, catalog):
-    from portal.tickets.services import Actor, reply, sign
+    from portal.actors import Actor
+    from portal.tickets.services import reply, sign
 
     number, _ = confirmation(client, file_through_form(client))
     ticket = session.scalars(select(Ticket)).one()
     staff = Actor("staff", "staff-zhangsan", ticket.bureau)
     sign(session, ticket, staff)
-    reply(session, ticket, staff, "您的执照已办结，\r\n请到三号窗口领取。", "http://x/track")
+    reply(session, ticket, staff, "您的执照已办结，\r\n请到三号窗口领取。")
     session.commit()
     page = client.get(f"/tickets/{number}").get_data(as_text=True)
     assert "您的执照已办结" in page and "评价答复" in page
@@ -254,13 +255,14 @@ def test_a_double_submit_files_once(client, session, catalog):
 def test_a_rating_made_twice_at_once_is_recorded_once(client, session, catalog, app):
     from portal.extensions import db
     from portal.tickets.models import Score
-    from portal.tickets.services import Actor, rate, reply, sign
+    from portal.actors import Actor
+    from portal.tickets.services import rate, reply, sign
 
     client.post("/api/v1/tickets", json=form_data())
     ticket = session.scalars(select(Ticket)).one()
     staff = Actor("staff", "li", ticket.bureau)
     sign(session, ticket, staff)
-    reply(session, ticket, staff, "您的执照已办结，请到三号窗口领取。", "http://x/track")
+    reply(session, ticket, staff, "您的执照已办结，请到三号窗口领取。")
     session.commit()
     from sqlalchemy.orm.exc import StaleDataError
 
@@ -268,10 +270,10 @@ def test_a_rating_made_twice_at_once_is_recorded_once(client, session, catalog, 
     with app.app_context():  # a second worker read the same replied ticket before the first rating landed
         second = db.session()
         other = second.get(Ticket, ticket.id)
-        rate(first, ticket, Score.SATISFIED, "", "http://x/track")
+        rate(first, ticket, Score.SATISFIED, "")
         first.commit()
         with pytest.raises(StaleDataError):  # at the first flush, inside the service or at the commit
-            rate(second, other, Score.VERY_DISSATISFIED, "", "http://x/track")
+            rate(second, other, Score.VERY_DISSATISFIED, "")
             second.commit()
         second.rollback()
     session.expire_all()

@@ -8,7 +8,8 @@ from portal.catalog.content import import_content
 from portal.extensions import db
 from portal.mail import MailMessage
 from portal.tickets.models import Ticket
-from portal.tickets.services import Actor, reply, sign
+from portal.actors import Actor
+from portal.tickets.services import reply, sign
 from tests import factories as f
 from tests.conftest import fresh_database, make_app
 from tests.mailbox import Controller, Inbox, free_port, wait_for
@@ -39,7 +40,7 @@ def test_filing_and_reply_mails_arrive_with_number_code_and_answer(mail_app, smt
         ticket = db.session.scalars(select(Ticket)).one()
         staff = Actor("staff", "li", ticket.bureau)
         sign(db.session, ticket, staff)
-        reply(db.session, ticket, staff, "营业执照已办结，请到三号窗口领取。", "http://portal.test/tickets/track")
+        reply(db.session, ticket, staff, "营业执照已办结，请到三号窗口领取。")
         db.session.commit()
         from portal.mail import send_pending
         send_pending(db.session)

@@ -9,20 +9,21 @@ import pytest
 from sqlalchemy import select
 from werkzeug.routing import AnyConverter, IntegerConverter
 
-from portal.accounts.models import AuditEntry, Role
+from portal.accounts.models import Role
+from portal.audit import AuditEntry
 from portal.catalog import queries as catalog_queries
 from portal.catalog.content import import_content
 from portal.clock import today
 from portal.tickets import services
 from portal.tickets.models import Score, Ticket, TicketState, TicketType
-from portal.tickets.services import TRANSITIONS, Actor, TicketInput
+from portal.actors import Actor
+from portal.tickets.services import TRANSITIONS, TicketInput
 from portal.tickets.workspace import ACTIONS
 from tests import factories as f
 from tests.staff import login, make_user, post, token
 from tests.tickets.conftest import VALID_USCC
 
 S = TicketState
-TRACK = "http://portal.test/tickets/track"
 VALID = {  # fields that satisfy each action's rules
     "sign": {},
     "return": {"reason": "该事项属住房建设领域", "body": "本局“三定”方案未包含建筑许可职责"},
@@ -58,7 +59,7 @@ def file(session, topic="qykb", subject="营业执照办理超时", company="会
         description="我公司申请营业执照至今未办结，窗口未说明原因。", company_name=company, credit_code=VALID_USCC,
         contact_name="王先生", phone="13800000000", email="", publish=False,
     )
-    ticket, code = services.file_ticket(session, data, TRACK)
+    ticket, code = services.file_ticket(session, data)
     session.commit()
     return ticket, code
 
@@ -74,11 +75,11 @@ def ticket_in(session, users, state: TicketState) -> Ticket:
     if state in (S.ACCEPTED, S.REPLIED, S.REOPENED, S.CLOSED):
         services.sign(session, ticket, wang)
     if state in (S.REPLIED, S.REOPENED, S.CLOSED):
-        services.reply(session, ticket, wang, VALID["reply"]["body"], TRACK)
+        services.reply(session, ticket, wang, VALID["reply"]["body"])
     if state is S.REOPENED:
-        services.rate(session, ticket, Score.DISSATISFIED, "", TRACK)
+        services.rate(session, ticket, Score.DISSATISFIED, "")
     if state is S.CLOSED:
-        services.rate(session, ticket, Score.SATISFIED, "", TRACK)
+        services.rate(session, ticket, Score.SATISFIED, "")
     if state is S.REJECTED:
         services.reject(session, ticket, wang, "重复诉求")
     session.commit()

@@ -1,7 +1,8 @@
 """Staff keep their bureau's guides and policies current: drafts, preview, publish, revisions.
 
-Each view loads the item through the editing service (another bureau's item is a 404), calls one
-service, records the audit line, commits once and redirects with a message."""
+Each view loads the document through the editing services (another bureau's document is a 404),
+calls one service and redirects with a message; the boundary commits, and a refused edit comes
+back as the form with the messages next to their fields."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -9,33 +10,29 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from portal.accounts.access import audit, roles_required
+from portal.accounts.access import current_actor, roles_required
 from portal.accounts.models import Role
-from portal.catalog import editing, queries
-from portal.catalog.editing import EDITOR_ROLES, KIND_LABELS, EditingError, Item, NotEditable
-from portal.catalog.editing_forms import (BLANK_FAQ_ROWS, BLANK_MATERIAL_ROWS, LABELS, blank_record, form_values,
-                                          material_forms, read_form)
+from portal.catalog import queries
 from portal.catalog.models import CaseType, Policy, PolicyStatus
 from portal.clock import local
+from portal.editing import services
+from portal.editing.forms import (BLANK_FAQ_ROWS, BLANK_MATERIAL_ROWS, LABELS, blank_record, form_values,
+                                  material_forms, read_form)
+from portal.editing.services import KIND_LABELS, Document, EditingError
+from portal.errors import DomainError, show_refusals_with
 from portal.extensions import db
 
 bp = Blueprint("editing", __name__, url_prefix="/staff/content")
 
+EDITOR_ROLES = (Role.STAFF, Role.BUREAU_ADMIN, Role.ADMIN)
 SECTIONS = {"guides": "guide", "policies": "policy"}
 SECTION_OF = {kind: section for section, kind in SECTIONS.items()}
 ACTIONS = {"preview", "draft", "publish"}
 
 
-def _kind(section: str) -> str:
-    return SECTIONS[section]
-
-
-def _item(kind: str, slug: str) -> Item:
-    """The item if this account may edit it; any other, or none, is a 404 alike."""
-    try:
-        return editing.find_item(db.session, current_user, kind, slug)
-    except NotEditable:
-        abort(404)
+def _document(kind: str, slug: str) -> Document:
+    """The document if this account may edit it; any other, or none, is a 404 alike."""
+    return services.find_document(db.session, current_actor(), kind, slug)
 
 
 def _own_bureau_code() -> str | None:
@@ -55,43 +52,43 @@ def index():
     bureau = None
     if current_user.role is Role.ADMIN:
         bureau = queries.bureau_by_code(db.session, request.args.get("bureau", "")[:40])
-    found = editing.items(db.session, current_user, bureau)
+    found = services.documents(db.session, current_actor(), bureau)
     return render_template(
-        "catalog/edit/content_list.html",
-        guides=[i for i in found if i.kind == "guide"],
-        policies=[i for i in found if i.kind == "policy"],
+        "editing/content_list.html",
+        guides=[d for d in found if d.kind == "guide"],
+        policies=[d for d in found if d.kind == "policy"],
         bureau=bureau,
-        bureaus=editing.editable_bureaus(db.session, current_user),
+        bureaus=services.editable_bureaus(db.session, current_actor()),
     )
 
 
-def _form_page(kind: str, item: Item | None, values: dict, errors: dict, status: int = 200,
+def _form_page(kind: str, document: Document | None, values: dict, errors: dict, status: int = 200,
                preview: bool = False, source=None):
     """The edit form of a guide or policy, as typed, with its errors and, when asked, the preview."""
     session = db.session
     parents = []
     if kind == "policy":
         parents = list(session.scalars(select(Policy).where(Policy.part_of_id.is_(None)).order_by(Policy.id)))
-    template = "catalog/edit/guide_form.html" if kind == "guide" else "catalog/edit/policy_form.html"
+    template = "editing/guide_form.html" if kind == "guide" else "editing/policy_form.html"
     return render_template(
         template,
         kind=kind,
         section=SECTION_OF[kind],
         kind_label=KIND_LABELS[kind],
-        item=item,
+        item=document,
         values=values,
         errors=errors,
         labels=LABELS[kind],
         preview=preview,
-        catch_all=editing.catch_all_items(values) if kind == "guide" else [],
+        catch_all=services.catch_all_items(values) if kind == "guide" else [],
         source=source,
         topics=queries.topics(session),
-        bureaus=editing.editable_bureaus(session, current_user),
+        bureaus=services.editable_bureaus(session, current_actor()),
         all_bureaus=queries.bureaus(session),
         case_types=list(CaseType),
         statuses=list(PolicyStatus),
         material_forms=material_forms(),
-        parents=[p for p in parents if item is None or p.slug != item.slug],
+        parents=[p for p in parents if document is None or p.slug != document.slug],
         blank_material_rows=BLANK_MATERIAL_ROWS,
         blank_faq_rows=BLANK_FAQ_ROWS,
     ), status
@@ -101,7 +98,7 @@ def _form_page(kind: str, item: Item | None, values: dict, errors: dict, status:
 @roles_required(*EDITOR_ROLES)
 def new(section: str):
     """A new guide or policy: it exists only as a draft revision until it is published."""
-    kind = _kind(section)
+    kind = SECTIONS[section]
     own = _own_bureau_code()
     if request.method == "GET":
         default = own or request.args.get("bureau", "")[:40]
@@ -113,48 +110,47 @@ def new(section: str):
 @roles_required(*EDITOR_ROLES)
 def edit(section: str, slug: str):
     """Edit a guide or policy, starting from what the public sees, or from a revision (?from=id)."""
-    kind = _kind(section)
-    item = _item(kind, slug)
+    kind = SECTIONS[section]
+    document = _document(kind, slug)
     if request.method == "POST":
-        return _submit(kind, item)
+        return _submit(kind, document)
     source = None
     if request.args.get("from", "").isdecimal() and len(request.args["from"]) < 10:
-        source = next((r for r in item.revisions if r.id == int(request.args["from"])), None) or abort(404)
-    record = dict(source.record) if source is not None else item.record
-    return _form_page(kind, item, form_values(kind, record), {}, source=source)
+        source = next((r for r in document.revisions if r.id == int(request.args["from"])), None) or abort(404)
+    record = dict(source.record) if source is not None else document.record
+    return _form_page(kind, document, form_values(kind, record), {}, source=source)
 
 
-def _submit(kind: str, item: Item | None):
+def _submit(kind: str, document: Document | None):
     """Preview (writes nothing), save a draft, or save and publish; bad input gets the form back with 400."""
     action = request.form.get("action", "")
     if action not in ACTIONS:
         abort(400)
-    session = db.session
-    # Staff write for their own bureau, whatever was posted; an existing item keeps its slug.
-    values, record, errors = read_form(kind, request.form, item.slug if item else None, _own_bureau_code())
+    # Staff write for their own bureau, whatever was posted; an existing document keeps its slug.
+    values, record, errors = read_form(kind, request.form, document.slug if document else None, _own_bureau_code())
     note = values["note"]
-    revision = None
-    try:
-        if errors or action == "preview":
-            editing.check(session, current_user, kind, record, item, note)  # every message at once
-        elif action == "draft":
-            revision = editing.save_draft(session, current_user, kind, record, note, item)
-        else:
-            revision = editing.publish(session, current_user, kind, record, note, item)
-    except EditingError as exc:
+
+    def refused(exc: DomainError):
+        shown = dict(errors)
         for name, messages in exc.errors.items():
-            errors.setdefault(name, messages)
+            shown.setdefault(name, messages)
+        return _form_page(kind, document, values, shown, 400 if shown else 200, preview=action == "preview")
+
+    show_refusals_with(refused)
+    actor = current_actor()
+    if errors or action == "preview":
+        services.check(db.session, actor, kind, record, document, note)  # every message at once
+        if errors:
+            raise EditingError(errors)
+        return _form_page(kind, document, values, {}, preview=True)
+    try:
+        if action == "draft":
+            revision = services.save_draft(db.session, actor, kind, record, note, document)
+        else:
+            revision = services.publish(db.session, actor, kind, record, note, document)
+        db.session.flush()
     except IntegrityError:  # a new slug published by someone else at the same moment
-        session.rollback()
-        errors[""] = [f"标识 {record.get('slug')} 刚被其他人使用，请换一个标识后重试"]
-    except NotEditable:  # the item moved to another bureau meanwhile
-        session.rollback()
-        abort(404)
-    if revision is None:
-        session.rollback()
-        return _form_page(kind, item, values, errors, 400 if errors else 200, preview=action == "preview")
-    audit(f"{kind}_{action}", target=revision.slug, detail=_detail(revision))
-    session.commit()
+        raise EditingError({"": [f"标识 {record.get('slug')} 刚被其他人使用，请换一个标识后重试"]}) from None
     if action == "draft":
         flash(f"已保存草稿（修订 #{revision.id}），公开页面尚未改变；发布后才会生效。", "success")
     else:
@@ -162,35 +158,30 @@ def _submit(kind: str, item: Item | None):
     return redirect(url_for("editing.history", section=SECTION_OF[kind], slug=revision.slug), code=303)
 
 
-def _detail(revision) -> str:
-    return f"修订 #{revision.id}" + (f"：{revision.note}" if revision.note else "")
-
-
 @bp.get("/<any(guides, policies):section>/<slug>/revisions")
 @roles_required(*EDITOR_ROLES)
 def history(section: str, slug: str):
-    """Every revision of the item: who, when, what changed, published or draft."""
-    kind = _kind(section)
-    item = _item(kind, slug)
-    return render_template("catalog/edit/revision_list.html", item=item, section=section,
+    """Every revision of the document: who, when, what changed, published or draft."""
+    kind = SECTIONS[section]
+    return render_template("editing/revision_list.html", item=_document(kind, slug), section=section,
                            kind_label=KIND_LABELS[kind])
 
 
-def _revision_page(item: Item, revision, errors: dict | None = None, status: int = 200):
-    current = item.record if item.row is not None else None
-    changed = [name for name, label in LABELS[item.kind].items()
+def _revision_page(document: Document, revision, errors: dict | None = None, status: int = 200):
+    current = document.record if document.row is not None else None
+    changed = [name for name, label in LABELS[document.kind].items()
                if current is not None and name != "updated_on" and revision.record.get(name) != current.get(name)]
     return render_template(
-        "catalog/edit/revision_show.html",
-        item=item,
+        "editing/revision_show.html",
+        item=document,
         revision=revision,
-        section=SECTION_OF[item.kind],
-        kind_label=KIND_LABELS[item.kind],
-        labels=LABELS[item.kind],
+        section=SECTION_OF[document.kind],
+        kind_label=KIND_LABELS[document.kind],
+        labels=LABELS[document.kind],
         record=revision.record,
         changed=changed,
-        catch_all=editing.catch_all_items(revision.record) if item.kind == "guide" else [],
-        newer_publication=_newer_publication(item, revision),
+        catch_all=services.catch_all_items(revision.record) if document.kind == "guide" else [],
+        newer_publication=_newer_publication(document, revision),
         errors=errors or {},
         topic_names={t.code: t.name for t in queries.topics(db.session)},
         bureau_names={b.code: b.name for b in queries.bureaus(db.session)},
@@ -199,11 +190,11 @@ def _revision_page(item: Item, revision, errors: dict | None = None, status: int
     ), status
 
 
-def _newer_publication(item: Item, revision):
+def _newer_publication(document: Document, revision):
     """A publication after this draft was saved: publishing the draft would undo its changes."""
     if revision.published_at is not None:
         return None
-    later = [r for r in item.revisions if r.published_at is not None and r.id != revision.id
+    later = [r for r in document.revisions if r.published_at is not None and r.id != revision.id
              and local(r.published_at) > local(revision.created_at)]
     return max(later, key=lambda r: local(r.published_at)) if later else None
 
@@ -212,34 +203,27 @@ def _newer_publication(item: Item, revision):
 @roles_required(*EDITOR_ROLES)
 def revision(section: str, slug: str, revision_id: int):
     """One revision as it would be (or was) published, and what it changes."""
-    try:
-        item, found = editing.find_revision(db.session, current_user, _kind(section), slug, revision_id)
-    except NotEditable:
-        abort(404)
-    return _revision_page(item, found)
+    document, found = services.find_revision(db.session, current_actor(), SECTIONS[section], slug, revision_id)
+    return _revision_page(document, found)
 
 
 @bp.post("/<any(guides, policies):section>/<slug>/revisions/<int:revision_id>/publish")
 @roles_required(*EDITOR_ROLES)
 def publish(section: str, slug: str, revision_id: int):
     """Publish a draft revision."""
-    kind = _kind(section)
-    session = db.session
+    kind = SECTIONS[section]
+    actor = current_actor()
+    document, found = services.find_revision(db.session, actor, kind, slug, revision_id)
+
+    def refused(exc: DomainError):
+        again, revision = services.find_revision(db.session, actor, kind, slug, revision_id)
+        return _revision_page(again, revision, exc.errors, 400)
+
+    show_refusals_with(refused)
     try:
-        item, found = editing.find_revision(session, current_user, kind, slug, revision_id)
-    except NotEditable:
-        abort(404)
-    try:
-        editing.publish_revision(session, current_user, found)
-    except NotEditable:
-        session.rollback()
-        abort(404)
-    except (EditingError, IntegrityError) as exc:
-        session.rollback()
-        errors = exc.errors if isinstance(exc, EditingError) else {"": ["该标识刚被其他人使用，请刷新后重试"]}
-        item, found = editing.find_revision(session, current_user, kind, slug, revision_id)
-        return _revision_page(item, found, errors, 400)
-    audit(f"{kind}_publish", target=found.slug, detail=_detail(found))
-    session.commit()
+        services.publish_revision(db.session, actor, found)
+        db.session.flush()
+    except IntegrityError:
+        raise EditingError({"": ["该标识刚被其他人使用，请刷新后重试"]}) from None
     flash(f"已发布修订 #{found.id}，公开页面已更新，站内检索稍后同步。", "success")
     return redirect(url_for("editing.history", section=section, slug=found.slug), code=303)

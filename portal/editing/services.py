@@ -1,9 +1,10 @@
 """Staff keep their bureau's guides and policies current.
 
-Every save is a new revision: the item as a content-file record, who wrote it and when. Publishing
-applies a revision through the content import's own checks and upsert, so an edit obeys exactly the
-rules of a content file, and the search outbox picks the change up in the same transaction. A new
-guide or policy exists only as draft revisions until one is published. Callers commit.
+Every save is a new revision: the document as a content-file record, who wrote it and when.
+Publishing applies a revision through the content import's own checks and upsert, so an edit obeys
+exactly the rules of a content file, and the search outbox picks the change up in the same
+transaction. A new guide or policy exists only as draft revisions until one is published. Each
+service takes the acting staff member and writes its own audit line. Callers commit.
 """
 from __future__ import annotations
 
@@ -14,29 +15,32 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from portal.accounts.models import Role, User
-from portal.catalog.content import (ContentError, Invalid, apply_record, as_record, check_record, guide_line,
-                                    policy_line, text)
-from portal.catalog.models import Bureau, Guide, Policy, Revision
-from portal.catalog.queries import is_key
+from portal.actors import Actor
+from portal.audit import audit, name_actions
+from portal.catalog.content import ContentError, apply_record, as_record, check_record, guide_line, policy_line
+from portal.catalog.fields import BadValue, text
+from portal.catalog.models import Bureau, Guide, Policy
 from portal.clock import local, now, today
+from portal.editing.models import Revision
+from portal.errors import InvalidFields, NotFound
+from portal.text import is_key
 
 KIND_LABELS = {"guide": "办事指南", "policy": "政策文件"}
 MODELS: dict[str, type[Guide] | type[Policy]] = {"guide": Guide, "policy": Policy}
-EDITOR_ROLES = (Role.STAFF, Role.BUREAU_ADMIN, Role.ADMIN)
 NOTE = text(200)
+name_actions({"guide_draft": "保存办事指南草稿", "guide_publish": "发布办事指南",
+              "policy_draft": "保存政策文件草稿", "policy_publish": "发布政策文件"})
 
 
-class EditingError(Exception):
+class EditingError(InvalidFields):
     """An edit the rules refuse, with messages by field ("" for the whole form); nothing was written."""
 
-    def __init__(self, errors: dict[str, list[str]]):
-        super().__init__("；".join(m for messages in errors.values() for m in messages))
-        self.errors = errors
 
-
-class NotEditable(Exception):
+class NotEditable(NotFound):
     """No such guide or policy, or one of a bureau this account may not edit (answered 404 alike)."""
+
+    def __init__(self, slug: str):
+        super().__init__(f"没有可编辑的内容：{slug}")
 
 
 @dataclass(frozen=True)
@@ -49,7 +53,7 @@ class Change:
 
 
 @dataclass
-class Item:
+class Document:
     """A guide or policy as editors see it: the public row (None while it exists only as a draft)
     and its revisions, newest first."""
 
@@ -103,29 +107,27 @@ def catch_all_items(record: dict[str, Any]) -> list[str]:
     return Guide(conditions=conditions, materials=materials).catch_all_items  # transient: never added
 
 
-def may_edit(user: User, bureau: Bureau | None) -> bool:
-    """Staff and bureau admins edit their own bureau's items, the admin every bureau's, the supervisor none."""
-    if bureau is None or not user.is_active:
+def may_edit(actor: Actor, bureau: Bureau | None) -> bool:
+    """Staff and bureau admins edit their own bureau's documents, the admin every bureau's, the supervisor none."""
+    if bureau is None:
         return False
-    if user.role is Role.ADMIN:
-        return True
-    return user.role in (Role.STAFF, Role.BUREAU_ADMIN) and user.bureau_id == bureau.id
+    return actor.is_admin or actor.acts_for(bureau)
 
 
-def editable_bureaus(session: Session, user: User) -> list[Bureau]:
-    """The bureaus whose guides and policies this account may edit."""
-    if user.role is Role.ADMIN:
+def editable_bureaus(session: Session, actor: Actor) -> list[Bureau]:
+    """The bureaus whose guides and policies this actor may edit."""
+    if actor.is_admin:
         return list(session.scalars(select(Bureau).order_by(Bureau.id)))
-    return [user.bureau] if may_edit(user, user.bureau) else []
+    return [actor.bureau] if may_edit(actor, actor.bureau) else []
 
 
-def items(session: Session, user: User, bureau: Bureau | None = None) -> list[Item]:
-    """The guides and policies this account may edit, draft-only ones first; `bureau` narrows the list."""
-    bureaus = [b for b in editable_bureaus(session, user) if bureau is None or b.id == bureau.id]
+def documents(session: Session, actor: Actor, bureau: Bureau | None = None) -> list[Document]:
+    """The guides and policies this actor may edit, draft-only ones first; `bureau` narrows the list."""
+    bureaus = [b for b in editable_bureaus(session, actor) if bureau is None or b.id == bureau.id]
     ids = {b.id for b in bureaus}
     if not ids:
         return []
-    found: list[Item] = []
+    found: list[Document] = []
     for kind, model in MODELS.items():
         rows = session.scalars(select(model).where(model.bureau_id.in_(ids))
                                .options(selectinload(model.bureau)).order_by(model.id)).all()
@@ -142,19 +144,19 @@ def items(session: Session, user: User, bureau: Bureau | None = None) -> list[It
         for slug in sorted(unpublished - published_elsewhere, key=lambda s: -by_slug[s][0].id):
             revs = by_slug[slug]
             if revs[0].bureau_id in ids:
-                found.append(Item(kind, slug, revs[0].bureau, None, revs))
-        found += [Item(kind, r.slug, r.bureau, r, _own(by_slug.get(r.slug, []), r.bureau)) for r in rows]
+                found.append(Document(kind, slug, revs[0].bureau, None, revs))
+        found += [Document(kind, r.slug, r.bureau, r, _own(by_slug.get(r.slug, []), r.bureau)) for r in rows]
     return sorted(found, key=lambda i: (i.kind != "guide", i.row is not None))
 
 
 def _own(revisions: list[Revision], bureau: Bureau) -> list[Revision]:
-    """An item's history: what was published under its slug, and the drafts of its own bureau only
+    """A document's history: what was published under its slug, and the drafts of its own bureau only
     (another bureau's draft under a colliding slug stays that bureau's)."""
     return [r for r in revisions if r.bureau_id == bureau.id or r.published_at is not None]
 
 
-def find_item(session: Session, user: User, kind: str, slug: str) -> Item:
-    """The guide or policy (or draft-only item) `slug` if this account may edit it, else NotEditable."""
+def find_document(session: Session, actor: Actor, kind: str, slug: str) -> Document:
+    """The guide or policy (or draft-only document) `slug` if this actor may edit it, else NotEditable."""
     if kind not in MODELS or not is_key(slug):
         raise NotEditable(slug)
     model = MODELS[kind]
@@ -164,47 +166,43 @@ def find_item(session: Session, user: User, kind: str, slug: str) -> Item:
     if row is None and not revisions:
         raise NotEditable(slug)
     bureau = row.bureau if row is not None else revisions[0].bureau
-    item = Item(kind, slug, bureau, row, _own(revisions, bureau))
-    if not may_edit(user, item.bureau):
+    document = Document(kind, slug, bureau, row, _own(revisions, bureau))
+    if not may_edit(actor, document.bureau):
         raise NotEditable(slug)
-    return item
+    return document
 
 
-def find_revision(session: Session, user: User, kind: str, slug: str, revision_id: int) -> tuple[Item, Revision]:
-    """One revision of an item this account may edit, else NotEditable."""
-    item = find_item(session, user, kind, slug)
-    revision = next((r for r in item.revisions if r.id == revision_id), None)
+def find_revision(session: Session, actor: Actor, kind: str, slug: str,
+                  revision_id: int) -> tuple[Document, Revision]:
+    """One revision of a document this actor may edit, else NotEditable."""
+    document = find_document(session, actor, kind, slug)
+    revision = next((r for r in document.revisions if r.id == revision_id), None)
     if revision is None:
         raise NotEditable(f"{slug}#{revision_id}")
-    return item, revision
+    return document, revision
 
 
-def history(session: Session, user: User, kind: str, slug: str) -> list[Revision]:
-    """Every revision of a guide or policy this account may edit, newest first (NotEditable otherwise)."""
-    return find_item(session, user, kind, slug).revisions
-
-
-def check(session: Session, user: User, kind: str, record: dict[str, Any], item: Item | None = None,
+def check(session: Session, actor: Actor, kind: str, record: dict[str, Any], document: Document | None = None,
           note: str = "") -> dict[str, Any]:
     """A record passes a content line's checks, for a bureau the editor may edit, under a slug that is its own."""
     errors: dict[str, list[str]] = {}
     try:
         NOTE(note)
-    except Invalid as exc:
+    except BadValue as exc:
         errors["note"] = [f"修改说明{exc}"]
     try:
         values = check_record(session, kind, record)
     except ContentError as exc:
-        for e in exc.errors:
+        for e in exc.lines:
             errors.setdefault(e.field, []).append(e.message)
         raise EditingError(errors) from None
     bureau = session.scalars(select(Bureau).where(Bureau.code == values["bureau"])).one()
-    if not may_edit(user, bureau):
+    if not may_edit(actor, bureau):
         errors.setdefault("bureau", []).append("只能编辑本部门的办事指南和政策文件")
-    if item is not None and values["slug"] != item.slug:
+    if document is not None and values["slug"] != document.slug:
         errors.setdefault("slug", []).append("已有内容的标识不能修改")
-    if item is None:
-        taken = _slug_taken(session, user, kind, values["slug"])
+    if document is None:
+        taken = _slug_taken(session, actor, kind, values["slug"])
         if taken:
             errors.setdefault("slug", []).append(taken)
     if errors:
@@ -212,8 +210,8 @@ def check(session: Session, user: User, kind: str, record: dict[str, Any], item:
     return values
 
 
-def _slug_taken(session: Session, user: User, kind: str, slug: str) -> str:
-    """Why a new item may not take `slug` ("" if it may): a slug names one item, published or draft."""
+def _slug_taken(session: Session, actor: Actor, kind: str, slug: str) -> str:
+    """Why a new document may not take `slug` ("" if it may): a slug names one document, published or draft."""
     model = MODELS[kind]
     row = session.scalars(select(model).where(model.slug == slug)).one_or_none()
     holder = row.bureau if row is not None else session.scalars(
@@ -221,43 +219,62 @@ def _slug_taken(session: Session, user: User, kind: str, slug: str) -> str:
         .where(Revision.kind == kind, Revision.slug == slug).order_by(Revision.id.desc()).limit(1)).first()
     if holder is None:
         return ""
-    if may_edit(user, holder):
+    if may_edit(actor, holder):
         return f"标识 {slug} 已有{KIND_LABELS[kind]}，请在列表中打开它继续编辑，或换一个标识"
     return f"标识 {slug} 已被{holder.name}的{KIND_LABELS[kind]}使用，请换一个标识"
 
 
-def save_draft(session: Session, user: User, kind: str, record: dict[str, Any], note: str = "",
-               item: Item | None = None) -> Revision:
-    """Store a checked record as a draft revision by `user`; nothing public changes until it is published."""
-    values = check(session, user, kind, record, item, note)
+def _new_revision(session: Session, actor: Actor, kind: str, record: dict[str, Any], note: str,
+                  document: Document | None) -> Revision:
+    values = check(session, actor, kind, record, document, note)
     bureau = session.scalars(select(Bureau).where(Bureau.code == values["bureau"])).one()
     revision = Revision(kind=kind, slug=values["slug"], bureau=bureau, record=as_record(kind, values),
-                        note=NOTE(note), author_id=user.id, author_name=user.display_name, created_at=now(),
+                        note=NOTE(note), author_id=actor.user_id, author_name=actor.name, created_at=now(),
                         published_by="")
     session.add(revision)
     session.flush()
     return revision
 
 
-def publish_revision(session: Session, user: User, revision: Revision) -> Guide | Policy:
-    """Apply a draft, checked again, through the content upsert under `user`'s name; mark it published."""
+def _apply(session: Session, actor: Actor, revision: Revision) -> Guide | Policy:
     if revision.published_at is not None:
         raise EditingError({"": [f"修订 #{revision.id} 已于 {local(revision.published_at):%Y-%m-%d %H:%M} 发布"]})
-    item = find_item(session, user, revision.kind, revision.slug)
-    values = check(session, user, revision.kind, dict(revision.record), item)
+    document = find_document(session, actor, revision.kind, revision.slug)
+    values = check(session, actor, revision.kind, dict(revision.record), document)
     if revision.kind == "guide":
         values["updated_on"] = today()
-    published = apply_record(session, revision.kind, values, actor=user.display_name,
+    published = apply_record(session, revision.kind, values, actor,
                              reason=f"发布修订 #{revision.id}")  # the note is internal wording
     revision.published_at = now()
-    revision.published_by = user.display_name
+    revision.published_by = actor.name
     session.flush()
     return published
 
 
-def publish(session: Session, user: User, kind: str, record: dict[str, Any], note: str = "",
-            item: Item | None = None) -> Revision:
+def _audit(session: Session, actor: Actor, revision: Revision, what: str) -> None:
+    detail = f"修订 #{revision.id}" + (f"：{revision.note}" if revision.note else "")
+    audit(session, actor, f"{revision.kind}_{what}", target=revision.slug, detail=detail)
+
+
+def save_draft(session: Session, actor: Actor, kind: str, record: dict[str, Any], note: str = "",
+               document: Document | None = None) -> Revision:
+    """Store a checked record as a draft revision; nothing public changes until it is published."""
+    revision = _new_revision(session, actor, kind, record, note, document)
+    _audit(session, actor, revision, "draft")
+    return revision
+
+
+def publish_revision(session: Session, actor: Actor, revision: Revision) -> Guide | Policy:
+    """Apply a draft, checked again, through the content upsert under the actor's name; mark it published."""
+    published = _apply(session, actor, revision)
+    _audit(session, actor, revision, "publish")
+    return published
+
+
+def publish(session: Session, actor: Actor, kind: str, record: dict[str, Any], note: str = "",
+            document: Document | None = None) -> Revision:
     """Save a checked record as a revision and publish it at once."""
-    revision = save_draft(session, user, kind, record, note, item)
-    publish_revision(session, user, revision)
+    revision = _new_revision(session, actor, kind, record, note, document)
+    _apply(session, actor, revision)
+    _audit(session, actor, revision, "publish")
     return revision

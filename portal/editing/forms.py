@@ -1,6 +1,6 @@
 """The edit forms of guides and policies: form fields into a content record, and a record back into
 form fields. The form only shapes the input (text areas into lists, table rows into objects, digits into
-integers); every rule on the values is the content file's, applied by portal.catalog.editing."""
+integers); every rule on the values is the content file's, applied by portal.editing.services."""
 from __future__ import annotations
 
 import re
@@ -8,7 +8,8 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
-from portal.catalog.content import FAQ, MATERIAL, MATERIAL_FORMS, Invalid
+from portal.catalog.fields import BadValue
+from portal.catalog.schema import FAQ, MATERIAL, MATERIAL_FORMS
 
 GUIDE_LABELS = {
     "slug": "标识（网址）", "title": "事项名称", "code": "事项编码", "bureau": "实施部门", "topics": "所属领域",
@@ -55,7 +56,7 @@ def _integer(value: str, nullable: bool) -> int | None:
     if not value and nullable:
         return None
     if not INTEGER.fullmatch(value):
-        raise Invalid("应填写整数" if value else "不能为空")
+        raise BadValue("应填写整数" if value else "不能为空")
     return int(value)
 
 
@@ -113,7 +114,7 @@ def _read_guide(form: MultiDict) -> tuple[dict, dict, dict]:
     for name, nullable in (("statutory_days", True), ("promised_days", True), ("visits", False)):
         try:
             record[name] = _integer(values[name], nullable)
-        except Invalid as exc:
+        except BadValue as exc:
             errors[name] = [f"{GUIDE_LABELS[name]}{exc}"]
     materials = []
     for i, row in enumerate(values["materials"]):
@@ -121,20 +122,20 @@ def _read_guide(form: MultiDict) -> tuple[dict, dict, dict]:
                "form_url": row["form_url"].strip() or None}
         try:
             copies = _integer(row["copies"], nullable=True)
-        except Invalid as exc:
+        except BadValue as exc:
             errors[f"materials-{i}"] = [f"第 {i + 1} 行：{MATERIAL_LABELS['copies']}{exc}"]
             continue
         obj["copies"] = 1 if copies is None else copies
         try:
             materials.append(MATERIAL(obj))
-        except Invalid as exc:
+        except BadValue as exc:
             errors[f"materials-{i}"] = [f"第 {i + 1} 行：{_relabel(str(exc), MATERIAL_LABELS)}"]
     record["materials"] = materials
     faq = []
     for i, row in enumerate(values["faq"]):
         try:
             faq.append(FAQ(dict(row)))
-        except Invalid as exc:
+        except BadValue as exc:
             errors[f"faq-{i}"] = [f"第 {i + 1} 问：{_relabel(str(exc), FAQ_LABELS)}"]
     record["faq"] = faq
     return values, {name: record[name] for name in GUIDE_LABELS if name in record}, errors
@@ -168,7 +169,7 @@ def _read_policy(form: MultiDict) -> tuple[dict, dict, dict]:
         record[name] = values[name] or None
     try:
         record["measure_no"] = _integer(values["measure_no"], nullable=True)
-    except Invalid as exc:
+    except BadValue as exc:
         errors["measure_no"] = [f"{POLICY_LABELS['measure_no']}{exc}"]
     return values, {name: record[name] for name in POLICY_LABELS if name in record}, errors
 

@@ -1,0 +1,1 @@
+"""Staff keep their bureau's guides and policies current: drafts, preview, publish, revisions."""

@@ -1,0 +1,95 @@
+"""Helpers every web module shares: the rate-limit switch, query arguments, paging, absolute URLs."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from flask import current_app, has_request_context, request
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from portal.clock import parse_day
+from portal.text import is_key
+
+def limits_off() -> bool:
+    """PORTAL_RATELIMIT_ENABLED=false (tests, load checks) exempts every request, read per app."""
+    return not current_app.config.get("RATELIMIT_ENABLED", True)
+
+
+def page_arg(name: str = "page") -> int:
+    """A page number argument; anything but a positive integer means the first page."""
+    return int_arg(name, 1, 1, 999999)
+
+
+def int_arg(name: str, default: int, low: int, high: int) -> int:
+    """A decimal query argument kept within [low, high]; anything else gives `default`."""
+    raw = request.args.get(name, "")
+    ok = raw.isascii() and raw.isdecimal() and 0 < len(raw) < 7
+    return min(max(int(raw), low), high) if ok else default
+
+
+def text_arg(name: str, max_len: int = 100) -> str:
+    """A query argument as plain text: control characters dropped, cut to `max_len`."""
+    raw = request.args.get(name, "")
+    return "".join(ch for ch in raw if ch >= " ").strip()[:max_len]
+
+
+def key_arg(name: str, allowed=None) -> str:
+    """A code or slug argument; anything else (or a value not in `allowed`) is dropped."""
+    value = request.args.get(name, "").strip()
+    if allowed is not None:
+        return value if value in allowed else ""
+    return value if is_key(value) else ""
+
+
+def date_arg(name: str) -> dt.date | None:
+    """A YYYY-MM-DD argument, or None for anything else."""
+    return parse_day(request.args.get(name))
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a list and what the pager needs."""
+
+    items: list
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def paginate(session: Session, stmt: Select, page: int, per_page: int) -> Page:
+    """Run `stmt` for one page; a page past the end shows the last page."""
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    pages = max(1, -(-total // per_page))
+    page = min(max(page, 1), pages)
+    items = list(session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).unique())
+    return Page(items, page, per_page, total)
+
+
+def base_url() -> str:
+    """Where absolute links point: PORTAL_BASE_URL (required in production); in development the
+    address a request came to, or the address `make run` serves on (PORTAL_BIND) for a command.
+    Never the Host header in production, which anyone can set."""
+    configured = current_app.config.get("BASE_URL")
+    if configured:
+        return configured
+    if has_request_context():
+        return request.url_root.rstrip("/")
+    return current_app.config["LOCAL_URL"]
+
+
+def absolute_url(endpoint: str, **values) -> str:
+    """An absolute address of a route, for mail and feeds, built without a request."""
+    return base_url() + current_app.url_map.bind("localhost").build(endpoint, values)

@@ -12,7 +12,7 @@ from portal.clock import today
 from portal.extensions import db
 from portal.tickets.models import CalendarOverride, CalendarYear, DeadlineRule, TicketType
 from portal.tickets.services import autoclose
-from portal.tickets.workdays import missing_years, official_year
+from portal.tickets.workdays import Calendar, missing_years, official_year
 
 tickets_cli = CommandGroup("tickets", help="诉求工单的定期任务与设置。")
 calendar_cli = CommandGroup("calendar", help="工作日日历：节假日与调休的补充设置。")
@@ -74,13 +74,24 @@ def calendar_confirm_command(year: int):
 
 @calendar_cli.command("status")
 def calendar_status_command():
-    """Which years are counted on the official calendar, and which only Monday to Friday."""
+    """Which years are counted on the official calendar, and which on the statutory holidays."""
     this_year = today().year
     years = range(this_year - 1, this_year + 3)
     missing = missing_years(db.session, years)
     for year in years:
         entered = sum(1 for day in db.session.scalars(select(CalendarOverride.day)) if day.year == year)
         source = "官方日历（chinesecalendar）" if official_year(year) else (
-            f"缺少国务院节假日安排：按周一至周五加已录入的 {entered} 天计算，请用 calendar set 录入后 calendar confirm {year}"
-            if year in missing else f"周一至周五加人工录入的 {entered} 天（已确认）")
+            f"缺少国务院节假日安排：按法定节假日（逢周末补假）加已录入的 {entered} 天计算，期限可能因调休而变动，"
+            f"请用 calendar set 录入后 calendar confirm {year}"
+            if year in missing else f"法定节假日（逢周末补假）加人工录入的 {entered} 天（已确认）")
         click.echo(f"{year}：{source}")
+
+
+@calendar_cli.command("check")
+@click.argument("day", metavar="DATE", type=click.DateTime(formats=["%Y-%m-%d"]))
+def calendar_check_command(day: dt.datetime):
+    """Print one line: the date, workday or holiday, and what decided it (override, official,
+    statutory, weekend)."""
+    calendar = Calendar.load(db.session)
+    day = day.date()
+    click.echo(f"{day.isoformat()} {'workday' if calendar.is_workday(day) else 'holiday'} {calendar.source(day)}")

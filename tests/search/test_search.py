@@ -160,9 +160,14 @@ def test_hostile_queries_answer_200_and_the_page_escapes_them(demo_client, query
                                     {"kind": "nope"}, {"bureau": "<x>"}, {"topic": "%00"}, {"status": "bogus"},
                                     {"order": "random"}, {"page": "9" * 40}])
 def test_junk_parameters_are_ignored(demo_client, params):
+    plain = api(demo_client, q="登记")
     response = demo_client.get("/api/v1/search", query_string={"q": "登记", **params})
     assert response.status_code == 200
-    assert 1 <= response.get_json()["per_page"] <= 50
+    body = response.get_json()
+    assert 1 <= body["per_page"] <= 50
+    # a value the search cannot use is dropped, not passed on as a filter that matches nothing
+    assert body["total"] == plain["total"] > 0 and body["facets"] == plain["facets"]
+    assert body["page"] == 1
 
 
 def test_long_query_is_cut_with_a_notice(demo_client):

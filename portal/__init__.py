@@ -36,7 +36,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_HOPS"], x_proto=app.config["PROXY_HOPS"])
 
-    from portal import cli, errors, health, templating
+    from portal import cli, errors, health, templating, web
     from portal.accounts.access import login_manager
     from portal.accounts.views import bp as accounts_bp
     from portal.catalog.feeds import bp as feeds_bp
@@ -71,6 +71,7 @@ def create_app(test_config: dict | None = None) -> Flask:
                       search_bp, search_api_bp, health.bp):
         app.register_blueprint(blueprint)
     templating.init_app(app, cite=cite)
+    web.init_app(app)
     errors.register_error_handlers(app)
     cli.init_app(app)
     return app

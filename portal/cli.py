@@ -16,7 +16,7 @@ from portal.catalog.models import Bureau
 from portal.catalog.services import expire_policies
 from portal.clock import today
 from portal.extensions import db
-from portal.mail import send_pending
+from portal.mail import masked, parked, release_parked, send_pending
 
 DEMO_CONTENT = demo.CONTENT
 
@@ -107,7 +107,24 @@ def expire_command():
 def mail_send_command():
     """Send (or retry) the mail waiting in the outbox: the mail sender's own job."""
     sent, failed = send_pending(db.session)
-    click.echo(f"已发送 {sent} 封，失败 {failed} 封（失败的下次重试）。")
+    stuck = len(parked(db.session))
+    click.echo(f"已发送 {sent} 封，失败 {failed} 封（失败的下次重试）。"
+               + (f"另有 {stuck} 封多次发送失败已暂停，见 mail parked。" if stuck else ""))
+
+
+@mail_cli.command("parked")
+def mail_parked_command():
+    """List the mail that failed too often to be retried, with the last error (addresses masked)."""
+    rows = parked(db.session)
+    for message in rows:
+        click.echo(f"{message.id}\t{masked(message.recipient)}\t{message.subject}\t{message.last_error}")
+    click.echo(f"共 {len(rows)} 封已暂停；排除原因后运行 mail release 重新发送。")
+
+
+@mail_cli.command("release")
+def mail_release_command():
+    """Retry the parked mail again (after the cause was mended)."""
+    click.echo(f"已恢复 {release_parked(db.session)} 封暂停的邮件，将由 mail send 重新发送。")
 
 
 def init_app(app: Flask) -> None:

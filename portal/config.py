@@ -9,6 +9,9 @@ ROOT = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = ROOT / "instance"
 
 WEAK_SECRETS = {"", "dev", "secret", "changeme", "change-me", "development"}
+MIN_SECRET_LENGTH = 32
+MIN_SECRET_SYMBOLS = 16  # distinct characters: "a" * 32 is long but guessable
+PER_PROCESS_STORAGE = ("memory://",)  # each gunicorn worker would count alone, and start again when recycled
 
 
 class ConfigError(RuntimeError):
@@ -42,12 +45,25 @@ def load_config(environ: dict[str, str] | None = None) -> dict:
 
     secret = env.get("PORTAL_SECRET_KEY", "")
     if mode == "production":
-        if secret.lower() in WEAK_SECRETS or len(secret) < 32:
+        if (secret.lower() in WEAK_SECRETS or len(secret) < MIN_SECRET_LENGTH
+                or len(set(secret)) < MIN_SECRET_SYMBOLS):
             raise ConfigError(
-                "PORTAL_ENV=production needs PORTAL_SECRET_KEY of at least 32 random characters"
+                f"PORTAL_ENV=production needs PORTAL_SECRET_KEY of at least {MIN_SECRET_LENGTH} random characters "
+                f"with at least {MIN_SECRET_SYMBOLS} different ones (e.g. python3 -c 'import secrets; "
+                "print(secrets.token_urlsafe(48))')"
             )
     elif not secret:
         secret = _development_secret()
+
+    storage = env.get("PORTAL_RATELIMIT_STORAGE", "").strip() or "memory://"
+    if mode == "production" and storage.startswith(PER_PROCESS_STORAGE):
+        raise ConfigError("PORTAL_ENV=production needs PORTAL_RATELIMIT_STORAGE=redis://…: with memory:// every "
+                          "gunicorn worker (and every host) counts alone, so the login, tracking and filing limits "
+                          "let several times their number through")
+    mail_server = env.get("PORTAL_MAIL_SERVER", "").strip()
+    if mode == "production" and not mail_server:
+        raise ConfigError("PORTAL_ENV=production needs PORTAL_MAIL_SERVER: without it mail would only be written "
+                          "to the log, retrieval codes included")
 
     base_url = env.get("PORTAL_BASE_URL", "").strip().rstrip("/")
     if mode == "production" and not base_url.startswith(("https://", "http://")):
@@ -62,13 +78,15 @@ def load_config(environ: dict[str, str] | None = None) -> dict:
         "SECRET_KEY": secret,
         "DATABASE_URL": database_url,
         "INDEX_DIR": index_dir,
+        # /healthz answers 503 (degraded) when a change has waited longer than this for the index writer
+        "INDEX_MAX_LAG": int(env.get("PORTAL_INDEX_MAX_LAG", "300") or 300),
         "RATELIMIT_ENABLED": _flag(env.get("PORTAL_RATELIMIT_ENABLED"), True),
-        # memory:// counts per process; with several workers point it at redis:// or memcached://
-        "RATELIMIT_STORAGE_URI": env.get("PORTAL_RATELIMIT_STORAGE", "memory://"),
+        # memory:// counts per process (development only); production shares the counts in Redis
+        "RATELIMIT_STORAGE_URI": storage,
         "RATELIMIT_HEADERS_ENABLED": True,
         "PROXY_HOPS": int(env.get("PORTAL_PROXY_HOPS", "0") or 0),
         "ATTACHMENT_DIR": env.get("PORTAL_ATTACHMENT_DIR") or str(INSTANCE_DIR / "attachments"),
-        "MAIL_SERVER": env.get("PORTAL_MAIL_SERVER", ""),
+        "MAIL_SERVER": mail_server,
         "MAIL_PORT": int(env.get("PORTAL_MAIL_PORT", "25") or 25),
         "MAIL_SENDER": env.get("PORTAL_MAIL_SENDER", "noreply@huining.invalid"),
         "MAIL_SECURITY": env.get("PORTAL_MAIL_SECURITY", "none"),  # none, starttls or ssl
@@ -82,7 +100,8 @@ def load_config(environ: dict[str, str] | None = None) -> dict:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": mode == "production",
-        "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+        "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,  # the filing form with its attachments
+        "MAX_JSON_LENGTH": 64 * 1024,  # a JSON body: a ticket is a few KB; more is an attack on a worker's CPU
         "WTF_CSRF_TIME_LIMIT": None,
         "TIMEZONE": "Asia/Shanghai",
     }

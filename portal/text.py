@@ -6,7 +6,9 @@ import re
 
 from portal.errors import Invalid
 
-CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # tab and newline are text; the rest is not
+# Not text: control characters (tab and newline are text), lone surrogates (a JSON "\ud800" decodes to
+# one; no database can store it) and the noncharacters U+FFFE and U+FFFF.
+CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")  # used with fullmatch: "qykb\n" is not a slug
 EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 MOBILE = re.compile(r"1[3-9]\d{9}")

@@ -4,12 +4,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from flask import current_app, has_request_context, request
+from flask import Flask, current_app, has_request_context, request
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from portal.clock import parse_day
+from portal.errors import Invalid
 from portal.text import is_key
+
+FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 
 def limits_off() -> bool:
     """PORTAL_RATELIMIT_ENABLED=false (tests, load checks) exempts every request, read per app."""
@@ -93,3 +96,25 @@ def base_url() -> str:
 def absolute_url(endpoint: str, **values) -> str:
     """An absolute address of a route, for mail and feeds, built without a request."""
     return base_url() + current_app.url_map.bind("localhost").build(endpoint, values)
+
+
+def json_object() -> dict:
+    """The request's JSON object, or Invalid (400, field "_body") saying why not."""
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:  # json.loads gives up on very deep nesting with this, not a ValueError
+        raise Invalid("JSON 嵌套过深。", "_body") from None
+    if not isinstance(body, dict):
+        raise Invalid("请求体应为 JSON 对象（Content-Type: application/json）。", "_body")
+    return body
+
+
+def _cap_bodies() -> None:
+    """A body that is not a form (JSON above all) may hold MAX_JSON_LENGTH bytes, not the 16 MB a filing
+    with attachments may: a large anonymous body would otherwise hold a worker's CPU for seconds."""
+    if request.mimetype not in FORM_TYPES:
+        request.max_content_length = current_app.config["MAX_JSON_LENGTH"]
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(_cap_bodies)

@@ -17,6 +17,7 @@ from portal.catalog.content import import_content
 from portal.cli import DEMO_CONTENT
 from portal.database import Base
 from portal.extensions import db
+from tests.hosts import redis_url  # noqa: F401  (a real Redis server for any test that asks)
 from tests.mailbox import smtp  # noqa: F401  (a real SMTP server for any test that asks)
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"

@@ -86,6 +86,9 @@ def parse_lines(lines: Iterable[str]) -> tuple[list[Entry], list[LineError]]:
         except RecursionError:
             errors.append(LineError(number, "", "JSON 嵌套过深"))
             continue
+        except ValueError as exc:  # an integer of more than 4,300 digits, say
+            errors.append(LineError(number, "", f"不是有效的 JSON（{exc}）"[:200]))
+            continue
         if not isinstance(obj, dict):
             errors.append(LineError(number, "", "每行应为一个 JSON 对象"))
             continue

@@ -27,6 +27,7 @@ from whoosh import index as whoosh_index
 from whoosh.index import FileIndex, LockError
 
 from portal.catalog.models import Guide, Policy, PolicyStatus, Synonym
+from portal.clock import local, now
 from portal.errors import Unavailable
 from portal.search.documents import guide_document, make_schema, policy_document
 from portal.search.models import IndexTask
@@ -89,6 +90,12 @@ class IndexStore:
     def pending(session: Session) -> int:
         """Outbox rows not yet applied to the index."""
         return session.scalar(select(func.count()).select_from(IndexTask)) or 0
+
+    @staticmethod
+    def lag(session: Session) -> float:
+        """Seconds the oldest row not yet applied has waited (0 when none waits)."""
+        oldest = session.scalar(select(func.min(IndexTask.created_at)))
+        return max(0.0, (now() - local(oldest)).total_seconds()) if oldest is not None else 0.0
 
     # ---- writing: only the single writer calls these
 

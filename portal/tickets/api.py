@@ -9,7 +9,7 @@ from portal.tickets.public import public_view
 from portal.tickets.services import check_code, file_ticket
 from portal.tickets.validation import validate
 from portal.tickets.views import FILING_LIMIT, TRACKING_LIMIT, find_ticket
-from portal.web import limits_off
+from portal.web import json_object, limits_off
 
 api = Blueprint("tickets_api", __name__, url_prefix="/api/v1")
 
@@ -18,10 +18,7 @@ api = Blueprint("tickets_api", __name__, url_prefix="/api/v1")
 @limiter.limit(FILING_LIMIT, exempt_when=limits_off)
 def file():
     """201 with number and code, or 400 with per-field errors; nothing is stored on a 400."""
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        return jsonify({"errors": {"_body": ["请求体应为 JSON 对象（Content-Type: application/json）。"]}}), 400
-    data, errors = validate(db.session, body)
+    data, errors = validate(db.session, json_object())
     if errors:
         return jsonify({"errors": errors}), 400
     ticket, code = file_ticket(db.session, data)

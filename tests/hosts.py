@@ -1,0 +1,137 @@
+"""Real servers for tests that need processes: a throwaway Redis (Debian's redis-server) and the portal
+under gunicorn with the shipped config, on loopback ports."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory):
+    """A Redis server of its own in a temporary folder, for the whole session; its URL."""
+    server = shutil.which("redis-server")
+    assert server, "redis-server is missing: make test installs it (Debian package redis-server)"
+    folder = tmp_path_factory.mktemp("redis")
+    port = free_port()
+    proc = subprocess.Popen([server, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(folder),
+                             "--save", "", "--appendonly", "no", "--protected-mode", "yes"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1) as conn:
+                conn.sendall(b"PING\r\n")
+                if conn.recv(16).startswith(b"+PONG"):
+                    break
+        except OSError:
+            pass
+        assert proc.poll() is None and time.monotonic() < deadline, "redis-server did not start"
+        time.sleep(0.05)
+    yield f"redis://127.0.0.1:{port}/0"
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+def flask(env: dict, *args: str) -> subprocess.CompletedProcess:
+    """`flask --app portal ARGS` in a process of its own, as an operator runs it."""
+    return subprocess.run([str(BIN / "flask"), "--app", "portal", *args], cwd=ROOT, env=env, check=True,
+                          capture_output=True, text=True)
+
+
+def portal_env(tmp_path: Path, **settings: str) -> dict:
+    """The environment of a host: its own SQLite database and index folder unless told otherwise."""
+    env = {name: value for name, value in os.environ.items() if not name.startswith("PORTAL_")}
+    env.update(PORTAL_DATABASE_URL=f"sqlite:///{tmp_path / 'portal.sqlite3'}", PORTAL_INDEX_DIR=str(tmp_path / "ix"),
+               PORTAL_ATTACHMENT_DIR=str(tmp_path / "attachments"), PORTAL_SECRET_KEY="host-test-secret-0123456789abcdef",
+               PORTAL_WORKERS="3", HOME=str(tmp_path))
+    env.update(settings)
+    return env
+
+
+class Host:
+    """A running gunicorn: its base URL, its process and what it has written to stderr."""
+
+    def __init__(self, proc: subprocess.Popen, base: str, log: Path):
+        self.proc, self.base, self.log = proc, base, log
+
+    def get(self, path: str, headers: dict | None = None) -> tuple[int, bytes, dict]:
+        request = urllib.request.Request(self.base + path, headers=headers or {})
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return response.status, response.read(), dict(response.headers)
+        except urllib.error.HTTPError as error:
+            return error.code, error.read(), dict(error.headers)
+
+    def post_json(self, path: str, body, headers: dict | None = None) -> tuple[int, bytes, dict]:
+        data = body if isinstance(body, bytes) else json.dumps(body, ensure_ascii=False).encode()
+        request = urllib.request.Request(self.base + path, data=data, method="POST",
+                                         headers={"Content-Type": "application/json", **(headers or {})})
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status, response.read(), dict(response.headers)
+        except urllib.error.HTTPError as error:
+            return error.code, error.read(), dict(error.headers)
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+
+def wait_until(condition, seconds: float = 30, proc: subprocess.Popen | None = None, what: str = "") -> None:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            if condition():
+                return
+        except OSError:
+            pass
+        assert proc is None or proc.poll() is None, f"the process ended: {what}"
+        assert time.monotonic() < deadline, f"not within {seconds} s: {what}"
+        time.sleep(0.1)
+
+
+@contextmanager
+def gunicorn(env: dict, prepare: bool = True):
+    """The portal under gunicorn with deploy/gunicorn.conf.py on a free loopback port; the database
+    migrated and the index built first unless told otherwise."""
+    port = free_port()
+    env = {**env, "PORTAL_BIND": f"127.0.0.1:{port}"}
+    if prepare:
+        flask(env, "init-db")
+        flask(env, "search", "reindex")
+    log = Path(env["HOME"]) / f"gunicorn-{port}.log"
+    with log.open("w") as sink:
+        proc = subprocess.Popen([str(BIN / "gunicorn"), "--config", "deploy/gunicorn.conf.py", "portal:create_app()"],
+                                cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True)
+    host = Host(proc, f"http://127.0.0.1:{port}", log)
+    try:
+        wait_until(lambda: host.get("/healthz")[0] in (200, 503), proc=proc, what=f"gunicorn on {port}")
+        yield host
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()

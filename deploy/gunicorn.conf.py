@@ -24,11 +24,12 @@ forwarded_allow_ips = os.environ.get("PORTAL_FORWARDED_ALLOW_IPS", "127.0.0.1")
 # portal run by the same user would take over the first's; nothing here uses it.
 control_socket_disable = True
 
-SECRETS_IN_URLS = re.compile(r"((?:^|[?&])(?:code|token)=)[^&\s]*")
+# A retrieval code in a query string, a subscription link's signed token in a path.
+SECRETS_IN_URLS = re.compile(r"((?:(?:^|[?&])(?:code|token)=)|(?:/subscribe/(?:confirm|unsubscribe)/))[^&\s?]*")
 
 
 class PortalLogger(Logger):
-    """The access log never holds a retrieval code or a link token from a query string."""
+    """The access log never holds a retrieval code or a subscription link's token."""
 
     def atoms(self, resp, req, environ, request_time):
         atoms = super().atoms(resp, req, environ, request_time)

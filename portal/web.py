@@ -116,5 +116,18 @@ def _cap_bodies() -> None:
         request.max_content_length = current_app.config["MAX_JSON_LENGTH"]
 
 
+def private(response, referrer: str = "same-origin"):
+    """A page with personal data or a retrieval code: no cache may keep it; `referrer` "no-referrer"
+    where its address itself holds a code."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = referrer
+    return response
+
+
+def with_code(response):
+    """`private`, for pages and answers that carry a ticket's retrieval code or open a ticket with one."""
+    return private(response, "no-referrer")
+
+
 def init_app(app: Flask) -> None:
     app.before_request(_cap_bodies)

@@ -16,9 +16,10 @@ from portal.catalog import queries
 from portal.clock import county_midnight
 from portal.errors import DomainError, show_refusals_with
 from portal.extensions import db, limiter
-from portal.web import date_arg, limits_off, page_arg, paginate, text_arg
+from portal.web import date_arg, limits_off, page_arg, paginate, private, text_arg
 
 bp = Blueprint("accounts", __name__)
+bp.after_request(private)  # login, passwords, accounts, the audit log
 
 LOGIN_LIMIT = "10 per minute;100 per hour"
 

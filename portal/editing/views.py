@@ -21,8 +21,10 @@ from portal.editing.forms import (BLANK_FAQ_ROWS, BLANK_MATERIAL_ROWS, LABELS, b
 from portal.editing.services import KIND_LABELS, Document, EditingError
 from portal.errors import DomainError, show_refusals_with
 from portal.extensions import db
+from portal.web import private
 
 bp = Blueprint("editing", __name__, url_prefix="/staff/content")
+bp.after_request(private)  # drafts not yet public
 
 EDITOR_ROLES = (Role.STAFF, Role.BUREAU_ADMIN, Role.ADMIN)
 SECTIONS = {"guides": "guide", "policies": "policy"}

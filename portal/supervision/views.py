@@ -26,10 +26,11 @@ from portal.tickets import queries as ticket_queries
 from portal.tickets.models import Ticket, TicketState
 from portal.tickets.services import decide_extension, decide_transfer
 from portal.tickets.views import find_ticket
-from portal.web import date_arg
+from portal.web import date_arg, private
 
 bp = Blueprint("supervision", __name__, url_prefix="/supervision")
 public = Blueprint("performance", __name__)
+bp.after_request(private)  # every bureau's tickets with personal data
 
 S = TicketState
 ACTIONS = {"route": "分办", "transfer": "审批转办", "extension": "审批延期", "urge": "催办督办"}

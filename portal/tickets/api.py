@@ -9,7 +9,7 @@ from portal.tickets.public import public_view
 from portal.tickets.services import check_code, file_ticket
 from portal.tickets.validation import validate
 from portal.tickets.views import FILING_LIMIT, TRACKING_LIMIT, find_ticket
-from portal.web import json_object, limits_off
+from portal.web import json_object, limits_off, with_code
 
 api = Blueprint("tickets_api", __name__, url_prefix="/api/v1")
 
@@ -33,8 +33,10 @@ def file():
 @api.get("/tickets/<number>")
 @limiter.limit(TRACKING_LIMIT, exempt_when=limits_off)
 def show(number: str):
-    """The public view, or 404 for an unknown number and a wrong code alike."""
+    """The public view, or 404 for an unknown number and a wrong code alike. The code comes in the
+    X-Retrieval-Code header (kept out of URLs, logs and Referer headers) or, for old links, ?code=."""
+    code = request.headers.get("X-Retrieval-Code") or request.args.get("code", "")
     ticket = find_ticket(number[:20])
-    if not check_code(ticket, request.args.get("code", "")[:40]):
-        return jsonify({"error": "未找到", "message": "流水号或提取码不正确。"}), 404
-    return jsonify(public_view(db.session, ticket, today()))
+    if not check_code(ticket, code[:40]):
+        return with_code(jsonify({"error": "未找到", "message": "流水号或提取码不正确。"})), 404
+    return with_code(jsonify(public_view(db.session, ticket, today())))

@@ -17,9 +17,10 @@ from portal.tickets.models import Score, Ticket, TicketType
 from portal.tickets.public import public_view
 from portal.tickets.services import check_code, file_ticket, rate
 from portal.tickets.validation import validate
-from portal.web import limits_off
+from portal.web import limits_off, with_code
 
 bp = Blueprint("tickets", __name__, url_prefix="/tickets")
+bp.after_request(with_code)  # the filing's code, a ticket's personal data and timeline: never cached
 
 FILING_LIMIT = "5 per minute;30 per day"
 TRACKING_LIMIT = "10 per minute;100 per day"
@@ -68,19 +69,16 @@ def new():
 
     ticket, code = file_ticket(db.session, data)
     attach(db.session, ticket, uploads, Path(current_app.config["ATTACHMENT_DIR"]))
-    session["filed"] = {"number": ticket.number, "code": code}
     _remember(ticket.number)
-    return redirect(url_for("tickets.filed"), code=303)
+    # The confirmation is this response, so the code is shown once and kept nowhere: not in the session
+    # cookie (signed, not encrypted) as a redirect would need. A reload meets the used nonce (409).
+    return render_template("tickets/filed.html", ticket=ticket, code=code)
 
 
 @bp.get("/filed")
 def filed():
-    """The confirmation: number and code, shown this once."""
-    info = session.pop("filed", None)
-    if not info:
-        return redirect(url_for("tickets.track"))
-    ticket = db.session.scalars(select(Ticket).where(Ticket.number == info["number"])).one()
-    return render_template("tickets/filed.html", ticket=ticket, code=info["code"])
+    """Where the confirmation used to be shown after a redirect: the tracking page now."""
+    return redirect(url_for("tickets.track"))
 
 
 def _remember(number: str) -> None:

@@ -20,10 +20,12 @@ from portal.tickets.models import ReplyTemplate, Ticket, TicketState, TicketType
 from portal.tickets.services import TRANSITIONS
 from portal.tickets.views import find_ticket, send_attachment
 from portal.tickets.workdays import Calendar
-from portal.web import date_arg, page_arg, paginate, text_arg
+from portal.web import date_arg, page_arg, paginate, private, text_arg
 
 bp = Blueprint("workspace", __name__, url_prefix="/staff")
 api = Blueprint("workspace_api", __name__, url_prefix="/api/v1/staff")
+bp.after_request(private)  # personal data on every page of the workspace
+api.after_request(private)
 
 # action in the URL -> (event action it writes, label, who may do it)
 ACTIONS = {

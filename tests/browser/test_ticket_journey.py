@@ -29,7 +29,7 @@ def test_business_files_a_complaint_and_tracks_it(browser, live_server, artifact
     page.locator("#f-consent").check()
     page.screenshot(path=str(artifacts / "ticket-form.png"), full_page=True)
     page.get_by_role("button", name="提交诉求").click()
-    page.wait_for_url("**/tickets/filed")
+    page.get_by_role("heading", name="诉求已提交").wait_for()
     number = page.locator("#ticket-number").inner_text()
     code = page.locator("#ticket-code").inner_text()
     assert "县市场监管局" in page.locator("main").inner_text()

@@ -32,7 +32,7 @@ def test_staff_sign_and_answer_a_complaint_the_business_then_reads(browser, live
     page.get_by_label("联系电话").fill("13700000000")
     page.locator("#f-consent").check()
     page.get_by_role("button", name="提交诉求").click()
-    page.wait_for_url("**/tickets/filed")
+    page.get_by_role("heading", name="诉求已提交").wait_for()
     number = page.locator("#ticket-number").inner_text()
     code = page.locator("#ticket-code").inner_text()
 

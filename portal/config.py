@@ -77,6 +77,8 @@ def load_config(environ: dict[str, str] | None = None) -> dict:
         "PORTAL_ENV": mode,
         "SECRET_KEY": secret,
         "DATABASE_URL": database_url,
+        # SQLite: how long a writer waits for another; then the request is answered 503 with Retry-After
+        "SQLITE_BUSY_TIMEOUT": float(env.get("PORTAL_SQLITE_BUSY_TIMEOUT", "15") or 15),
         "INDEX_DIR": index_dir,
         # /healthz answers 503 (degraded) when a change has waited longer than this for the index writer
         "INDEX_MAX_LAG": int(env.get("PORTAL_INDEX_MAX_LAG", "300") or 300),

@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from flask import Flask, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
@@ -134,6 +135,16 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(StaleDataError)
     def changed_meanwhile(exc: StaleDataError):
         return _respond(409)
+
+    @app.errorhandler(OperationalError)
+    def database_busy(exc: OperationalError):
+        if "database is locked" not in str(exc.orig):  # SQLite's one writer was busy for too long
+            return unexpected_error(exc)
+        app.logger.warning("database locked on %s %s; answered 503", request.method, request.path)
+        response, code = _respond(503, "服务繁忙", "系统正忙于写入数据，请稍等几秒后重新提交；您填写的内容未被保存。")
+        response = app.make_response((response, code))
+        response.headers["Retry-After"] = "5"
+        return response
 
     @app.errorhandler(CSRFError)
     def form_expired(exc: CSRFError):

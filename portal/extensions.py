@@ -40,7 +40,7 @@ class Database:
         )
 
     def init_app(self, app: Flask) -> None:
-        app.extensions["database"] = _Bound(make_engine(app.config["DATABASE_URL"]))
+        app.extensions["database"] = _Bound(make_engine(app.config["DATABASE_URL"], app.config["SQLITE_BUSY_TIMEOUT"]))
         app.teardown_appcontext(lambda exc: self.session.remove())
 
     @property
@@ -57,17 +57,18 @@ class _Bound:
 _json = partial(json.dumps, ensure_ascii=False)
 
 
-def make_engine(url: str) -> Engine:
-    """An engine; SQLite gets WAL, foreign keys and a busy timeout so several workers can share it."""
+def make_engine(url: str, busy_timeout: float = 15) -> Engine:
+    """An engine; SQLite gets WAL, foreign keys and a busy timeout (seconds a writer waits for another
+    to finish) so several workers can share it."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 15}, json_serializer=_json)
+        engine = create_engine(url, connect_args={"timeout": busy_timeout}, json_serializer=_json)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA busy_timeout=15000")
+            cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
             cursor.close()
 
         return engine

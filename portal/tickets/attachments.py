@@ -1,16 +1,27 @@
 """Attachments: JPEG, PNG or PDF by their content (not their name), at most 3 of 5 MB each,
-stored outside static/ under random names and handed out only as downloads."""
+stored outside static/ under random names and handed out only as downloads.
+
+A file is written under a temporary name (`.NAME.part`) and given its name once the filing's
+transaction has committed; a filing rolled back removes it. A process killed in between leaves a file
+that `tickets attachments-clean` settles: a `.part` whose row exists is given its name, anything with
+no row is removed once it is a day old (personal data is not kept without its ticket)."""
 from __future__ import annotations
 
+import datetime as dt
+import os
 import re
 import secrets
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal.boundary import on_rollback
+from portal.boundary import after_commit, on_rollback
 from portal.tickets.models import Attachment, Ticket
+
+ORPHANS_KEPT = dt.timedelta(days=1)  # a file with no row is removed after this
 
 MAX_FILES = 3
 MAX_BYTES = 5 * 1024 * 1024
@@ -61,19 +72,49 @@ def _clean_name(name: str) -> str:
     return (name or "附件")[-60:]
 
 
+def partial(directory: Path, name: str) -> Path:
+    """Where a file waits for its filing's commit."""
+    return directory / f".{name}.part"
+
+
 def store(upload: Upload, directory: Path) -> str:
-    """Write the file under a random name; the name the business gave is kept only in the database."""
+    """Write the file under a random temporary name; returns the name it will have. The name the
+    business gave is kept only in the database."""
     directory.mkdir(parents=True, exist_ok=True)
     extension = next(ext for _, kind, ext in SIGNATURES if kind == upload.content_type)
     stored = secrets.token_hex(16) + extension
-    (directory / stored).write_bytes(upload.data)
+    partial(directory, stored).write_bytes(upload.data)
     return stored
 
 
 def attach(session: Session, ticket: Ticket, uploads: list[Upload], directory: Path) -> None:
-    """Store the files with the ticket; if its transaction rolls back, the files go too."""
+    """Store the files with the ticket: named once its transaction commits, removed if it rolls back."""
     for upload in uploads:
         name = store(upload, directory)
-        on_rollback(session, lambda path=directory / name: path.unlink(missing_ok=True))
+        waiting = partial(directory, name)
+        after_commit(session, lambda waiting=waiting, name=name: os.replace(waiting, directory / name))
+        on_rollback(session, lambda waiting=waiting: waiting.unlink(missing_ok=True))
         ticket.attachments.append(Attachment(stored_name=name, original_name=upload.name,
                                              content_type=upload.content_type, size=len(upload.data)))
+
+
+def clean(session: Session, directory: Path) -> tuple[int, int]:
+    """Settle what a killed process left: a `.part` file whose row exists gets its name; a file with no
+    row is removed once it is ORPHANS_KEPT old. Returns (named, removed); safe to run again."""
+    if not directory.is_dir():
+        return 0, 0
+    known = set(session.scalars(select(Attachment.stored_name)))
+    cutoff = time.time() - ORPHANS_KEPT.total_seconds()
+    named = removed = 0
+    for path in directory.iterdir():
+        if not path.is_file():
+            continue
+        name = path.name[1:-5] if path.name.startswith(".") and path.name.endswith(".part") else path.name
+        if name in known:
+            if name != path.name and not (directory / name).exists():
+                os.replace(path, directory / name)
+                named += 1
+        elif path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
+            removed += 1
+    return named, removed

@@ -2,14 +2,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import click
+from flask import current_app
 from sqlalchemy import select
 
 from portal.boundary import CommandGroup
 from portal.catalog.models import Bureau, Topic
 from portal.clock import today
 from portal.extensions import db
+from portal.tickets.attachments import clean
 from portal.tickets.models import CalendarOverride, CalendarYear, DeadlineRule, TicketType
 from portal.tickets.services import autoclose
 from portal.tickets.workdays import Calendar, missing_years, official_year
@@ -23,6 +26,13 @@ def autoclose_command():
     """Close replied tickets left unrated for the configured working days (safe to run again)."""
     closed = autoclose(db.session, today())
     click.echo(f"自动办结 {len(closed)} 件：{'、'.join(t.number for t in closed) or '无'}。")
+
+
+@tickets_cli.command("attachments-clean")
+def attachments_clean_command():
+    """Daily: finish moving files a killed filing left half-stored; remove day-old files with no ticket."""
+    named, removed = clean(db.session, Path(current_app.config["ATTACHMENT_DIR"]))
+    click.echo(f"附件整理：补全 {named} 个，删除无对应工单的文件 {removed} 个。")
 
 
 @tickets_cli.command("rule")

@@ -27,6 +27,9 @@ class Revision(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     published_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     published_by: Mapped[str] = mapped_column(String(50), default="")
+    # A measure put into another bureau's document: that bureau agreed (who, when) before it is published
+    part_approved_by: Mapped[str] = mapped_column(String(50), default="", server_default="")
+    part_approved_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
     bureau: Mapped[Bureau] = relationship()
 

@@ -22,14 +22,15 @@ from portal.catalog.fields import BadValue, text
 from portal.catalog.models import Bureau, Guide, Policy
 from portal.clock import local, now, today
 from portal.editing.models import Revision
-from portal.errors import InvalidFields, NotFound
+from portal.errors import InvalidFields, NotFound, Refused
 from portal.text import is_key
 
 KIND_LABELS = {"guide": "办事指南", "policy": "政策文件"}
 MODELS: dict[str, type[Guide] | type[Policy]] = {"guide": Guide, "policy": Policy}
 NOTE = text(200)
 name_actions({"guide_draft": "保存办事指南草稿", "guide_publish": "发布办事指南",
-              "policy_draft": "保存政策文件草稿", "policy_publish": "发布政策文件"})
+              "policy_draft": "保存政策文件草稿", "policy_publish": "发布政策文件",
+              "policy_part_approve": "同意列为本部门文件的措施"})
 
 
 class EditingError(InvalidFields):
@@ -236,11 +237,61 @@ def _new_revision(session: Session, actor: Actor, kind: str, record: dict[str, A
     return revision
 
 
+def foreign_parent(session: Session, actor: Actor, values: dict[str, Any], document: Document | None) -> Policy | None:
+    """The other bureau's document a policy is being put into as a part (a measure of its plan), when
+    that bureau has to agree first: not for the admin, and not for a link already published."""
+    parent_slug = values.get("part_of")
+    if not parent_slug or actor.is_admin:
+        return None
+    parent = session.scalars(select(Policy).where(Policy.slug == parent_slug)).one_or_none()
+    if parent is None or parent.bureau.code == values["bureau"]:
+        return None
+    row = document.row if document is not None else None
+    if row is not None and row.part_of is not None and row.part_of.slug == parent_slug:
+        return None
+    return parent
+
+
+def _parent_consent(session: Session, actor: Actor, revision: Revision, values: dict[str, Any],
+                    document: Document | None) -> None:
+    """Putting a measure into another bureau's document needs that bureau's consent (or the admin's)."""
+    parent = foreign_parent(session, actor, values, document)
+    if parent is not None and (revision is None or revision.part_approved_at is None):
+        raise Refused(f"将本文件列为《{parent.title}》的一项措施，须经{parent.bureau.name}同意：请先保存草稿，"
+                      f"{parent.bureau.name}在“指南和政策”中同意后再发布。", "part_of")
+
+
+def part_requests(session: Session, actor: Actor) -> list[Revision]:
+    """Drafts of other bureaus that would put a measure into one of this actor's bureau's documents and
+    wait for its consent, newest first."""
+    if not actor.is_bureau_staff:
+        return []
+    own = set(session.scalars(select(Policy.slug).where(Policy.bureau_id == actor.bureau_id)))
+    drafts = session.scalars(select(Revision).where(
+        Revision.kind == "policy", Revision.published_at.is_(None), Revision.part_approved_at.is_(None),
+        Revision.bureau_id != actor.bureau_id).order_by(Revision.id.desc()))
+    return [r for r in drafts if r.record.get("part_of") in own]
+
+
+def approve_part(session: Session, actor: Actor, revision_id: int) -> Revision:
+    """The parent document's bureau agrees that a draft of another bureau becomes one of its parts;
+    the draft's own bureau then publishes it."""
+    revision = session.get(Revision, revision_id)
+    if revision is None or revision not in part_requests(session, actor):
+        raise NotFound("没有待本部门同意的措施草稿。")
+    revision.part_approved_by, revision.part_approved_at = actor.name, now()
+    audit(session, actor, "policy_part_approve", target=revision.slug,
+          detail=f"修订 #{revision.id}，列为 {revision.record.get('part_of')} 的措施")
+    return revision
+
+
 def _apply(session: Session, actor: Actor, revision: Revision) -> Guide | Policy:
     if revision.published_at is not None:
         raise EditingError({"": [f"修订 #{revision.id} 已于 {local(revision.published_at):%Y-%m-%d %H:%M} 发布"]})
     document = find_document(session, actor, revision.kind, revision.slug)
     values = check(session, actor, revision.kind, dict(revision.record), document)
+    if revision.kind == "policy":
+        _parent_consent(session, actor, revision, values, document)
     if revision.kind == "guide":
         values["updated_on"] = today()
     published = apply_record(session, revision.kind, values, actor,
@@ -274,6 +325,8 @@ def publish_revision(session: Session, actor: Actor, revision: Revision) -> Guid
 def publish(session: Session, actor: Actor, kind: str, record: dict[str, Any], note: str = "",
             document: Document | None = None) -> Revision:
     """Save a checked record as a revision and publish it at once."""
+    if kind == "policy":  # refused before anything is written: the draft is what the other bureau agrees to
+        _parent_consent(session, actor, None, check(session, actor, kind, record, document, note), document)
     revision = _new_revision(session, actor, kind, record, note, document)
     _apply(session, actor, revision)
     _audit(session, actor, revision, "publish")

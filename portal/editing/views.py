@@ -61,6 +61,7 @@ def index():
         policies=[d for d in found if d.kind == "policy"],
         bureau=bureau,
         bureaus=services.editable_bureaus(db.session, current_actor()),
+        part_requests=services.part_requests(db.session, current_actor()),
     )
 
 
@@ -136,7 +137,7 @@ def _submit(kind: str, document: Document | None):
         shown = dict(errors)
         for name, messages in exc.errors.items():
             shown.setdefault(name, messages)
-        return _form_page(kind, document, values, shown, 400 if shown else 200, preview=action == "preview")
+        return _form_page(kind, document, values, shown, exc.status if shown else 200, preview=action == "preview")
 
     show_refusals_with(refused)
     actor = current_actor()
@@ -219,7 +220,7 @@ def publish(section: str, slug: str, revision_id: int):
 
     def refused(exc: DomainError):
         again, revision = services.find_revision(db.session, actor, kind, slug, revision_id)
-        return _revision_page(again, revision, exc.errors, 400)
+        return _revision_page(again, revision, exc.errors, exc.status)
 
     show_refusals_with(refused)
     try:
@@ -229,3 +230,12 @@ def publish(section: str, slug: str, revision_id: int):
         raise EditingError({"": ["该标识刚被其他人使用，请刷新后重试"]}) from None
     flash(f"已发布修订 #{found.id}，公开页面已更新，站内检索稍后同步。", "success")
     return redirect(url_for("editing.history", section=section, slug=found.slug), code=303)
+
+
+@bp.post("/policies/<slug>/revisions/<int:revision_id>/approve-part")
+@roles_required(Role.STAFF, Role.BUREAU_ADMIN)
+def approve_part(slug: str, revision_id: int):
+    """The bureau whose document another bureau's draft would join agrees; that bureau then publishes."""
+    revision = services.approve_part(db.session, current_actor(), revision_id)
+    flash(f"已同意将《{revision.title}》列为本部门文件的措施；{revision.bureau.name}发布后生效。", "success")
+    return redirect(url_for("editing.index"), code=303)

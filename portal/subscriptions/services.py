@@ -21,6 +21,7 @@ from portal.errors import Invalid
 from portal.mail import MailMessage, queue_mail
 from portal.subscriptions.models import Delivery, Notice, Subscriber
 from portal.subscriptions.notices import EFFECTIVE_TODAY
+from portal.web import absolute_url
 
 EVERYONE = "全部市场主体"  # a policy for every business matches every beneficiary choice
 BENEFICIARIES = ("小微企业", "个体工商户", "高新技术企业", "新办企业", "农业经营主体", "外贸企业", "创业者")
@@ -116,13 +117,25 @@ def subscriber_to_unsubscribe(session: Session, token: str) -> Subscriber | None
 # ---- subscribing
 
 
+def mailbox(email: str) -> str:
+    """The mailbox an address reaches: lowercased, without a "+tag" (name+1@ and name+2@ are name@)."""
+    local, _, domain = email.lower().partition("@")
+    return f"{local.split('+', 1)[0]}@{domain}"
+
+
 def subscribe(session: Session, choice: Choice) -> Subscriber | None:
     """Record an unconfirmed subscription and mail its confirm link (double opt-in). Whether the address
-    was known is never told; past CONFIRMATIONS_PER_DAY requests a day for one address, nothing is sent."""
+    was known is never told; past CONFIRMATIONS_PER_DAY requests a day for one mailbox (whatever its
+    "+tags"), nothing is sent."""
     since = now() - dt.timedelta(days=1)
-    recent = session.scalar(select(func.count()).select_from(Subscriber).where(
-        Subscriber.email == choice.email, Subscriber.confirmed_at.is_(None), Subscriber.created_at >= since))
-    if recent >= CONFIRMATIONS_PER_DAY:
+    box = mailbox(choice.email)
+    local, _, domain = box.partition("@")
+    escape = lambda text: text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")  # noqa: E731
+    pattern = escape(local) + "%@" + escape(domain)
+    candidates = session.scalars(select(Subscriber.email).where(
+        func.lower(Subscriber.email).like(pattern, escape="\\"), Subscriber.confirmed_at.is_(None),
+        Subscriber.created_at >= since))
+    if sum(mailbox(email) == box for email in candidates) >= CONFIRMATIONS_PER_DAY:
         return None
     subscriber = Subscriber(email=choice.email, topics=choice.topics, bureaus=choice.bureaus,
                             beneficiaries=choice.beneficiaries, created_at=now())
@@ -131,6 +144,13 @@ def subscribe(session: Session, choice: Choice) -> Subscriber | None:
     queue_mail(session, subscriber.email, "mail/policy_confirm.txt", choice=describe_choice(session, subscriber),
                token=confirm_token(subscriber))
     return subscriber
+
+
+def confirm_state(subscriber: Subscriber) -> str:
+    """What confirming would find: pending, already (confirmed before) or ended."""
+    if subscriber.unsubscribed_at is not None:
+        return "ended"
+    return "already" if subscriber.confirmed_at is not None else "pending"
 
 
 def confirm(session: Session, subscriber: Subscriber) -> str:
@@ -274,7 +294,9 @@ def record_deliveries(session: Session, subscriber: Subscriber) -> list[Delivery
     notices = due_notices(session, subscriber)
     if not notices:
         return []
-    message = queue_mail(session, subscriber.email, "mail/policy_notices.txt", **_digest(session, subscriber, notices))
+    message = queue_mail(session, subscriber.email, "mail/policy_notices.txt",
+                         unsubscribe=absolute_url("subscriptions.unsubscribe", token=unsubscribe_token(subscriber)),
+                         **_digest(session, subscriber, notices))
     session.flush()
     deliveries = [Delivery(subscriber_id=subscriber.id, notice_id=n.id, mail_id=message.id, at=now())
                   for n in notices]

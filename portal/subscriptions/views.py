@@ -5,7 +5,7 @@ from flask import Blueprint, redirect, render_template, request, url_for
 
 from portal.catalog import queries
 from portal.errors import show_refusals_with
-from portal.extensions import db, limiter
+from portal.extensions import csrf, db, limiter
 from portal.subscriptions import forms, services
 from portal.text import is_key
 from portal.web import limits_off
@@ -51,27 +51,37 @@ def _refused(exc):
     return render_template("subscriptions/link_refused.html", message=exc.message), 400
 
 
-@bp.get("/confirm/<token>")
+@bp.route("/confirm/<token>", methods=["GET", "POST"])
 def confirm(token: str):
-    """The double opt-in link: confirms once; a second click shows the same result and changes nothing."""
+    """The double opt-in link. Opening it shows what would be confirmed and a button; only the button's
+    POST confirms, so a mail scanner that follows links confirms nothing. Confirms once; a second
+    confirmation shows the same result and changes nothing."""
     show_refusals_with(_refused)
     subscriber = services.subscriber_to_confirm(db.session, token)
     if subscriber is None:
         raise services.LinkRefused("此订阅已不存在。如需接收推送，请重新提交订阅。")
-    state = services.confirm(db.session, subscriber)
-    return render_template("subscriptions/subscription_confirm.html", state=state,
+    if request.method == "GET":
+        state = services.confirm_state(subscriber)
+    else:
+        state = services.confirm(db.session, subscriber)
+    return render_template("subscriptions/subscription_confirm.html", state=state, asking=request.method == "GET",
                            email=services.masked(subscriber.email),
                            choice=services.describe_choice(db.session, subscriber),
                            unsubscribe_url=url_for("subscriptions.unsubscribe",
                                                    token=services.unsubscribe_token(subscriber)))
 
 
-@bp.get("/unsubscribe/<token>")
+@bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
+@csrf.exempt  # RFC 8058: a mail client POSTs "List-Unsubscribe=One-Click" with no form; the signed token is the key
 def unsubscribe(token: str):
-    """One click, no login, and idempotent: the subscription ends and no further mail is sent."""
+    """Opening the link shows a button; its POST (or a mail client's one-click POST) ends the
+    subscription at once, and no further mail is sent. Idempotent."""
     show_refusals_with(_refused)
     subscriber = services.subscriber_to_unsubscribe(db.session, token)
     email = services.masked(subscriber.email) if subscriber is not None else ""
+    if request.method == "GET":
+        ended = subscriber is None or subscriber.unsubscribed_at is not None
+        return render_template("subscriptions/subscription_unsubscribe.html", email=email, asking=not ended)
     if subscriber is not None:
         services.unsubscribe(db.session, subscriber)
-    return render_template("subscriptions/subscription_unsubscribe.html", email=email)
+    return render_template("subscriptions/subscription_unsubscribe.html", email=email, asking=False)

@@ -10,12 +10,14 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # text a spreadsheet would run as a formula
+# Text a spreadsheet would run as a formula, or (for a CSV opened with another separator, such as the
+# semicolon some locales use) split into cells of its own: it is written with a leading apostrophe.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", ";", ",", "|", "%")
 
 
-def _download(data: bytes, mimetype: str, filename: str) -> Response:
+def _download(data: bytes, content_type: str, filename: str) -> Response:
     ascii_name = filename.encode("ascii", "ignore").decode() or "export"
-    return Response(data, mimetype=mimetype, headers={
+    return Response(data, content_type=content_type, headers={
         "Content-Disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}",
         "Cache-Control": "no-store",
     })

@@ -64,6 +64,17 @@ def send(runner):
     return result.output
 
 
+def click(client, link: str):
+    """Open a confirm or unsubscribe link as a person does: the page, then its button (a POST with the
+    page's form token, if it has one). Returns the last response."""
+    page = client.get(link)
+    body = page.get_data(as_text=True)
+    if page.status_code != 200 or 'method="post"' not in body:
+        return page
+    token = re.search(r'name="csrf_token" value="([^"]+)"', body)
+    return client.post(link, data={"csrf_token": token.group(1)} if token else {})
+
+
 def links(message) -> list[str]:
     return LINK.findall(message.get_content())
 

@@ -13,7 +13,7 @@ from portal.mail import MailMessage
 from portal.subscriptions import services
 from portal.subscriptions.models import Delivery, Subscriber
 from tests import factories as f
-from tests.subscriptions.conftest import BASE, links, publish, send, subscribe
+from tests.subscriptions.conftest import BASE, click, links, publish, send, subscribe
 from tests.mailbox import Inbox, free_port, wait_for
 
 
@@ -37,7 +37,7 @@ def test_the_unsubscribe_link_in_the_mail_works_in_one_click(session, client, ru
     publish(session)
     send(runner)
     wait_for(mail_to, 1)
-    assert client.get(links(mail_to.messages[0])[0]).status_code == 200
+    assert click(client, links(mail_to.messages[0])[0]).status_code == 200
     session.expire_all()
     assert session.get(Subscriber, subscriber.id).unsubscribed_at is not None
     publish(session, "dierge", "第二件惠企政策")
@@ -130,6 +130,6 @@ def test_unsubscribing_erases_the_address_from_the_mail_outbox(session, client, 
     publish(session)
     send(runner)
     wait_for(mail_to, 1)
-    client.get(links(mail_to.messages[0])[0])
+    click(client, links(mail_to.messages[0])[0])
     session.expire_all()
     assert session.scalars(select(MailMessage).where(MailMessage.recipient == "boss@example.com")).all() == []

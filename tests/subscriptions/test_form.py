@@ -15,7 +15,7 @@ from portal.mail import MailMessage
 from portal.subscriptions.models import Subscriber
 from tests.conftest import make_app
 from tests.staff import make_user
-from tests.subscriptions.conftest import links, send
+from tests.subscriptions.conftest import click, links, send
 from tests.mailbox import wait_for
 
 
@@ -117,7 +117,7 @@ def test_a_subscription_confirmed_through_the_mailed_link_yields_a_mail_when_a_d
     assert confirmation["To"] == "boss@example.com" and "确认" in confirmation["Subject"]
     assert "企业类型：小微企业" in confirmation.get_content()
     [confirm_link] = links(confirmation)
-    assert "订阅已确认" in client.get(confirm_link).get_data(as_text=True)
+    assert "订阅已确认" in click(client, confirm_link).get_data(as_text=True)
 
     assert "推送邮件 0 封" in send(runner)  # nothing published since the confirmation
     plan = session.scalars(select(Policy).where(Policy.slug == "huining-yshj-2022")).one()

@@ -10,18 +10,18 @@ from sqlalchemy import select
 from portal.clock import as_of, now
 from portal.subscriptions import services
 from portal.subscriptions.models import Subscriber
-from tests.subscriptions.conftest import no_change, publish, send, subscribe
+from tests.subscriptions.conftest import click, no_change, publish, send, subscribe
 
 
 def test_confirm_link_confirms_once_and_a_second_click_changes_nothing(session, client, catalog):
     subscriber = subscribe(session, topics=["hqzc"], confirm=False)
     token = services.confirm_token(subscriber)
-    first = client.get(f"/subscribe/confirm/{token}")
+    first = click(client, f"/subscribe/confirm/{token}")
     assert first.status_code == 200 and "订阅已确认" in first.get_data(as_text=True)
     session.expire_all()
     confirmed_at = session.get(Subscriber, subscriber.id).confirmed_at
     assert confirmed_at is not None
-    again = client.get(f"/subscribe/confirm/{token}")
+    again = click(client, f"/subscribe/confirm/{token}")
     assert again.status_code == 200 and "此前已经确认" in again.get_data(as_text=True)
     session.expire_all()
     assert session.get(Subscriber, subscriber.id).confirmed_at == confirmed_at
@@ -29,7 +29,7 @@ def test_confirm_link_confirms_once_and_a_second_click_changes_nothing(session, 
 
 def test_confirm_page_shows_the_address_only_masked(session, client, catalog):
     subscriber = subscribe(session, email="zhangsan@example.com", topics=["hqzc"], confirm=False)
-    page = client.get(f"/subscribe/confirm/{services.confirm_token(subscriber)}").get_data(as_text=True)
+    page = click(client, f"/subscribe/confirm/{services.confirm_token(subscriber)}").get_data(as_text=True)
     assert "z***@example.com" in page and "zhangsan@example.com" not in page and "惠企政策兑现" in page
 
 
@@ -40,7 +40,7 @@ def test_tampered_confirm_link_is_refused_and_changes_nothing(session, client, c
                 "nonsense", "a" * 500]
     with no_change(session):
         for bad in tampered:
-            response = client.get(f"/subscribe/confirm/{bad}")
+            response = click(client, f"/subscribe/confirm/{bad}")
             assert response.status_code == 400, bad
             assert "链接无效" in response.get_data(as_text=True)
 
@@ -50,14 +50,14 @@ def test_a_link_signed_with_another_key_is_refused(session, client, app, catalog
     forged = URLSafeTimedSerializer("another-secret-key", salt=services.CONFIRM_SALT).dumps(
         [subscriber.id, services._fingerprint(subscriber.email)])
     with no_change(session):
-        assert client.get(f"/subscribe/confirm/{forged}").status_code == 400
+        assert click(client, f"/subscribe/confirm/{forged}").status_code == 400
 
 
 def test_links_of_one_purpose_do_not_work_for_the_other(session, client, catalog):
     subscriber = subscribe(session, topics=["hqzc"], confirm=False)
     with no_change(session):
-        assert client.get(f"/subscribe/unsubscribe/{services.confirm_token(subscriber)}").status_code == 400
-        assert client.get(f"/subscribe/confirm/{services.unsubscribe_token(subscriber)}").status_code == 400
+        assert click(client, f"/subscribe/unsubscribe/{services.confirm_token(subscriber)}").status_code == 400
+        assert click(client, f"/subscribe/confirm/{services.unsubscribe_token(subscriber)}").status_code == 400
 
 
 def test_confirm_link_expires_after_seven_days(session, client, catalog):
@@ -66,10 +66,10 @@ def test_confirm_link_expires_after_seven_days(session, client, catalog):
         subscriber = subscribe(session, topics=["hqzc"], confirm=False)
         token = services.confirm_token(subscriber)
     with as_of(start + dt.timedelta(days=8)), no_change(session):
-        response = client.get(f"/subscribe/confirm/{token}")
+        response = click(client, f"/subscribe/confirm/{token}")
         assert response.status_code == 400 and "已过期" in response.get_data(as_text=True)
     with as_of(start + dt.timedelta(days=6, hours=23)):
-        assert client.get(f"/subscribe/confirm/{token}").status_code == 200
+        assert click(client, f"/subscribe/confirm/{token}").status_code == 200
     session.expire_all()
     assert session.get(Subscriber, subscriber.id).confirmed_at is not None
 
@@ -78,12 +78,12 @@ def test_unsubscribe_link_never_expires_is_idempotent_and_stops_mail(session, cl
     subscriber = subscribe(session, topics=["hqzc"])
     token = services.unsubscribe_token(subscriber)
     with as_of(now() + dt.timedelta(days=400)):
-        first = client.get(f"/subscribe/unsubscribe/{token}")
+        first = click(client, f"/subscribe/unsubscribe/{token}")
     assert first.status_code == 200 and "已退订" in first.get_data(as_text=True)
     session.expire_all()
     ended = session.get(Subscriber, subscriber.id).unsubscribed_at
     assert ended is not None
-    again = client.get(f"/subscribe/unsubscribe/{token}")
+    again = click(client, f"/subscribe/unsubscribe/{token}")
     assert again.status_code == 200 and "已退订" in again.get_data(as_text=True)
     session.expire_all()
     assert session.get(Subscriber, subscriber.id).unsubscribed_at == ended
@@ -95,14 +95,14 @@ def test_tampered_unsubscribe_link_is_refused_and_changes_nothing(session, clien
     subscriber = subscribe(session, topics=["hqzc"])
     token = services.unsubscribe_token(subscriber)
     with no_change(session):
-        response = client.get(f"/subscribe/unsubscribe/{token[:-3]}xyz")
+        response = click(client, f"/subscribe/unsubscribe/{token[:-3]}xyz")
         assert response.status_code == 400 and "链接无效" in response.get_data(as_text=True)
 
 
 def test_confirming_after_unsubscribing_does_not_revive_the_subscription(session, client, catalog):
     subscriber = subscribe(session, topics=["hqzc"], confirm=False)
-    client.get(f"/subscribe/unsubscribe/{services.unsubscribe_token(subscriber)}")
-    page = client.get(f"/subscribe/confirm/{services.confirm_token(subscriber)}")
+    click(client, f"/subscribe/unsubscribe/{services.unsubscribe_token(subscriber)}")
+    page = click(client, f"/subscribe/confirm/{services.confirm_token(subscriber)}")
     assert page.status_code == 200 and "订阅已结束" in page.get_data(as_text=True)
     session.expire_all()
     assert session.get(Subscriber, subscriber.id).confirmed_at is None
@@ -112,13 +112,13 @@ def test_a_confirmed_subscription_replaces_older_ones_of_the_same_address(sessio
     old = subscribe(session, topics=["qykb"])
     new = subscribe(session, topics=["hqzc"], confirm=False)
     other = subscribe(session, email="other@example.com", topics=["qykb"])
-    assert client.get(f"/subscribe/confirm/{services.confirm_token(new)}").status_code == 200
+    assert click(client, f"/subscribe/confirm/{services.confirm_token(new)}").status_code == 200
     session.expire_all()
     live = session.scalars(select(Subscriber).where(Subscriber.unsubscribed_at.is_(None))
                            .order_by(Subscriber.id)).all()
     assert [s.id for s in live] == [new.id, other.id]
     assert session.get(Subscriber, old.id).email == ""
-    stale = client.get(f"/subscribe/confirm/{services.confirm_token(old)}")
+    stale = click(client, f"/subscribe/confirm/{services.confirm_token(old)}")
     assert "订阅已结束" in stale.get_data(as_text=True)
 
 
@@ -127,7 +127,7 @@ def test_an_ended_subscription_keeps_no_address(session, client, catalog):
     current = subscribe(session, topics=["hqzc"])
     session.expire_all()
     assert session.get(Subscriber, replaced.id).email == ""
-    page = client.get(f"/subscribe/unsubscribe/{services.unsubscribe_token(current)}").get_data(as_text=True)
+    page = click(client, f"/subscribe/unsubscribe/{services.unsubscribe_token(current)}").get_data(as_text=True)
     assert "b***@example.com 的政策推送已退订" in page
     session.expire_all()
     assert session.get(Subscriber, current.id).email == ""

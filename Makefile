@@ -32,6 +32,7 @@ system-deps:
 test: setup system-deps test-sqlite test-postgres
 
 test-sqlite: setup
+	$(BIN)/bandit -q -r portal
 	$(BIN)/python -m pytest
 
 test-postgres: setup

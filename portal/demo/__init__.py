@@ -13,7 +13,8 @@ from portal.catalog import queries
 CONTENT = Path(__file__).resolve().parent / "huining-demo.jsonl"
 
 # Printed in the README: for a laptop demo only. seed-demo refuses to create them in production.
-PASSWORD = "Huining-demo-2026"
+# Printed in the README: seed-demo creates no accounts in production (bandit B105: a password in code).
+PASSWORD = "Huining-demo-2026"  # nosec B105
 ACCOUNTS = [
     # username, display name, role, bureau
     ("scjg", "市场监管局经办人", Role.STAFF, "scjgj"),

@@ -58,9 +58,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from portal.tickets.workspace import api as workspace_api_bp
     from portal.tickets.workspace import bp as workspace_bp
 
-    outbox.install()
     notices.install()
-    app.extensions["search"] = reader = SearchReader(IndexStore(app.config["INDEX_DIR"]))
+    outbox.install()  # after the notices: it numbers the transaction's index tasks as the last step of a commit
+    app.extensions["search"] = reader = SearchReader(IndexStore(app.config["INDEX_DIR"], app.config["HOST_ID"]))
     if reader.store.exists():
         reader.snapshot()  # opened here, before gunicorn forks, so workers share its pages
 

@@ -9,14 +9,19 @@ subscriber, one per batch) opens one `transaction()` for each.
 """
 from __future__ import annotations
 
+import fcntl
 import functools
+import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from portal import mail
@@ -107,12 +112,67 @@ def _unit_of_work(f: Callable) -> Callable:
     return run
 
 
-class CommandGroup(AppGroup):
-    """An AppGroup whose every command runs as one unit of work (in the app context)."""
+@contextmanager
+def job_lock(name: str) -> Iterator[bool]:
+    """Whether this process may run the periodic job `name` now: the same timer fires on every host,
+    and the first to take the lock does the work. PostgreSQL: a session advisory lock, released when
+    the job ends or its connection dies. SQLite (one machine): a file lock beside the database."""
+    engine = db.engine
+    if engine.dialect.name == "postgresql":
+        key = zlib.crc32(f"huining-portal job {name}".encode())
+        with engine.connect() as conn:
+            taken = conn.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": key}).scalar()
+            conn.commit()
+            try:
+                yield bool(taken)
+            finally:
+                if taken:
+                    conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+                    conn.commit()
+        return
+    database = make_url(str(engine.url)).database
+    if not database or database == ":memory:":
+        yield True
+        return
+    with open(Path(database).with_name(f"{Path(database).name}.job-{name.replace(' ', '-')}.lock"), "a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
-    def command(self, *args, **kwargs):
+
+def _as_job(name: str, f: Callable) -> Callable:
+    @functools.wraps(f)
+    def run(*args, **kwargs):
+        with job_lock(name) as ours:
+            if not ours:
+                click.echo(f"“{name}”正在其他主机或进程上运行，本次跳过（它完成同样的工作）。")
+                return None
+            return f(*args, **kwargs)
+
+    return run
+
+
+class CommandGroup(AppGroup):
+    """An AppGroup whose every command runs as one unit of work (in the app context); a command
+    registered with `job=True` is a periodic job that runs once at a time across every host."""
+
+    def command(self, *args, job: bool = False, **kwargs):
         register = super().command(*args, **kwargs)
-        return lambda f: register(_unit_of_work(f))
+
+        def decorate(f):
+            work = _unit_of_work(f)
+            if job:
+                name = f"{self.name} {kwargs.get('name') or (args[0] if args else f.__name__)}"
+                work = _as_job(name, work)
+            return register(work)
+
+        return decorate
 
 
 def command(name: str, **kwargs) -> Callable[[Callable], click.Command]:

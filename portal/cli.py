@@ -99,7 +99,7 @@ def seed_demo_command(force: bool):
         click.echo(f"演示工单 {len(tickets)} 件（各种状态，部分已逾期）。")
 
 
-@policies_cli.command("expire")
+@policies_cli.command("expire", job=True)
 def expire_command():
     """Record as expired every in-force policy past its expiry date (safe to run again)."""
     expired = expire_policies(db.session, today())
@@ -108,7 +108,7 @@ def expire_command():
     click.echo(f"共 {len(expired)} 件政策文件标记为已失效。")
 
 
-@mail_cli.command("send")
+@mail_cli.command("send", job=True)
 def mail_send_command():
     """Send (or retry) the mail waiting in the outbox: the mail sender's own job."""
     sent, failed = send_pending(db.session)

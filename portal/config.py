@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import socket
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -80,6 +81,8 @@ def load_config(environ: dict[str, str] | None = None) -> dict:
         # SQLite: how long a writer waits for another; then the request is answered 503 with Retry-After
         "SQLITE_BUSY_TIMEOUT": float(env.get("PORTAL_SQLITE_BUSY_TIMEOUT", "15") or 15),
         "INDEX_DIR": index_dir,
+        # Which host this is, for its cursor in the index log: every host keeps its own index folder
+        "HOST_ID": (env.get("PORTAL_HOST_ID") or socket.gethostname() or "local").strip()[:100],
         # /healthz answers 503 (degraded) when a change has waited longer than this for the index writer
         "INDEX_MAX_LAG": int(env.get("PORTAL_INDEX_MAX_LAG", "300") or 300),
         "RATELIMIT_ENABLED": _flag(env.get("PORTAL_RATELIMIT_ENABLED"), True),

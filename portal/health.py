@@ -22,7 +22,8 @@ def healthz():
         body["guides"] = db.session.scalar(select(func.count()).select_from(Guide))
         body["policies"] = db.session.scalar(select(func.count()).select_from(Policy))
         reader = current_app.extensions["search"]
-        body["index_pending"] = reader.store.pending(db.session)
+        body["index_host"] = reader.store.host
+        body["index_pending"] = reader.store.pending(db.session)  # log rows this host has not applied
         body["index_lag_seconds"] = round(reader.store.lag(db.session), 1)
         body["database"] = "ok"
         this_year = today().year

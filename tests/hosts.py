@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
@@ -135,3 +136,63 @@ def gunicorn(env: dict, prepare: bool = True):
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
+
+
+class Visitor:
+    """A person's browser against live hosts: one cookie jar for every host (cookies are the host
+    name's, whatever the port, as behind one load balancer), forms with their CSRF tokens."""
+
+    def __init__(self):
+        import http.cookiejar
+
+        self.jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar), _NoRedirect())
+
+    def open(self, request: urllib.request.Request) -> tuple[int, bytes, dict]:
+        try:
+            with self.opener.open(request, timeout=30) as response:
+                return response.status, response.read(), dict(response.headers)
+        except urllib.error.HTTPError as error:
+            return error.code, error.read(), dict(error.headers)
+
+    def get(self, base: str, path: str) -> tuple[int, bytes, dict]:
+        return self.open(urllib.request.Request(base + path))
+
+    def token(self, base: str, path: str) -> dict:
+        """The CSRF token (and the filing form's nonce, if any) of the form on `path`."""
+        import re
+
+        status, body, _ = self.get(base, path)
+        page = body.decode()
+        assert status == 200, page[:300]
+        found = {"csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)}
+        nonce = re.search(r'name="nonce" value="([^"]+)"', page)
+        if nonce:
+            found["nonce"] = nonce.group(1)
+        return found
+
+    def post(self, base: str, path: str, fields: dict, form_page: str | None = None,
+             files: list[tuple[str, str, bytes, str]] | None = None) -> tuple[int, bytes, dict]:
+        """POST a form (multipart when `files`: (field, filename, bytes, type)) with the page's tokens."""
+        import uuid
+
+        fields = {**self.token(base, form_page or path), **fields}
+        if files:
+            boundary = uuid.uuid4().hex
+            parts = []
+            for name, value in fields.items():
+                parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode())
+            for name, filename, data, kind in files:
+                parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+                             f"Content-Type: {kind}\r\n\r\n".encode() + data + b"\r\n")
+            body = b"".join(parts) + f"--{boundary}--\r\n".encode()
+            kind = f"multipart/form-data; boundary={boundary}"
+        else:
+            body = urllib.parse.urlencode(fields).encode()
+            kind = "application/x-www-form-urlencoded"
+        return self.open(urllib.request.Request(base + path, data=body, method="POST", headers={"Content-Type": kind}))
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None  # a test sees the 302/303 itself

@@ -48,9 +48,9 @@ def test_a_killed_index_writer_is_started_again_and_catches_up(tmp_path):
 
 
 def test_healthz_is_degraded_when_a_change_waits_too_long_for_the_writer(app, session, client):
+    client.application.extensions["search"].store.rebuild(session)
     session.add(IndexTask(doc_kind="guide", doc_key="waiting", created_at=now() - dt.timedelta(seconds=30)))
     session.commit()
-    client.application.extensions["search"].store.rebuild(session)
     assert client.get("/healthz").status_code == 200  # 30 s is within the default 300 s
     session.add(IndexTask(doc_kind="guide", doc_key="stuck", created_at=now() - dt.timedelta(minutes=10)))
     session.commit()

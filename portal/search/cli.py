@@ -9,13 +9,14 @@ from flask import current_app
 
 from portal.boundary import CommandGroup, transaction
 from portal.extensions import db
-from portal.search.index import IndexMissing, IndexStore
+from portal.search.index import BehindThePrunedLog, IndexMissing, IndexStore
 
 search_cli = CommandGroup("search", help="全文检索索引。")
+PRUNE_EVERY = 60.0  # seconds between prunes of the log by the worker
 
 
 def store() -> IndexStore:
-    return IndexStore(current_app.config["INDEX_DIR"])
+    return IndexStore(current_app.config["INDEX_DIR"], current_app.config["HOST_ID"])
 
 
 @search_cli.command("reindex")
@@ -35,7 +36,7 @@ def reindex_command(procs: int, if_missing: bool):
 
 @search_cli.command("drain")
 def drain_command():
-    """Apply every pending outbox row to the index once, then exit."""
+    """Apply every row of the log this host has not applied yet, once, then exit."""
     total = 0
     while True:
         with transaction():
@@ -43,7 +44,9 @@ def drain_command():
         total += report.tasks
         if report.tasks == 0 and not report.busy:
             break
-    click.echo(f"已更新索引：{total} 条待办。")
+    with transaction():
+        pruned = store().prune(db.session)
+    click.echo(f"已更新索引：{total} 条待办；清理各主机均已应用的日志 {pruned} 条。")
 
 
 @search_cli.command("worker")
@@ -58,14 +61,22 @@ def worker_command(interval: float):
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    click.echo("索引写入进程已启动。")
+    click.echo(f"索引写入进程已启动（主机 {store().host}）。")
+    pruned_at = 0.0
     while not stopping:
         try:
             with transaction():
                 report = store().drain(db.session)
-        except IndexMissing:
+            if time.monotonic() - pruned_at > PRUNE_EVERY:
+                with transaction():
+                    store().prune(db.session)
+                pruned_at = time.monotonic()
+        except (IndexMissing, BehindThePrunedLog) as why:  # a new host, or one back after the log moved on
+            current_app.logger.warning("building this host's index from the database: %s", why)
+            with transaction():
+                store().rebuild(db.session)
             report = None
-        except Exception:  # a database or disk hiccup must not end the writer; the rows stay queued
+        except Exception:  # a database or disk hiccup must not end the writer; the rows stay in the log
             current_app.logger.exception("index drain failed; will retry")
             report = None
         finally:

@@ -1,14 +1,17 @@
-"""The index on disk, and the single writer that keeps it in step with the database.
+"""The index on disk, and the single writer per host that keeps it in step with the database.
 
-Layout of the index folder (PORTAL_INDEX_DIR):
+Layout of the index folder (PORTAL_INDEX_DIR, one per host: never shared between hosts):
     current            symlink to the live generation, switched atomically by a rebuild
     ix-<stamp>/        a generation: Whoosh's files and `synonyms.json`
 Only the writer (`flask --app portal search worker`, or a command) writes; web workers only read,
 so they never wait for Whoosh's lock inside a request.
 
-The outbox rows a drain applied are deleted after the index commit, by id: a row that commits late
-(PostgreSQL hands out ids before commit) is simply still there next time, and a crash between the
-index commit and the delete applies the rows again, which changes nothing.
+Every host reads the one log of index tasks in the database (numbered in commit order, see
+portal/search/outbox.py) from its own cursor (`index_cursors`, PORTAL_HOST_ID): a host that was down
+catches up, a new host builds its index from the database and then follows the log from where the
+build began. The cursor moves after the index commit, so a crash in between applies some rows again,
+which changes nothing. Rows are pruned once every live host has passed them; a host that comes back
+after they were pruned builds its index again.
 """
 from __future__ import annotations
 
@@ -30,11 +33,14 @@ from portal.catalog.models import Guide, Policy, PolicyStatus, Synonym
 from portal.clock import local, now
 from portal.errors import Unavailable
 from portal.search.documents import guide_document, make_schema, policy_document
-from portal.search.models import IndexTask
+from portal.search.models import PRUNED, IndexCursor, IndexTask
+from portal.search.outbox import last_number
 
 CURRENT = "current"
 SYNONYMS = "synonyms.json"
 WRITER_TIMEOUT = 5.0  # seconds a drain waits for the lock; a rebuild holds it longer, and the drain retries
+LIVE_FOR = dt.timedelta(days=7)  # a host not seen for this long no longer holds the log back
+HEARTBEAT = dt.timedelta(minutes=1)  # an idle writer says it is alive this often
 
 
 class IndexMissing(Unavailable):
@@ -58,11 +64,17 @@ def _atomic_write(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-class IndexStore:
-    """The index folder: its live generation and the synonym table that goes with it."""
+class BehindThePrunedLog(RuntimeError):
+    """This host's cursor is below rows already pruned from the log: its index must be built again."""
 
-    def __init__(self, root: str | Path):
+
+class IndexStore:
+    """The index folder of one host: its live generation, the synonym table that goes with it, and
+    how far it has read the log."""
+
+    def __init__(self, root: str | Path, host: str = "local"):
         self.root = Path(root)
+        self.host = host
 
     def current_dir(self) -> Path:
         link = self.root / CURRENT
@@ -86,24 +98,50 @@ class IndexStore:
         except FileNotFoundError:
             return {}
 
-    @staticmethod
-    def pending(session: Session) -> int:
-        """Outbox rows not yet applied to the index."""
-        return session.scalar(select(func.count()).select_from(IndexTask)) or 0
+    def position(self, session: Session) -> int:
+        """How far this host's index has applied the log."""
+        return session.scalar(select(IndexCursor.position).where(IndexCursor.host == self.host)) or 0
 
-    @staticmethod
-    def lag(session: Session) -> float:
-        """Seconds the oldest row not yet applied has waited (0 when none waits)."""
-        oldest = session.scalar(select(func.min(IndexTask.created_at)))
+    def _unapplied(self, session: Session):
+        return select(IndexTask).where(IndexTask.seq > self.position(session))
+
+    def pending(self, session: Session) -> int:
+        """Log rows this host's index has not applied yet."""
+        return session.scalar(select(func.count()).select_from(self._unapplied(session).subquery())) or 0
+
+    def lag(self, session: Session) -> float:
+        """Seconds the oldest row this host has not applied has waited (0 when none waits)."""
+        oldest = session.scalar(select(func.min(IndexTask.created_at)).where(IndexTask.seq > self.position(session)))
         return max(0.0, (now() - local(oldest)).total_seconds()) if oldest is not None else 0.0
 
-    # ---- writing: only the single writer calls these
+    # ---- writing: only the host's single writer calls these
+
+    def _cursor(self, session: Session, name: str | None = None) -> IndexCursor:
+        name = name or self.host
+        cursor = session.get(IndexCursor, name)
+        if cursor is None:
+            cursor = IndexCursor(host=name, position=0, seen_at=now())
+            session.add(cursor)
+        return cursor
+
+    def _move_to(self, session: Session, position: int) -> None:
+        cursor = self._cursor(session)
+        cursor.position, cursor.seen_at = position, now()
 
     def drain(self, session: Session, batch: int = 500, timeout: float = WRITER_TIMEOUT) -> DrainReport:
-        """Apply the oldest outbox rows to the live index, then delete them (the caller commits)."""
+        """Apply the next rows of the log to this host's live index and move its cursor past them
+        (the caller commits). Raises BehindThePrunedLog when rows it needs were pruned already."""
         session.expire_all()  # read the documents as committed now, not as an earlier batch saw them
-        tasks = session.scalars(select(IndexTask).order_by(IndexTask.id).limit(batch)).all()
+        position = self.position(session)
+        pruned = session.scalar(select(IndexCursor.position).where(IndexCursor.host == PRUNED)) or 0
+        if position < pruned:
+            raise BehindThePrunedLog(f"{self.host} read up to {position}; the log was pruned up to {pruned}")
+        tasks = session.scalars(select(IndexTask).where(IndexTask.seq > position)
+                                .order_by(IndexTask.seq).limit(batch)).all()
         if not tasks:
+            cursor = self._cursor(session)
+            if now() - local(cursor.seen_at) > HEARTBEAT:  # alive, so the log is kept for this host
+                cursor.seen_at = now()
             return DrainReport(0, 0)
         directory = self.current_dir()
         try:
@@ -129,19 +167,37 @@ class IndexStore:
         except BaseException:
             writer.cancel()
             raise
-        session.execute(delete(IndexTask).where(IndexTask.id.in_([t.id for t in tasks])))
+        self._move_to(session, tasks[-1].seq)
         return DrainReport(len(tasks), len(keys))
 
-    def rebuild(self, session: Session, procs: int = 1) -> Path:
-        """Build a new generation beside the live one from the database, then switch to it atomically.
+    def prune(self, session: Session) -> int:
+        """Delete the rows every live host has applied (the caller commits); returns how many."""
+        live = session.scalars(select(IndexCursor.position).where(
+            IndexCursor.host != PRUNED, IndexCursor.seen_at >= now() - LIVE_FOR)).all()
+        if not live:
+            return 0
+        upto = min(live)
+        deleted = session.execute(delete(IndexTask).where(IndexTask.seq <= upto)).rowcount
+        marker = self._cursor(session, PRUNED)
+        marker.position, marker.seen_at = max(marker.position or 0, upto), now()
+        return deleted
 
-        The live generation's write lock is held throughout, so no drain applies (and deletes) a row
-        that the new generation might have missed; drains wait and then write to the new generation.
+    def rebuild(self, session: Session, procs: int = 1) -> Path:
+        """Build a new generation beside the live one from the database, then switch to it atomically,
+        and set this host's cursor to where the log stood before the build read anything (rows after
+        that are applied again by the next drain, which changes nothing; the caller commits).
+
+        The live generation's write lock is held throughout, so no drain applies a row that the new
+        generation might have missed; drains wait and then write to the new generation.
         """
         self.root.mkdir(parents=True, exist_ok=True)
         with open(self.root / ".rebuild.lock", "w") as rebuild_lock:
             fcntl.flock(rebuild_lock, fcntl.LOCK_EX)  # one rebuild at a time; released on exit or death
-            return self._rebuild(session, procs)
+            # read before the documents: whatever the build sees was committed at `start` or after
+            start = last_number(session)
+            directory = self._rebuild(session, procs)
+            self._move_to(session, start)
+            return directory
 
     def _rebuild(self, session: Session, procs: int) -> Path:
         previous = self.current_dir() if self.exists() else None

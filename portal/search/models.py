@@ -1,9 +1,10 @@
-"""The index outbox: one row per change to searchable content, written in the same transaction."""
+"""The index log: one row per change to searchable content, written in the same transaction and
+numbered in commit order; and how far each host's index has read it."""
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import DateTime, Integer, String
+from sqlalchemy import BigInteger, DateTime, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.clock import now
@@ -13,13 +14,30 @@ from portal.database import Base
 class IndexTask(Base):
     """A document whose index entry must be brought up to date (or `synonyms` for the synonym table).
 
-    Rows are applied in id order by the single index writer and deleted after its index commit;
-    applying a row twice does no harm, so a crash between the two loses nothing.
+    `seq` is given as the transaction commits, under a lock that makes numbers follow commit order
+    (portal/search/outbox.py), so a host that has applied everything up to n has missed nothing below
+    n. Rows stay until every live host has applied them (several hosts, each with its own index, read
+    the one log); applying a row twice does no harm.
     """
 
     __tablename__ = "index_tasks"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    seq: Mapped[int | None] = mapped_column(BigInteger, unique=True)
     doc_kind: Mapped[str] = mapped_column(String(16))  # guide, policy or synonyms
     doc_key: Mapped[str] = mapped_column(String(80))  # slug ("" for synonyms)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)
+
+
+PRUNED = "~pruned"  # the cursor row holding the highest log position already deleted
+
+
+class IndexCursor(Base):
+    """How far one host's index has applied the log; `seen_at` says the host is alive. The row named
+    PRUNED holds the highest position already deleted from the log."""
+
+    __tablename__ = "index_cursors"
+
+    host: Mapped[str] = mapped_column(String(100), primary_key=True)
+    position: Mapped[int] = mapped_column(BigInteger, default=0)
+    seen_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)

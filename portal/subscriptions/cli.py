@@ -13,7 +13,7 @@ from portal.subscriptions import services
 subscriptions_cli = CommandGroup("subscriptions", help="政策订阅推送。")
 
 
-@subscriptions_cli.command("send")
+@subscriptions_cli.command("send", job=True)
 def send_command():
     """Record today's 今日起施行 notices, then mail each subscriber its new notices once (safe to rerun)."""
     session = db.session

@@ -11,7 +11,7 @@ from portal.tickets.cli import tickets_cli
 from portal.tickets.workdays import Calendar
 
 
-@tickets_cli.command("remind")
+@tickets_cli.command("remind", job=True)
 def remind_command():
     """Mail each bureau its tickets due on the next working day and those overdue (once a day)."""
     day = today()

@@ -21,14 +21,14 @@ tickets_cli = CommandGroup("tickets", help="诉求工单的定期任务与设置
 calendar_cli = CommandGroup("calendar", help="工作日日历：节假日与调休的补充设置。")
 
 
-@tickets_cli.command("autoclose")
+@tickets_cli.command("autoclose", job=True)
 def autoclose_command():
     """Close replied tickets left unrated for the configured working days (safe to run again)."""
     closed = autoclose(db.session, today())
     click.echo(f"自动办结 {len(closed)} 件：{'、'.join(t.number for t in closed) or '无'}。")
 
 
-@tickets_cli.command("attachments-clean")
+@tickets_cli.command("attachments-clean", job=True)
 def attachments_clean_command():
     """Daily: finish moving files a killed filing left half-stored; remove day-old files with no ticket."""
     named, removed = clean(db.session, Path(current_app.config["ATTACHMENT_DIR"]))

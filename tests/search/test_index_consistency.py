@@ -29,7 +29,7 @@ def test_a_change_committed_before_a_crash_is_indexed_by_the_next_writer(session
     import_content(session, f.lines(f.bureau(), f.topic(), f.guide()))
     session.commit()  # the process "dies" here: committed, never indexed
     assert session.scalar(select(func.count()).select_from(IndexTask)) > 0
-    restarted = IndexStore(app.config["INDEX_DIR"])  # a new writer, knowing nothing but disk and database
+    restarted = IndexStore(app.config["INDEX_DIR"], app.config["HOST_ID"])  # a new writer: only disk and database
     while restarted.drain(session).tasks:
         session.commit()
     session.commit()
@@ -86,7 +86,7 @@ def test_concurrent_changes_from_several_processes_lose_nothing(session, index, 
     assert writer.returncode == 0
     assert total(client, "并发写入核对", per_page=50) == 24
     session.expire_all()
-    assert IndexStore.pending(session) == 0
+    assert index.store.pending(session) == 0
 
 
 def test_searches_never_wait_for_the_writer_lock(demo_app, demo_client):
@@ -114,7 +114,7 @@ def test_a_drain_waits_for_a_rebuild_and_then_writes_to_the_new_generation(sessi
         session.commit()
         report = index.store.drain(session, timeout=0.2)
         session.commit()
-        assert report.busy and IndexStore.pending(session) > 0
+        assert report.busy and index.store.pending(session) > 0
     finally:
         lock.release()
     index.drain()

@@ -23,9 +23,11 @@ from portal.supervision.scoreboard import scoreboard, scoreboard_table, total, w
 from portal.supervision.services import route, urge
 from portal.text import is_key
 from portal.tickets import queries as ticket_queries
+from portal.tickets.deadlines import Deadlines
 from portal.tickets.models import Ticket, TicketState
 from portal.tickets.services import decide_extension, decide_transfer
 from portal.tickets.views import find_ticket
+from portal.tickets.workdays import years_to_enter
 from portal.web import date_arg
 
 bp = Blueprint("supervision", __name__, url_prefix="/supervision")
@@ -56,7 +58,8 @@ def index():
         current_user, ticket_queries.Filters(view="overdue"), day).order_by(None).subquery()))
     open_problems = len(ledger(db.session, day, LedgerFilters(open_only=True)))
     return render_template("supervision/index.html", dispatch=_dispatch_queue(), approvals=_pending_approvals(),
-                           overdue=overdue, overdue_total=overdue_total, open_problems=open_problems)
+                           overdue=overdue, overdue_total=overdue_total, open_problems=open_problems,
+                           missing_years=years_to_enter(db.session, day), deadline_of=Deadlines(db.session, day))
 
 
 @bp.get("/dispatch")
@@ -72,7 +75,7 @@ def dispatch():
 def approvals():
     """Transfer and extension requests waiting for the office's decision."""
     return render_template("supervision/approvals.html", tickets=_pending_approvals(),
-                           bureaus=catalog_queries.bureaus(db.session))
+                           bureaus=catalog_queries.bureaus(db.session), deadline_of=Deadlines(db.session, today()))
 
 
 def _apply(ticket: Ticket, action: str) -> str:

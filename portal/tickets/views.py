@@ -13,9 +13,10 @@ from portal.clock import today
 from portal.errors import show_refusals_with
 from portal.extensions import db, limiter
 from portal.tickets.attachments import attach, check_uploads
+from portal.tickets.deadlines import Deadlines
 from portal.tickets.models import Score, Ticket, TicketType
-from portal.tickets.public import public_view
-from portal.tickets.services import check_code, file_ticket, rate
+from portal.tickets.public import public_events, public_view
+from portal.tickets.services import ACTION_LABELS, check_code, file_ticket, rate
 from portal.tickets.validation import validate
 from portal.web import limits_off
 
@@ -80,7 +81,8 @@ def filed():
     if not info:
         return redirect(url_for("tickets.track"))
     ticket = db.session.scalars(select(Ticket).where(Ticket.number == info["number"])).one()
-    return render_template("tickets/filed.html", ticket=ticket, code=info["code"])
+    return render_template("tickets/filed.html", ticket=ticket, code=info["code"],
+                           deadline_of=Deadlines(db.session, today()))
 
 
 def _remember(number: str) -> None:
@@ -110,7 +112,9 @@ def _tracked_ticket(number: str) -> Ticket:
 
 
 def _show(ticket: Ticket, error: str | None = None, status: int = 200):
-    return render_template("tickets/show.html", ticket=ticket, view=public_view(db.session, ticket, today()),
+    deadlines = Deadlines(db.session, today())
+    return render_template("tickets/show.html", ticket=ticket, view=public_view(db.session, ticket, today(), deadlines),
+                           deadline_of=deadlines, events=public_events(ticket), labels=ACTION_LABELS,
                            scores=list(Score), error=error), status
 
 

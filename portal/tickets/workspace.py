@@ -16,10 +16,10 @@ from portal.errors import Invalid, show_refusals_with
 from portal.extensions import db
 from portal.text import is_key
 from portal.tickets import queries, services
+from portal.tickets.deadlines import Deadlines
 from portal.tickets.models import ReplyTemplate, Ticket, TicketState, TicketType
 from portal.tickets.services import TRANSITIONS
 from portal.tickets.views import find_ticket, send_attachment
-from portal.tickets.workdays import Calendar
 from portal.web import date_arg, page_arg, paginate, text_arg
 
 bp = Blueprint("workspace", __name__, url_prefix="/staff")
@@ -80,18 +80,15 @@ def index():
     filters = _filters()
     day = today()
     page = paginate(db.session, queries.workspace_tickets(current_user, filters, day), page_arg(), 30)
-    calendar = Calendar.load(db.session)
     return render_template(
         "staff/tickets.html", page=page, filters=filters, counts=queries.counts(db.session, current_user, day),
         views=queries.VIEWS, states=list(TicketState), types=list(TicketType),
-        topics=catalog_queries.topics(db.session),
-        days_left=lambda due: calendar.between(day, due) if due else None,
+        topics=catalog_queries.topics(db.session), deadline_of=Deadlines(db.session, day),
     )
 
 
 def _page(ticket: Ticket, error: str | None = None, failed: str | None = None, status: int = 200):
     """The ticket page; after a refused action, that action's form again with the message and what was typed."""
-    calendar = Calendar.load(db.session)
     day = today()
     bureau = ticket.bureau
     return render_template(
@@ -99,10 +96,10 @@ def _page(ticket: Ticket, error: str | None = None, failed: str | None = None, s
         values=request.form if failed else {}, labels={k: v[1] for k, v in ACTIONS.items()},
         colleagues=colleagues(db.session, bureau) if bureau else [],
         bureaus=[b for b in catalog_queries.bureaus(db.session) if b != bureau],
-        today=today(),
+        today=day,
         templates=_templates(bureau) if bureau else [],
         due=ticket.running_due,
-        days_left=lambda due: calendar.between(day, due) if due else None,
+        deadline_of=Deadlines(db.session, day),
         action_labels=services.ACTION_LABELS,
     ), status
 

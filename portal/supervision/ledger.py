@@ -42,10 +42,12 @@ class LedgerRow:
         return "；".join(f"{chinese_date(u.at)} {u.kind.label}" for u in self.urges)
 
     @property
+    def due_note(self) -> str:
+        return "（国务院放假安排未录入，可能调整）" if self.due is not None and self.due_tentative else ""
+
+    @property
     def due_text(self) -> str:
-        if self.due is None:
-            return ""
-        return chinese_date(self.due) + ("（当年放假安排未录入，可能调整）" if self.due_tentative else "")
+        return chinese_date(self.due) + self.due_note if self.due is not None else ""
 
 
 @dataclass(frozen=True)

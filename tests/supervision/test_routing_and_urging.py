@@ -93,8 +93,8 @@ def test_a_returned_ticket_preselects_no_bureau_and_shows_the_return_beside_the_
     office_client = client_of(app, "dbz")
     form = card(office_client.get("/supervision/dispatch").get_data(as_text=True), ticket.number)
     assert " selected" not in bureau_choice(form)  # 请选择承办单位, not the bureau that returned it
-    beside = form[form.index('name="bureau"'):form.index('name="topic"')]
-    assert "县市场监管局于" in beside and "属供电企业职责" in beside and "本局“三定”规定无用电报装职责" in beside
+    beside = text_of(form[form.index('name="bureau"'):form.index('name="topic"')])
+    assert "县市场监管局 于" in beside and "属供电企业职责" in beside and "本局“三定”规定无用电报装职责" in beside
     assert "属供电企业职责；职责依据" in beside  # joined without “。；”
     page = office_client.get(f"/staff/tickets/{ticket.number}").get_data(as_text=True)
     route_form = re.search(r'<form[^>]*id="form-route".*?</form>', page, re.S).group(0)

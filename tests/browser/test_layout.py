@@ -22,7 +22,7 @@ from portal.extensions import db
 from portal.tickets import services
 from portal.tickets.models import TicketType
 from portal.tickets.services import TicketInput
-from tests.browser.conftest import serious_violations
+from tests.browser.conftest import serious_violations, track
 from tests.conftest import fresh_database, make_app
 
 PINNED = dt.datetime(2026, 12, 28, 10, 0)
@@ -180,13 +180,16 @@ PUBLIC = {
 }
 
 
+def check_pages(page, base: str, artifacts, size: str, pages: dict[str, str]) -> None:
+    for name, url in pages.items():
+        page.goto(base + url)
+        check_layout(page, artifacts, name, size)
+
+
 @pytest.mark.parametrize("size", SIZES)
 def test_public_pages_fit_the_screen(browser, server, artifacts, size):
     context = browser.new_context(**SIZES[size])
-    page = context.new_page()
-    for name, url in PUBLIC.items():
-        page.goto(server + url)
-        check_layout(page, artifacts, name, size)
+    check_pages(context.new_page(), server, artifacts, size, PUBLIC)
     context.close()
 
 
@@ -195,11 +198,7 @@ def test_the_tracking_page_fits_and_says_what_the_days_left_mean(browser, server
     _, number, code = demo
     context = browser.new_context(**SIZES[size])
     page = context.new_page()
-    page.goto(server + "/tickets/track")
-    page.get_by_label("流水号").fill(number)
-    page.get_by_label("提取码").fill(code)
-    page.get_by_role("button", name="查询").click()
-    page.wait_for_url(f"**/tickets/{number}")
+    track(page, server, number, code)
     facts = page.locator(".ticket-facts").inner_text()
     assert "2026年12月29日（剩 1 个工作日）" in facts
     assert "2027年1月12日（剩 10 个工作日）" in facts and "2027年国务院放假安排尚未录入" in facts
@@ -246,9 +245,7 @@ def test_the_supervisors_pages_fit_the_screen(browser, server, artifacts, size):
     context = browser.new_context(**SIZES[size])
     page = context.new_page()
     log_in(page, server, "dbz")
-    for name, url in SUPERVISION.items():
-        page.goto(server + url)
-        check_layout(page, artifacts, name, size)
+    check_pages(page, server, artifacts, size, SUPERVISION)
     page.goto(server + "/supervision/")
     assert "2027年国务院节假日安排尚未录入" in page.locator("main").inner_text()
     page.goto(server + "/supervision/ledger")

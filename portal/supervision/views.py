@@ -66,8 +66,8 @@ class Failure:
 
 
 def _ticket_page_extras(ticket: Ticket) -> dict:
-    """What the office's forms on a ticket's page need: the topics to correct to, and whether the
-    same urge was already made this working day."""
+    """What the office's forms on a ticket's page need: whether the same urge was already made this
+    working day (the form gives way to a note), and no refused decision yet."""
     if current_user.role is not Role.SUPERVISOR:
         return {}
     return {"urged": urged_already(db.session, ticket, today()), "failure": None}

@@ -1,6 +1,8 @@
 """Markdown written by bureaus, rendered and then sanitised with nh3 before it reaches a page."""
 from __future__ import annotations
 
+import re
+
 import nh3
 from markdown_it import MarkdownIt
 from markupsafe import Markup
@@ -14,9 +16,15 @@ ALLOWED_TAGS = {
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}, "th": {"style"}, "td": {"style"}}
 
 
-def markdown(source: str | None) -> Markup:
-    """Markdown to safe HTML; headings start at h2 because the page title is the h1."""
-    html = _md.render(source or "")
+def markdown(source: str | None, under: str | None = None) -> Markup:
+    """Markdown to safe HTML; headings start at h2 because the page title is the h1. `under` is the
+    heading the page already puts above this text: a first line that only repeats it (“## 办理说明”,
+    “**办理说明**”) is left out, so the reader does not meet the same heading twice."""
+    source = source or ""
+    if under:
+        source = re.sub(rf"\A\s*(?:#{{1,6}}[ \t]*|\*\*|__)?{re.escape(under)}(?:\*\*|__)?[ \t]*[:：]?[ \t]*(?:\n|\Z)",
+                        "", source, count=1)
+    html = _md.render(source)
     html = html.replace("<h1>", "<h2>").replace("</h1>", "</h2>")
     # nh3 has removed every tag and attribute not allowed below (bandit B704: Markup of untrusted text).
     return Markup(  # nosec B704

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from portal.actors import SYSTEM, Actor
 from portal.catalog.models import Guide, Policy, PolicyStatus, PolicyStatusChange
-from portal.clock import now
+from portal.clock import chinese_date, now
 
 
 def expire_policies(session: Session, day: dt.date, actor: Actor = SYSTEM) -> list[Policy]:
@@ -26,7 +26,7 @@ def expire_policies(session: Session, day: dt.date, actor: Actor = SYSTEM) -> li
                 to_status=PolicyStatus.EXPIRED,
                 changed_at=now(),
                 actor=actor.name or actor.kind,
-                reason=f"有效期至 {policy.expires_on.isoformat()}，已届满",
+                reason=f"有效期至 {chinese_date(policy.expires_on)}，已届满",
             )
         )
         policy.status = PolicyStatus.EXPIRED

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from portal.actors import Actor
 from portal.audit import audit, name_actions
 from portal.catalog.models import Bureau, Policy, PolicyStatus
-from portal.clock import local, now
+from portal.clock import chinese_moment, local, now
 from portal.consultations.models import AdoptionReport, Comment, Decision, Visibility
 from portal.errors import Invalid, NotFound
 from portal.text import CONTROL, PHONE_MESSAGE, flag, normalize_phone, valid_email, valid_phone
@@ -115,10 +115,10 @@ def submit(session: Session, policy: Policy, data: CommentInput) -> Comment:
     moment = now()
     state = phase(policy, moment)
     if state == "upcoming":
-        raise ConsultationError(f"意见征集将于 {local(policy.consultation_opens_at):%Y年%m月%d日 %H:%M} 开始，请届时提交。")
+        raise ConsultationError(f"意见征集将于 {chinese_moment(policy.consultation_opens_at)} 开始，请届时提交。")
     if state != "open":
         closes = policy.consultation_closes_at
-        when = f"已于 {local(closes):%Y年%m月%d日 %H:%M} 截止" if closes is not None else "已结束"
+        when = f"已于 {chinese_moment(closes)} 截止" if closes is not None else "已结束"
         raise ConsultationError(f"本文件的意见征集{when}，不再接收意见（逾期未报视为无意见）。")
     comment = Comment(policy=policy, company=data.company, contact_name=data.contact_name, phone=data.phone,
                       email=data.email, article=data.article, body=data.body, consented_at=moment,

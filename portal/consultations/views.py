@@ -51,8 +51,9 @@ def comment(slug: str):
         return render_policy(policy, 400, comment_errors=errors, values=request.form)
     show_refusals_with(lambda exc: render_policy(policy, 400, comment_refused=exc.message, values=request.form))
     services.submit(db.session, policy, data)
-    flash("意见已提交，感谢您的参与。意见征集结束后，本页将公布意见采纳情况。", "success")
-    return redirect(url_for("catalog.policy_show", slug=policy.slug, _anchor="consultation"), code=303)
+    # Shown beside the form, where the browser lands (#comment-sent), not at the top of a long page.
+    flash("意见已提交，感谢您的参与。意见征集结束后，本页将公布意见采纳情况。", "placed-comment")
+    return redirect(url_for("catalog.policy_show", slug=policy.slug, _anchor="comment-sent"), code=303)
 
 
 def _own_policies():

@@ -20,7 +20,7 @@ from portal.audit import audit, name_actions
 from portal.catalog.content import ContentError, apply_record, as_record, check_record, guide_line, policy_line
 from portal.catalog.fields import BadValue, text
 from portal.catalog.models import Bureau, Guide, Policy
-from portal.clock import local, now, today
+from portal.clock import chinese_moment, local, now, today
 from portal.editing.models import Revision
 from portal.errors import InvalidFields, NotFound, Refused
 from portal.text import is_key
@@ -287,7 +287,7 @@ def approve_part(session: Session, actor: Actor, revision_id: int) -> Revision:
 
 def _apply(session: Session, actor: Actor, revision: Revision) -> Guide | Policy:
     if revision.published_at is not None:
-        raise EditingError({"": [f"修订 #{revision.id} 已于 {local(revision.published_at):%Y-%m-%d %H:%M} 发布"]})
+        raise EditingError({"": [f"修订 #{revision.id} 已于 {chinese_moment(revision.published_at)} 发布"]})
     document = find_document(session, actor, revision.kind, revision.slug)
     values = check(session, actor, revision.kind, dict(revision.record), document)
     if revision.kind == "policy":

@@ -71,6 +71,7 @@ class SearchResponse:
     hits: list[Hit] = field(default_factory=list)
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
     relaxed: bool = False  # nothing had every word, so these results have some of them
+    left_out: int = 0  # expired or repealed policies that match but are left out unless asked for
 
     @property
     def pages(self) -> int:
@@ -189,8 +190,10 @@ def search(snapshot: Snapshot, request: SearchRequest, today: dt.date) -> Search
     hide = request.status not in ("all", "expired", "repealed")
     chosen = {name: sets.of(name, value) for name, value in request.filters.items()}
 
-    def narrowed(docs: frozenset[int], skip: str | None = None) -> frozenset[int]:
-        if hide and skip != "status":
+    def narrowed(docs: frozenset[int], skip: str | None = None, hiding: bool = hide) -> frozenset[int]:
+        """The documents the chosen filters allow, but for the facet `skip` (its own choice is
+        counted over all its values); expired and repealed policies out unless asked for."""
+        if hiding:
             docs = docs - sets.hidden
         for name, subset in chosen.items():
             if name != skip:
@@ -200,10 +203,14 @@ def search(snapshot: Snapshot, request: SearchRequest, today: dt.date) -> Search
     if not narrowed(matched) and len(parsed.concepts) > 1:
         query = build(parsed, relaxed=True, has_term=has_term)
         matched = snapshot.matching(query)
-        response.relaxed = True
+        response.relaxed = bool(narrowed(matched))  # only said when the looser search found something
 
     final = narrowed(matched)
     response.total = len(final)
+    if hide:
+        response.left_out = len(narrowed(matched, hiding=False) & sets.hidden)
+    # Each facet counts only what the results can hold: the status facet too leaves out the
+    # expired and repealed policies the results leave out (offered apart, as `left_out`).
     response.facets = {
         "kind": _count(narrowed(matched, "kind"), KINDS, lambda v: sets.of("kind", v)),
         "bureau": _count(narrowed(matched, "bureau"), snapshot.values("bureau"), lambda v: sets.of("bureau", v)),

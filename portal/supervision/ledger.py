@@ -11,11 +11,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from portal.catalog.models import Bureau
-from portal.clock import county_midnight, local
+from portal.clock import chinese_date, county_midnight, local
 from portal.supervision.holdings import Holding, holdings, judge
 from portal.supervision.models import Urge
 from portal.tickets.models import OPEN_STATES, Ticket, TicketEvent, TicketState
-from portal.tickets.workdays import Calendar
+from portal.tickets.workdays import Calendar, tentative
 
 S = TicketState
 PROBLEMS = {"late_sign": "未按时签收", "late_reply": "未按时答复", "bad_rating": "差评", "reopened": "重新办理"}
@@ -31,6 +31,7 @@ class LedgerRow:
     due: dt.date | None
     overdue_days: int  # working days past the running deadline, 0 when none
     urges: list = field(default_factory=list)
+    due_tentative: bool = False  # in a year whose State Council arrangement is not entered: may move
 
     @property
     def problem_labels(self) -> str:
@@ -38,7 +39,15 @@ class LedgerRow:
 
     @property
     def urge_summary(self) -> str:
-        return "；".join(f"{local(u.at):%m-%d} {u.kind.label}" for u in self.urges)
+        return "；".join(f"{chinese_date(u.at)} {u.kind.label}" for u in self.urges)
+
+    @property
+    def due_note(self) -> str:
+        return "（国务院放假安排未录入，可能调整）" if self.due is not None and self.due_tentative else ""
+
+    @property
+    def due_text(self) -> str:
+        return chinese_date(self.due) + self.due_note if self.due is not None else ""
 
 
 @dataclass(frozen=True)
@@ -85,6 +94,7 @@ def ledger(session: Session, today: dt.date, filters: LedgerFilters = LedgerFilt
     for item in session.scalars(select(Urge).order_by(Urge.id)):
         urges.setdefault((item.ticket_id, item.bureau_id), []).append(item)
     rows = []
+    may_move: dict[int, bool] = {}
     for ticket in session.scalars(stmt):
         filed = local(ticket.created_at).date()
         if (filters.filed_from and filed < filters.filed_from) or (filters.filed_to and filed > filters.filed_to):
@@ -102,7 +112,8 @@ def ledger(session: Session, today: dt.date, filters: LedgerFilters = LedgerFilt
             due = ticket.running_due if is_open else None
             overdue = calendar.between(due, today) if due is not None and today > due else 0
             rows.append(LedgerRow(ticket, bureau, problems, calendar.between(filed, end), is_open, due, overdue,
-                                  urges.get((ticket.id, holding.bureau_id), [])))
+                                  urges.get((ticket.id, holding.bureau_id), []),
+                                  due is not None and may_move.setdefault(due.year, tentative(session, due))))
     return rows
 
 
@@ -113,5 +124,5 @@ COLUMNS = ["流水号", "标题", "类型", "承办单位", "状态", "提交日
 def ledger_table(rows: list[LedgerRow]) -> list[list]:
     """The rows as the page, the Excel file and the CSV file show them."""
     return [[r.ticket.number, r.ticket.subject, r.ticket.type.label, r.bureau.name, r.ticket.state.label,
-             local(r.ticket.created_at).date().isoformat(), r.problem_labels, r.age,
-             r.due.isoformat() if r.due else "", r.overdue_days, len(r.urges), r.urge_summary] for r in rows]
+             chinese_date(r.ticket.created_at), r.problem_labels, r.age, r.due_text, r.overdue_days, len(r.urges),
+             r.urge_summary] for r in rows]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -20,12 +22,15 @@ from portal.supervision.ledger import COLUMNS as LEDGER_COLUMNS
 from portal.supervision.ledger import PROBLEMS, LedgerFilters, ledger, ledger_table
 from portal.supervision.scoreboard import COLUMNS as SCORE_COLUMNS
 from portal.supervision.scoreboard import scoreboard, scoreboard_table, total, weekly
-from portal.supervision.services import route, urge
+from portal.supervision.services import repeated, route, urge, urge_kind, urged_already
 from portal.text import is_key
 from portal.tickets import queries as ticket_queries
+from portal.tickets.deadlines import Deadlines
 from portal.tickets.models import Ticket, TicketState
 from portal.tickets.services import decide_extension, decide_transfer
 from portal.tickets.views import find_ticket
+from portal.tickets.workspace import TICKET_PAGE_EXTRAS, ticket_page, topic_field
+from portal.tickets.workdays import Calendar, years_to_enter
 from portal.web import date_arg, private
 
 bp = Blueprint("supervision", __name__, url_prefix="/supervision")
@@ -46,6 +51,32 @@ def _dispatch_queue():
     return list(db.session.scalars(select(Ticket).where(Ticket.state == S.DISPATCH).order_by(Ticket.created_at)))
 
 
+@dataclass(frozen=True)
+class Failure:
+    """A refused decision of the office, shown on the page it was made on beside its field, with what
+    was typed."""
+
+    number: str
+    action: str
+    field: str
+    message: str
+    values: dict
+
+    def of(self, ticket: Ticket, action: str) -> bool:
+        return self.number == ticket.number and self.action == action
+
+
+def _ticket_page_extras(ticket: Ticket) -> dict:
+    """What the office's forms on a ticket's page need: whether the same urge was already made this
+    working day (the form gives way to a note), and no refused decision yet."""
+    if current_user.role is not Role.SUPERVISOR:
+        return {}
+    return {"urged": urged_already(db.session, ticket, today()), "failure": None}
+
+
+TICKET_PAGE_EXTRAS.append(_ticket_page_extras)
+
+
 @bp.get("/")
 @roles_required(Role.SUPERVISOR)
 def index():
@@ -57,23 +88,24 @@ def index():
         current_user, ticket_queries.Filters(view="overdue"), day).order_by(None).subquery()))
     open_problems = len(ledger(db.session, day, LedgerFilters(open_only=True)))
     return render_template("supervision/index.html", dispatch=_dispatch_queue(), approvals=_pending_approvals(),
-                           overdue=overdue, overdue_total=overdue_total, open_problems=open_problems)
+                           overdue=overdue, overdue_total=overdue_total, open_problems=open_problems,
+                           missing_years=years_to_enter(db.session, day), deadline_of=Deadlines(db.session, day))
 
 
 @bp.get("/dispatch")
 @roles_required(Role.SUPERVISOR)
-def dispatch():
+def dispatch(failure: Failure | None = None):
     """Tickets of topics without a lead bureau and tickets a bureau sent back, with its reason."""
-    return render_template("supervision/dispatch.html", tickets=_dispatch_queue(),
-                           bureaus=catalog_queries.bureaus(db.session))
+    return render_template("supervision/dispatch.html", tickets=_dispatch_queue(), failure=failure,
+                           bureaus=catalog_queries.bureaus(db.session), topics=catalog_queries.topics(db.session))
 
 
 @bp.get("/approvals")
 @roles_required(Role.SUPERVISOR)
-def approvals():
+def approvals(failure: Failure | None = None):
     """Transfer and extension requests waiting for the office's decision."""
-    return render_template("supervision/approvals.html", tickets=_pending_approvals(),
-                           bureaus=catalog_queries.bureaus(db.session))
+    return render_template("supervision/approvals.html", tickets=_pending_approvals(), failure=failure,
+                           bureaus=catalog_queries.bureaus(db.session), deadline_of=Deadlines(db.session, today()))
 
 
 def _apply(ticket: Ticket, action: str) -> str:
@@ -85,7 +117,8 @@ def _apply(ticket: Ticket, action: str) -> str:
     if code and bureau is None:
         raise Invalid("承办单位不存在。", "bureau")
     if action == "route":
-        route(db.session, ticket, bureau, who, reason)
+        topic = topic_field(form.get("topic", ""))
+        route(db.session, ticket, bureau, who, reason, topic=topic, confirmed=form.get("confirm") == "1")
         return f"工单 {ticket.number} 已交{bureau.name}办理。"
     approve = form.get("decision") == "approve"
     if action in ("transfer", "extension") and form.get("decision") not in ("approve", "refuse"):
@@ -113,11 +146,17 @@ def act(number: str, action: str):
     back = safe_next(request.form.get("next")) or url_for("workspace.ticket", number=ticket.number)
 
     def refused(exc: DomainError):
-        if exc.status == 409:  # the state moved on: back to where the office was, with the reason
+        path = urlsplit(back).path
+        if exc.status == 409 or path == url_for("supervision.ledger_page"):
+            # the state moved on (or the ledger's one-line form): back to where the office was, told why
             flash(exc.message, "error")
             return redirect(back, code=303)
-        return render_template("errors/error.html", code=exc.status, title="操作未完成", message=exc.message,
-                               back=url_for("workspace.ticket", number=ticket.number)), exc.status
+        failure = Failure(ticket.number, action, exc.field, exc.message, request.form.to_dict())
+        if path == url_for("supervision.approvals"):
+            return approvals(failure), exc.status
+        if path == url_for("supervision.dispatch"):
+            return dispatch(failure), exc.status
+        return ticket_page(ticket, status=exc.status, failure=failure)
 
     show_refusals_with(refused)
     message = _apply(ticket, action)
@@ -145,7 +184,9 @@ def ledger_page():
     download = exports.requested(f"问题台账-{day.isoformat()}", "问题台账", LEDGER_COLUMNS, table)
     if download is not None:
         return download
-    return render_template("supervision/ledger.html", rows=rows, table=table, columns=LEDGER_COLUMNS,
+    calendar = Calendar.load(db.session)
+    urged = [row.open and repeated(row.urges, urge_kind(row.ticket, day), day, calendar) for row in rows]
+    return render_template("supervision/ledger.html", rows=rows, table=table, columns=LEDGER_COLUMNS, urged=urged,
                            filters=filters, problems=PROBLEMS, bureaus=catalog_queries.bureaus(db.session))
 
 

@@ -158,6 +158,15 @@ class Ticket(Base):
         replies = [e for e in self.events if e.action == "reply"]
         return replies[-1] if replies else None
 
+    @property
+    def return_event(self) -> TicketEvent | None:
+        """While the ticket waits in the dispatch queue because a bureau sent it back: that return."""
+        if self.state is not TicketState.DISPATCH:
+            return None
+        last = next((e for e in reversed(self.events) if e.to_state is TicketState.DISPATCH
+                     and e.from_state is not TicketState.DISPATCH), None)
+        return last if last is not None and last.action == "return" else None
+
 
 class TicketEvent(Base):
     """One step in a ticket's history; appended, never edited or deleted."""

@@ -8,9 +8,9 @@ from sqlalchemy.orm import Session
 from portal.clock import local
 
 from portal.tickets.citations import cited_policies
-from portal.tickets.models import Ticket
+from portal.tickets.deadlines import Deadlines
+from portal.tickets.models import OPEN_STATES, TicketState, Ticket
 from portal.tickets.services import ACTION_LABELS
-from portal.tickets.workdays import Calendar
 
 
 def speaker(event) -> str:
@@ -24,15 +24,20 @@ def speaker(event) -> str:
     return "系统"
 
 
-def public_view(session: Session, ticket: Ticket, today: dt.date) -> dict:
-    calendar = Calendar.load(session)
+def public_events(ticket: Ticket) -> list[tuple]:
+    """The steps the business sees, each with who it appears under: those with public text."""
+    return [(e, speaker(e)) for e in ticket.events if e.public_text]
 
-    def left(due: dt.date | None) -> int | None:
-        return calendar.between(today, due) if due else None
 
+def public_view(session: Session, ticket: Ticket, today: dt.date, deadlines: Deadlines | None = None) -> dict:
+    """The ticket as its business sees it (the tracking page and the API): `*_days_left` while that
+    clock runs (negative once passed), `*_tentative` when the deadline lies in a year whose State
+    Council holiday arrangement has not been entered and may still move."""
+    deadlines = deadlines or Deadlines(session, today)
+    sign = deadlines(ticket.sign_due) if ticket.state is TicketState.ASSIGNED else None
+    answer = deadlines(ticket.reply_due) if ticket.state in OPEN_STATES else None
     reply = ticket.reply_event
     rating = ticket.ratings[-1] if ticket.ratings else None
-    open_clock = ticket.state.value in ("assigned", "accepted", "reopened")
     return {
         "number": ticket.number,
         "type": ticket.type.value,
@@ -47,12 +52,14 @@ def public_view(session: Session, ticket: Ticket, today: dt.date) -> dict:
         "filed_at": local(ticket.created_at).isoformat(timespec="minutes"),
         "sign_due": ticket.sign_due.isoformat() if ticket.sign_due else None,
         "reply_due": ticket.reply_due.isoformat() if ticket.reply_due else None,
-        "sign_days_left": left(ticket.sign_due) if ticket.state.value == "assigned" else None,
-        "reply_days_left": left(ticket.reply_due) if open_clock else None,
+        "sign_days_left": sign.left if sign else None,
+        "reply_days_left": answer.left if answer else None,
+        "sign_due_tentative": bool(sign and sign.tentative),
+        "reply_due_tentative": bool(answer and answer.tentative),
         "events": [
             {"at": local(e.at).isoformat(timespec="minutes"), "action": e.action, "label": ACTION_LABELS.get(e.action, e.action),
-             "by": speaker(e), "text": e.public_text}
-            for e in ticket.events if e.public_text
+             "by": by, "text": e.public_text}
+            for e, by in public_events(ticket)
         ],
         "reply": {"text": reply.public_text, "by": reply.bureau.name if reply.bureau else "",
                   "at": local(reply.at).isoformat(timespec="minutes"),

@@ -54,6 +54,7 @@ TRANSITIONS: dict[str, tuple[frozenset[TicketState], TicketState | None]] = {
     "rate": (frozenset({S.REPLIED}), S.CLOSED),
     "reopen": (frozenset({S.REPLIED}), S.REOPENED),
     "autoclose": (frozenset({S.REPLIED}), S.CLOSED),
+    "retopic": (frozenset({S.SUBMITTED, S.DISPATCH, S.ASSIGNED, S.ACCEPTED, S.REOPENED}), None),  # 更正领域
     "note": (frozenset({S.ASSIGNED, S.ACCEPTED, S.REOPENED, S.REPLIED, S.CLOSED, S.REJECTED, S.DISPATCH}), None),
     "handover": (frozenset({S.ASSIGNED, S.ACCEPTED, S.REOPENED}), None),
     "press": (frozenset({S.ASSIGNED, S.ACCEPTED, S.REOPENED}), None),  # 催办, before the deadline
@@ -64,7 +65,7 @@ ACTION_LABELS = {
     "return": "退回分办", "request_transfer": "申请转办", "approve_transfer": "同意转办", "refuse_transfer": "不同意转办",
     "request_extension": "申请延期", "approve_extension": "同意延期", "refuse_extension": "不同意延期",
     "reply": "答复", "reject": "不予受理", "rate": "评价", "reopen": "重新办理", "autoclose": "自动办结",
-    "note": "内部备注", "handover": "指派经办人", "press": "催办", "supervise": "督办",
+    "retopic": "更正领域", "note": "内部备注", "handover": "指派经办人", "press": "催办", "supervise": "督办",
 }
 name_actions({f"ticket_{action}": f"工单{label}" for action, label in ACTION_LABELS.items()}
              | {"ticket_note": "工单内部备注", "ticket_handover": "指派经办人",
@@ -256,17 +257,39 @@ def _drop_requests(ticket: Ticket) -> None:
     ticket.pending_extension_days = None
 
 
+def clause(text: str) -> str:
+    """A typed sentence made a clause of a longer one: its closing punctuation dropped, so that
+    clauses join as “甲；乙” and never as “甲。；乙”."""
+    return text.rstrip("。；;，,.！!？? \n")
+
+
 def return_to_dispatch(session: Session, ticket: Ticket, actor: Actor, reason: str, duty: str) -> None:
     """Send a misrouted ticket back before signing; the reason and the duty it rests on are required."""
     reason, duty = plain(reason, "退回理由", 2000, "reason"), plain(duty, "职责依据", 2000, "body")
     if not reason or not duty:
         raise Invalid("退回须写明理由和所依据的职责。", "reason" if not reason else "body")
     move(ticket, "return", actor, public_text="承办单位认为不属其职责，已退回县营商环境办重新分办。",
-         note=f"退回理由：{reason}；职责依据：{duty}", detail=reason)
+         note=f"退回理由：{clause(reason)}；职责依据：{clause(duty)}。", detail=reason)
     ticket.bureau = None
     ticket.assignee = None
     _drop_requests(ticket)
     ticket.sign_due = ticket.reply_due = None
+
+
+def correct_topic(session: Session, ticket: Ticket, actor: Actor, topic: Topic | None) -> TicketEvent | None:
+    """Put a ticket filed under the wrong topic under the right one (the supervisor when routing, the
+    holder bureau when it asks for a transfer): an event the business sees, under the office's or the
+    bureau's name. The same topic again records nothing."""
+    if topic is None:
+        raise Invalid("请选择领域。", "topic")
+    if topic == ticket.topic:
+        return None
+    allowed(ticket, "retopic")
+    old = ticket.topic
+    event = move(ticket, "retopic", actor, public_text=f"领域由“{old.name}”更正为“{topic.name}”。",
+                 detail=f"{old.code} → {topic.code}")
+    ticket.topic = topic
+    return event
 
 
 def waiting(ticket: Ticket, action: str, today: dt.date) -> str | None:
@@ -282,8 +305,10 @@ def waiting(ticket: Ticket, action: str, today: dt.date) -> str | None:
     return None
 
 
-def request_transfer(session: Session, ticket: Ticket, actor: Actor, to: Bureau | None, reason: str) -> None:
-    """Ask the supervisor to move the ticket to another bureau (suggested, or left to the supervisor)."""
+def request_transfer(session: Session, ticket: Ticket, actor: Actor, to: Bureau | None, reason: str,
+                     topic: Topic | None = None) -> None:
+    """Ask the supervisor to move the ticket to another bureau (suggested, or left to the supervisor),
+    putting its topic right on the way when it was filed under the wrong one."""
     allowed(ticket, "request_transfer")
     if refusal := waiting(ticket, "request_transfer", local_day(now())):
         raise Refused(refusal)
@@ -292,6 +317,8 @@ def request_transfer(session: Session, ticket: Ticket, actor: Actor, to: Bureau 
     reason = plain(reason, "转办理由", 2000, "reason")
     if not reason:
         raise Invalid("申请转办须写明理由。", "reason")
+    if topic is not None:
+        correct_topic(session, ticket, actor, topic)
     where = f"转至{to.name}" if to is not None else "转办（由县营商环境办确定承办单位）"
     move(ticket, "request_transfer", actor, note=f"申请{where}：{reason}")
     ticket.pending_transfer_to = to

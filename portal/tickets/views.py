@@ -5,7 +5,7 @@ import re
 import secrets
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, send_file, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, session, url_for
 from sqlalchemy import select
 
 from portal.catalog import queries
@@ -13,9 +13,10 @@ from portal.clock import today
 from portal.errors import show_refusals_with
 from portal.extensions import db, limiter
 from portal.tickets.attachments import attach, check_uploads
-from portal.tickets.models import Score, Ticket, TicketType
-from portal.tickets.public import public_view
-from portal.tickets.services import check_code, file_ticket, rate
+from portal.tickets.deadlines import Deadlines
+from portal.tickets.models import Score, Ticket, TicketState, TicketType
+from portal.tickets.public import public_events, public_view
+from portal.tickets.services import ACTION_LABELS, check_code, file_ticket, rate
 from portal.tickets.validation import validate
 from portal.web import limits_off, with_code
 
@@ -72,7 +73,7 @@ def new():
     _remember(ticket.number)
     # The confirmation is this response, so the code is shown once and kept nowhere: not in the session
     # cookie (signed, not encrypted) as a redirect would need. A reload meets the used nonce (409).
-    return render_template("tickets/filed.html", ticket=ticket, code=code)
+    return render_template("tickets/filed.html", ticket=ticket, code=code, deadline_of=Deadlines(db.session, today()))
 
 
 @bp.get("/filed")
@@ -107,9 +108,13 @@ def _tracked_ticket(number: str) -> Ticket:
     return find_ticket(number) or abort(404)
 
 
-def _show(ticket: Ticket, error: str | None = None, status: int = 200):
-    return render_template("tickets/show.html", ticket=ticket, view=public_view(db.session, ticket, today()),
-                           scores=list(Score), error=error), status
+def _show(ticket: Ticket, errors: dict | None = None, status: int = 200):
+    """The tracking page; after a refused rating, the form again with the message beside its field
+    and what was typed."""
+    deadlines = Deadlines(db.session, today())
+    return render_template("tickets/show.html", ticket=ticket, view=public_view(db.session, ticket, today(), deadlines),
+                           deadline_of=deadlines, events=public_events(ticket), labels=ACTION_LABELS,
+                           scores=list(Score), errors=errors or {}, values=request.form if errors else {}), status
 
 
 @bp.get("/<number>")
@@ -127,9 +132,13 @@ def rate_reply(number: str):
     ticket = _tracked_ticket(number)
     score = next((s for s in Score if s.value == request.form.get("score")), None)
     if score is None:
-        return _show(ticket, "请选择评价等级。", 400)
-    show_refusals_with(lambda exc: _show(ticket, exc.message, 400))
+        return _show(ticket, {"score": ["请选择评价等级。"]}, 400)
+    show_refusals_with(lambda exc: _show(ticket, exc.errors, exc.status))
     rate(db.session, ticket, score, request.form.get("comment", ""))
+    if ticket.state is TicketState.REOPENED:
+        flash(f"感谢您的评价。诉求已交{ticket.bureau.name}重新办理，并报县营商环境办督办，新的答复期限见下方。", "success")
+    else:
+        flash("感谢您的评价，您的意见将用于改进服务。", "success")
     return redirect(url_for("tickets.show", number=number), code=303)
 
 

@@ -199,6 +199,12 @@ def missing_years(session: Session, years: Iterable[int]) -> list[int]:
     return [y for y in sorted(set(years)) if not official_year(y) and y not in confirmed]
 
 
+def years_to_enter(session: Session, today: dt.date) -> list[int]:
+    """The years whose State Council arrangement the office should see is missing: this year, and
+    from December on the next one too (its deadlines start to fall due then)."""
+    return missing_years(session, [today.year, today.year + 1] if today.month == 12 else [today.year])
+
+
 def tentative(session: Session, day: dt.date) -> bool:
     """Whether `day` lies in a year the package lacks and the operator has not confirmed: a deadline
     there follows the statutory holidays and may still move once the State Council's 调休 is entered."""

@@ -4,6 +4,8 @@ the boundary commits and sends the mail the action queued."""
 from __future__ import annotations
 
 
+from collections.abc import Callable
+
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -16,10 +18,10 @@ from portal.errors import Invalid, show_refusals_with
 from portal.extensions import db
 from portal.text import is_key
 from portal.tickets import queries, services
+from portal.tickets.deadlines import Deadlines
 from portal.tickets.models import ReplyTemplate, Ticket, TicketState, TicketType
 from portal.tickets.services import TRANSITIONS
 from portal.tickets.views import find_ticket, send_attachment
-from portal.tickets.workdays import Calendar
 from portal.web import date_arg, page_arg, paginate, private, text_arg
 
 bp = Blueprint("workspace", __name__, url_prefix="/staff")
@@ -82,30 +84,37 @@ def index():
     filters = _filters()
     day = today()
     page = paginate(db.session, queries.workspace_tickets(current_user, filters, day), page_arg(), 30)
-    calendar = Calendar.load(db.session)
     return render_template(
         "staff/tickets.html", page=page, filters=filters, counts=queries.counts(db.session, current_user, day),
         views=queries.VIEWS, states=list(TicketState), types=list(TicketType),
-        topics=catalog_queries.topics(db.session),
-        days_left=lambda due: calendar.between(day, due) if due else None,
+        topics=catalog_queries.topics(db.session), deadline_of=Deadlines(db.session, day),
     )
 
 
-def _page(ticket: Ticket, error: str | None = None, failed: str | None = None, status: int = 200):
-    """The ticket page; after a refused action, that action's form again with the message and what was typed."""
-    calendar = Calendar.load(db.session)
+# What parts above the tickets add to a ticket's page (the supervising office's forms and what they
+# need): each provider gets the ticket and gives template variables.
+TICKET_PAGE_EXTRAS: list[Callable[[Ticket], dict]] = []
+
+
+def ticket_page(ticket: Ticket, error: str | None = None, failed: str | None = None, status: int = 200, **extra):
+    """The ticket page; after a refused action, that action's form again with the message and what was
+    typed (`extra` carries what another part's refused form needs)."""
     day = today()
     bureau = ticket.bureau
+    for provider in TICKET_PAGE_EXTRAS:
+        extra = {**provider(ticket), **extra}
     return render_template(
         "staff/ticket.html", ticket=ticket, actions=available_actions(ticket), error=error, failed=failed,
         values=request.form if failed else {}, labels={k: v[1] for k, v in ACTIONS.items()},
         colleagues=colleagues(db.session, bureau) if bureau else [],
         bureaus=[b for b in catalog_queries.bureaus(db.session) if b != bureau],
-        today=today(),
+        today=day,
         templates=_templates(bureau) if bureau else [],
         due=ticket.running_due,
-        days_left=lambda due: calendar.between(day, due) if due else None,
+        deadline_of=Deadlines(db.session, day),
         action_labels=services.ACTION_LABELS,
+        topics=catalog_queries.topics(db.session),
+        **extra,
     ), status
 
 
@@ -113,7 +122,18 @@ def _page(ticket: Ticket, error: str | None = None, failed: str | None = None, s
 @roles_required(*WORKSPACE_ROLES)
 def ticket(number: str):
     """Everything about a ticket: personal data, the whole timeline with internal notes, deadlines."""
-    return _page(visible_ticket(number))
+    return ticket_page(visible_ticket(number))
+
+
+def topic_field(code: str):
+    """The topic a form names by code; none when left empty; a 400 for one that does not exist."""
+    code = code.strip()
+    if not code:
+        return None
+    topic = catalog_queries.topic_by_code(db.session, code) if is_key(code) else None
+    if topic is None:
+        raise Invalid("领域不存在。", "topic")
+    return topic
 
 
 def _days(value: str) -> int:
@@ -140,7 +160,7 @@ def _apply(ticket: Ticket, name: str) -> str:
         to = catalog_queries.bureau_by_code(db.session, code) if code else None
         if code and to is None:
             raise Invalid("转办单位不存在。", "bureau")
-        services.request_transfer(db.session, ticket, who, to, reason)
+        services.request_transfer(db.session, ticket, who, to, reason, topic_field(form.get("topic", "")))
         return "转办申请已提交县营商环境办审批。"
     if name == "extend":
         services.request_extension(db.session, ticket, who, _days(form.get("days", "")), reason, today())
@@ -168,7 +188,7 @@ def act(number: str, action: str):
     ticket = visible_ticket(number)
     if current_user.role not in ACTIONS[action][2]:
         abort(403)
-    show_refusals_with(lambda exc: _page(ticket, exc.message, action, exc.status))
+    show_refusals_with(lambda exc: ticket_page(ticket, exc.message, action, exc.status))
     message = _apply(ticket, action)
     flash(message, "success")
     if queries.may_see(current_user, ticket):

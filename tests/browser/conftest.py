@@ -32,6 +32,15 @@ def browser():
         browser.close()
 
 
+def track(page, base: str, number: str, code: str) -> None:
+    """Open a ticket's tracking page as its business does: number and code through the form."""
+    page.goto(base + "/tickets/track")
+    page.get_by_label("流水号").fill(number)
+    page.get_by_label("提取码").fill(code)
+    page.get_by_role("button", name="查询").click()
+    page.wait_for_url(f"**/tickets/{number}")
+
+
 def serious_violations(page) -> list[str]:
     results = Axe().run(page)
     return [f"{v['id']}: {v['help']}" for v in results.response["violations"]

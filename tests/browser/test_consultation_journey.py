@@ -45,7 +45,7 @@ def test_a_comment_on_the_plan_is_published_and_adopted_by_its_bureau(browser, l
     form.locator("#c-consent").check()
     assert serious_violations(page) == []
     form.get_by_role("button", name="提交意见").click()
-    assert "意见已提交" in page.locator(".flash-success").inner_text()
+    assert "意见已提交" in page.locator("#comment-sent").inner_text()  # beside the form, where the page lands
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.screenshot(path=str(artifacts / "consultation-comment-phone.png"), full_page=False)
 

@@ -2,7 +2,7 @@
 code → tracking them in a fresh browser → the timeline."""
 from __future__ import annotations
 
-from tests.browser.conftest import serious_violations
+from tests.browser.conftest import serious_violations, track
 from tests.tickets.conftest import PNG, VALID_USCC
 
 
@@ -39,11 +39,7 @@ def test_business_files_a_complaint_and_tracks_it(browser, live_server, artifact
 
     context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
     phone = context.new_page()
-    phone.goto(live_server + "/tickets/track")
-    phone.get_by_label("流水号").fill(number)
-    phone.get_by_label("提取码").fill(code)
-    phone.get_by_role("button", name="查询").click()
-    phone.wait_for_url(f"**/tickets/{number}")
+    track(phone, live_server, number, code)
     text = phone.locator("main").inner_text()
     assert "待签收" in text and "县市场监管局" in text and "提交诉求" in text and "答复期限" in text
     assert "回执照片.png" in text and "13900000000" not in text

@@ -58,17 +58,17 @@ def test_a_consultation_takes_comments_only_inside_its_window(app, session, setu
     client = app.test_client()
     with as_of(BEFORE):
         early = send_comment(client)
-        assert early.status_code == 400 and "将于 2026年03月01日 09:00 开始" in early.get_data(as_text=True)
+        assert early.status_code == 400 and "将于 2026年3月1日 09:00 开始" in early.get_data(as_text=True)
         assert "提出意见" not in client.get(DRAFT).get_data(as_text=True)
     with as_of(DURING):
         assert "提出意见" in client.get(DRAFT).get_data(as_text=True)
         done = send_comment(client)
-        assert done.status_code == 303 and done.headers["Location"].endswith(f"{DRAFT}#consultation")
+        assert done.status_code == 303 and done.headers["Location"].endswith(f"{DRAFT}#comment-sent")
         assert "意见已提交" in client.get(done.headers["Location"]).get_data(as_text=True)
     with as_of(AFTER):
         late = send_comment(client, body="截止之后才想到的意见，请务必考虑。")
         page = late.get_data(as_text=True)
-        assert late.status_code == 400 and "已于 2026年03月31日 18:00 截止" in page and "逾期未报视为无意见" in page
+        assert late.status_code == 400 and "已于 2026年3月31日 18:00 截止" in page and "逾期未报视为无意见" in page
         assert "意见征集已结束" in client.get(DRAFT).get_data(as_text=True)
     assert [c.body for c in stored(session)] == [comment_form()["body"]]
 

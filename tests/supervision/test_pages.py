@@ -13,7 +13,7 @@ from sqlalchemy import select
 from portal.accounts.models import Role
 from portal.catalog import queries
 from portal.catalog.content import import_content
-from portal.clock import as_of, today
+from portal.clock import as_of, chinese_date, today
 from portal.supervision.models import Reminder, Urge
 from portal.supervision.services import remind
 from portal.tickets import services
@@ -131,7 +131,7 @@ def test_approving_an_extension_tells_the_business_the_new_date_and_why(app, ses
     session.expire_all()
     ticket = session.get(Ticket, ticket.id)
     assert ticket.reply_due > old_due and ticket.pending_extension_days is None
-    assert "需协调检测机构" in ticket.events[-1].public_text and f"{ticket.reply_due:%Y年%m月%d日}" in ticket.events[-1].public_text
+    assert "需协调检测机构" in ticket.events[-1].public_text and chinese_date(ticket.reply_due) in ticket.events[-1].public_text
     again = post(client, url, {"decision": "approve", "reason": "再批"}, page="/supervision/approvals")
     assert again.status_code == 303  # refused as a state conflict: back to the page with the message
     assert "没有待审批的延期申请" in client.get(again.headers["Location"]).get_data(as_text=True)

@@ -16,7 +16,7 @@ from portal import create_app, migrate
 from portal.catalog.content import import_content
 from portal.cli import DEMO_CONTENT
 from portal.database import Base
-from portal.extensions import db
+from portal.extensions import db, limiter
 from tests.mailbox import smtp  # noqa: F401  (a real SMTP server for any test that asks)
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
@@ -120,6 +120,16 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+@pytest.fixture
+def limited_app(app, tmp_path):
+    """A second app on `app`'s database with its rate limits on, every count starting from zero
+    (the tests' `app` runs with them off, as load checks do)."""
+    application = make_app(app.config["DATABASE_URL"], tmp_path / "index", RATELIMIT_ENABLED=True)
+    with application.app_context():
+        limiter.reset()
+    return application
 
 
 @pytest.fixture(scope="session")

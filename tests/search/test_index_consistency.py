@@ -14,6 +14,7 @@ from portal.catalog.content import import_content
 from portal.search.index import IndexStore
 from portal.search.models import IndexTask
 from tests import factories as f
+from tests.servers import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 FLASK = str(Path(sys.executable).parent / "flask")
@@ -75,11 +76,8 @@ def test_concurrent_changes_from_several_processes_lose_nothing(session, index, 
         for proc in importers:
             _, err = proc.communicate(timeout=120)
             assert proc.returncode == 0, err.decode()
-        deadline = time.monotonic() + 60
-        while total(client, "并发写入核对", per_page=50) < 24:
-            assert writer.poll() is None, writer.stderr.read().decode()
-            assert time.monotonic() < deadline, "the writer did not catch up within 60 s"
-            time.sleep(0.2)
+        wait_for(lambda: total(client, "并发写入核对", per_page=50) >= 24, "the writer to catch up", seconds=60,
+                 process=writer)
     finally:
         writer.terminate()
         writer.wait(timeout=30)

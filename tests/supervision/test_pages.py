@@ -21,8 +21,8 @@ from portal.tickets.models import Ticket, TicketState, TicketType
 from portal.actors import Actor
 from portal.tickets.services import TicketInput
 from tests import factories as f
-from tests.staff import login, make_user, post
-from tests.mailbox import wait_for
+from tests.forms import post
+from tests.staff import login, make_user
 
 S = TicketState
 
@@ -170,7 +170,7 @@ def test_urging_flags_the_ticket_counts_it_and_mails_the_bureau(app, session, of
         empty = post(client, url, {"body": " "}, page="/supervision/")
         assert empty.status_code == 400 and "催办须写明要求" in empty.get_data(as_text=True)
         assert post(client, url, {"body": "请今日签收"}, page="/supervision/").status_code == 303
-        wait_for(inbox, 1)
+        inbox.wait_for(1)
         assert inbox.messages[0]["To"] == "wang@scjgj.example" and "催办" in inbox.messages[0]["Subject"]
         assert "请今日签收" in inbox.messages[0].get_content()
         session.expire_all()
@@ -262,7 +262,7 @@ def test_remind_mails_each_bureau_once_a_day(app, session, office, smtp):
         assert remind(session, day) == {"bureaus": 1, "tickets": 2, "without_address": []}
         session.commit()
         send_pending(session)
-        wait_for(inbox, 1)
+        inbox.wait_for(1)
         body = inbox.messages[0].get_content()
         assert "已逾期" in body and "明日到期" in body and later.number not in body
         assert remind(session, day) == {"bureaus": 0, "tickets": 0, "without_address": []}
@@ -291,7 +291,7 @@ def test_the_remind_command_rests_on_days_off_and_mails_once_a_day(app, runner, 
             second = runner.invoke(args=["tickets", "remind"])
         assert "提醒 1 个部门、1 件工单；发出邮件 1 封" in first.output, first.output
         assert "提醒 0 个部门、0 件工单；发出邮件 0 封" in second.output, second.output
-        wait_for(inbox, 1)
+        inbox.wait_for(1)
         assert len(inbox.messages) == 1 and ticket.number in inbox.messages[0].get_content()
     finally:
         app.config.update(MAIL_SERVER="", MAIL_PORT=25)

@@ -35,14 +35,14 @@ def new_ticket(session, **changes) -> Ticket:
     return ticket
 
 
-def staff(session, code="scjgj"):
+def staff_of(session, code="scjgj"):
     return Actor("staff", "zhang", bureau(session, code))
 
 
 SUPERVISOR = Actor("supervisor", "fgj-admin")
 
 
-def test_a_topic_with_a_lead_routes_to_it_and_starts_both_clocks(session, catalog):
+def test_a_topic_with_a_lead_routes_to_it_and_starts_both_clocks(session, routing_catalog):
     ticket = new_ticket(session)
     assert ticket.state is S.ASSIGNED and ticket.bureau.code == "scjgj"
     calendar = Calendar.load(session)
@@ -51,17 +51,17 @@ def test_a_topic_with_a_lead_routes_to_it_and_starts_both_clocks(session, catalo
     assert [e.action for e in ticket.events] == ["file", "route"]
 
 
-def test_a_topic_without_a_lead_goes_to_the_dispatch_queue(session, catalog):
+def test_a_topic_without_a_lead_goes_to_the_dispatch_queue(session, routing_catalog):
     ticket = new_ticket(session, topic="bhzxtzz", guide="")
     assert ticket.state is S.DISPATCH and ticket.bureau is None and ticket.reply_due is None
 
 
 @pytest.mark.parametrize("kind, days", [("consultation", 3), ("help", 5), ("complaint", 10), ("suggestion", 15)])
-def test_reply_deadline_by_type(session, catalog, kind, days):
+def test_reply_deadline_by_type(session, routing_catalog, kind, days):
     assert new_ticket(session, type=kind).reply_due == Calendar.load(session).add(today(), days)
 
 
-def test_a_topic_rule_wins_over_a_bureau_rule_which_wins_over_a_type_rule(session, catalog, runner):
+def test_a_topic_rule_wins_over_a_bureau_rule_which_wins_over_a_type_rule(session, routing_catalog, runner):
     for scope, key, days in (("type", "complaint", 7), ("bureau", "scjgj", 6), ("topic", "qykb", 4)):
         assert runner.invoke(args=["tickets", "rule", "--scope", scope, "--key", key, "--clock", "reply",
                                    "--days", str(days)]).exit_code == 0
@@ -70,10 +70,10 @@ def test_a_topic_rule_wins_over_a_bureau_rule_which_wins_over_a_type_rule(sessio
     assert new_ticket(session, topic="jzxk", guide="").reply_due == calendar.add(today(), 7)  # no topic/bureau rule
 
 
-def test_sign_then_reply_then_good_rating_closes(session, catalog):
+def test_sign_then_reply_then_good_rating_closes(session, routing_catalog):
     ticket = new_ticket(session)
-    sign(session, ticket, staff(session))
-    reply(session, ticket, staff(session), "经核查，已于今日办结营业执照，请到窗口领取。")
+    sign(session, ticket, staff_of(session))
+    reply(session, ticket, staff_of(session), "经核查，已于今日办结营业执照，请到窗口领取。")
     rate(session, ticket, Score.SATISFIED, "满意")
     session.commit()
     assert ticket.state is S.CLOSED and not ticket.flagged
@@ -81,38 +81,38 @@ def test_sign_then_reply_then_good_rating_closes(session, catalog):
         (S.ASSIGNED, S.ACCEPTED), (S.ACCEPTED, S.REPLIED), (S.REPLIED, S.CLOSED)]
 
 
-def test_a_bad_rating_reopens_once_with_a_new_deadline_and_flags_the_supervisor(session, catalog):
+def test_a_bad_rating_reopens_once_with_a_new_deadline_and_flags_the_supervisor(session, routing_catalog):
     ticket = new_ticket(session)
-    sign(session, ticket, staff(session))
-    reply(session, ticket, staff(session), "已转窗口处理，请耐心等待通知。")
+    sign(session, ticket, staff_of(session))
+    reply(session, ticket, staff_of(session), "已转窗口处理，请耐心等待通知。")
     rate(session, ticket, Score.DISSATISFIED, "没有解决问题")
     session.commit()
     assert ticket.state is S.REOPENED and ticket.flagged and ticket.reopen_count == 1
     assert ticket.reply_due == Calendar.load(session).add(today(), 10)
-    reply(session, ticket, staff(session), "经重新核查，执照已办结并邮寄到贵公司。")
+    reply(session, ticket, staff_of(session), "经重新核查，执照已办结并邮寄到贵公司。")
     rate(session, ticket, Score.VERY_DISSATISFIED, "仍不满意")
     session.commit()
     assert ticket.state is S.CLOSED  # reopened once only; the ledger keeps the flag
     assert ticket.flagged
 
 
-def test_return_needs_a_reason_and_a_duty_and_only_before_signing(session, catalog):
+def test_return_needs_a_reason_and_a_duty_and_only_before_signing(session, routing_catalog):
     ticket = new_ticket(session)
     with pytest.raises(DomainError, match="理由和所依据的职责"):
-        return_to_dispatch(session, ticket, staff(session), "不归我们管", "")
-    return_to_dispatch(session, ticket, staff(session), "属于住建领域", "三定方案未列此项职责")
+        return_to_dispatch(session, ticket, staff_of(session), "不归我们管", "")
+    return_to_dispatch(session, ticket, staff_of(session), "属于住建领域", "三定方案未列此项职责")
     session.commit()
     assert ticket.state is S.DISPATCH and ticket.bureau is None
     assert "三定方案" in ticket.events[-1].internal_note and ticket.events[-1].public_text
     second = new_ticket(session)
-    sign(session, second, staff(session))
+    sign(session, second, staff_of(session))
     with pytest.raises(DomainError, match="不能退回分办"):
-        return_to_dispatch(session, second, staff(session), "理由", "职责")
+        return_to_dispatch(session, second, staff_of(session), "理由", "职责")
 
 
-def test_transfer_is_approved_by_the_supervisor_and_restarts_the_clocks(session, catalog):
+def test_transfer_is_approved_by_the_supervisor_and_restarts_the_clocks(session, routing_catalog):
     ticket = new_ticket(session)
-    request_transfer(session, ticket, staff(session), bureau(session, "zjj"), "涉及施工许可")
+    request_transfer(session, ticket, staff_of(session), bureau(session, "zjj"), "涉及施工许可")
     decide_transfer(session, ticket, SUPERVISOR, True, "同意")
     session.commit()
     assert ticket.state is S.ASSIGNED and ticket.bureau.code == "zjj" and ticket.pending_transfer_to is None
@@ -120,26 +120,26 @@ def test_transfer_is_approved_by_the_supervisor_and_restarts_the_clocks(session,
         decide_transfer(session, ticket, SUPERVISOR, True, "")
 
 
-def test_extension_only_before_the_deadline_and_the_business_is_told_why(session, catalog):
+def test_extension_only_before_the_deadline_and_the_business_is_told_why(session, routing_catalog):
     ticket = new_ticket(session)
-    sign(session, ticket, staff(session))
+    sign(session, ticket, staff_of(session))
     with pytest.raises(DomainError, match="已超过答复期限"):
-        request_extension(session, ticket, staff(session), 5, "需要现场核查", ticket.reply_due + dt.timedelta(days=1))
+        request_extension(session, ticket, staff_of(session), 5, "需要现场核查", ticket.reply_due + dt.timedelta(days=1))
     old_due = ticket.reply_due
-    request_extension(session, ticket, staff(session), 5, "需要现场核查", today())
+    request_extension(session, ticket, staff_of(session), 5, "需要现场核查", today())
     decide_extension(session, ticket, SUPERVISOR, True, "涉及现场核查")
     session.commit()
     assert ticket.reply_due == Calendar.load(session).add(old_due, 5)
     assert "涉及现场核查" in ticket.events[-1].public_text
 
 
-def test_not_admissible_shows_the_reason(session, catalog):
+def test_not_admissible_shows_the_reason(session, routing_catalog):
     ticket = new_ticket(session)
-    reject(session, ticket, staff(session), "该事项已进入诉讼程序")
+    reject(session, ticket, staff_of(session), "该事项已进入诉讼程序")
     session.commit()
     assert ticket.state is S.REJECTED and "诉讼" in ticket.events[-1].public_text
     with pytest.raises(DomainError):
-        sign(session, ticket, staff(session))
+        sign(session, ticket, staff_of(session))
 
 
 @pytest.mark.parametrize("action", list(TRANSITIONS))
@@ -156,18 +156,18 @@ def test_the_table_allows_each_action_from_exactly_its_states(action):
             assert ticket.state is state and ticket.events == []
 
 
-def test_a_refused_transition_says_why_in_chinese(session, catalog):
+def test_a_refused_transition_says_why_in_chinese(session, routing_catalog):
     ticket = new_ticket(session)
     with pytest.raises(DomainError, match="当前状态为“待签收”，不能答复"):
-        reply(session, ticket, staff(session), "还没签收就答复是不允许的。")
+        reply(session, ticket, staff_of(session), "还没签收就答复是不允许的。")
     with pytest.raises(DomainError, match="不能评价"):
         rate(session, ticket, Score.SATISFIED, "")
 
 
-def test_autoclose_closes_unrated_replies_after_the_configured_days_once(session, catalog, runner):
+def test_autoclose_closes_unrated_replies_after_the_configured_days_once(session, routing_catalog, runner):
     ticket = new_ticket(session)
-    sign(session, ticket, staff(session))
-    reply(session, ticket, staff(session), "已办结，请领取营业执照。")
+    sign(session, ticket, staff_of(session))
+    reply(session, ticket, staff_of(session), "已办结，请领取营业执照。")
     session.commit()
     assert autoclose(session, today()) == []
     later = Calendar.load(session).add(today(), 6)
@@ -179,7 +179,7 @@ def test_autoclose_closes_unrated_replies_after_the_configured_days_once(session
     assert result.exit_code == 0 and "自动办结 0 件" in result.output
 
 
-def test_numbers_are_unique_and_readable(session, catalog):
+def test_numbers_are_unique_and_readable(session, routing_catalog):
     numbers = {new_ticket(session).number for _ in range(5)}
     assert len(numbers) == 5
     assert all(n.startswith(today().strftime("%Y%m%d") + "-") for n in numbers)

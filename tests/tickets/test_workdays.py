@@ -92,14 +92,14 @@ def new_ticket(session, **changes):
     return ticket
 
 
-def test_a_ticket_assigned_on_31_december_2026_is_not_due_on_new_years_day_2027(session, catalog):
+def test_a_ticket_assigned_on_31_december_2026_is_not_due_on_new_years_day_2027(session, routing_catalog):
     with as_of(dt.datetime(2026, 12, 31, 10, 0)):  # Thursday; Fri 1 January 2027 is 元旦
         ticket = new_ticket(session)
     assert ticket.sign_due == D(2027, 1, 4)
     assert ticket.reply_due == D(2027, 1, 15)  # a complaint: 10 working days, 1 January skipped
 
 
-def test_a_complaint_filed_on_21_december_2026_is_due_on_5_january_2027(session, catalog):
+def test_a_complaint_filed_on_21_december_2026_is_due_on_5_january_2027(session, routing_catalog):
     with as_of(dt.datetime(2026, 12, 21, 10, 0)):  # Monday
         ticket = new_ticket(session, type="complaint")
     assert ticket.sign_due == D(2026, 12, 22)

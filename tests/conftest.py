@@ -1,5 +1,6 @@
 """Fixtures: a real database built by running the migrations (SQLite, or PostgreSQL when
-PORTAL_TEST_DATABASE_URL names one), an app per database, and the demo content."""
+PORTAL_TEST_DATABASE_URL names one), an app per database, the demo content, and the clock the
+whole session runs at (tests/clock.py)."""
 from __future__ import annotations
 
 import os
@@ -15,17 +16,29 @@ from sqlalchemy.engine import make_url
 from portal import create_app, migrate
 from portal.catalog.content import import_content
 from portal.cli import DEMO_CONTENT
+from portal.clock import as_of
 from portal.database import Base
 from portal.extensions import db, limiter
+from tests.clock import NOW
 from tests.mailbox import smtp  # noqa: F401  (a real SMTP server for any test that asks)
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
 # The tests configure the app themselves: nothing from the developer's shell may leak in, and no
 # development secret is written into the checkout.
-for _name in [n for n in os.environ if n.startswith("PORTAL_") and n != "PORTAL_TEST_DATABASE_URL"]:
+for _name in [n for n in os.environ if n.startswith("PORTAL_") and n not in ("PORTAL_TEST_DATABASE_URL",
+                                                                             "PORTAL_TEST_NOW")]:
     del os.environ[_name]
 os.environ["PORTAL_SECRET_KEY"] = "test-secret-key-that-is-long-enough-0123456789"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def pinned_clock():
+    """Every test runs at tests.clock.NOW (`portal.clock.now()` and `today()` answer it); threads
+    and live servers started through tests/servers.py keep it. Subprocesses (gunicorn, `flask`
+    commands) read the real clock: no test of theirs asserts anything that depends on the date."""
+    with as_of(NOW):
+        yield NOW
 
 
 def fresh_database(tmp_path_factory, name: str) -> str:

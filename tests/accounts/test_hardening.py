@@ -13,6 +13,7 @@ from portal.audit import AuditEntry
 from portal.accounts.services import MAX_FAILURES
 from portal.audit import audit
 from tests.forms import csrf_token, post
+from tests.servers import pinned_thread
 from tests.staff import login, make_user
 
 
@@ -32,7 +33,7 @@ def test_wrong_passwords_sent_at_once_all_count(app, session, wang):
         codes.append(client.post("/login", data={"username": "wang", "password": "Wrong-guess-1",
                                                  "csrf_token": csrf}).status_code)
 
-    threads = [threading.Thread(target=guess, args=pair) for pair in zip(clients, tokens)]
+    threads = [pinned_thread(guess, *pair) for pair in zip(clients, tokens)]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from portal.accounts.models import Role, User
 from portal.catalog.content import export_content, import_content
-from portal.clock import COUNTY_TZ
+from portal.clock import COUNTY_TZ, now
 from portal.extensions import db
 from tests.browser.conftest import serious_violations
 from tests.staff import PASSWORD, make_user
@@ -18,10 +18,10 @@ PLAN = "huining-yshj-2022"
 
 
 def open_the_plan_for_comment(app) -> None:
-    """The demo plan's window, moved around today so that the test does not age."""
+    """The demo plan's window, moved around the tests' pinned moment so that the test does not age."""
     with app.app_context():
         line = next(json.loads(row) for row in export_content(db.session) if f'"slug": "{PLAN}"' in row)
-        moment = dt.datetime.now(COUNTY_TZ).replace(microsecond=0)
+        moment = now().astimezone(COUNTY_TZ).replace(microsecond=0)
         line.update(consultation_opens=(moment - dt.timedelta(days=3)).isoformat(timespec="minutes"),
                     consultation_closes=(moment + dt.timedelta(days=30)).isoformat(timespec="minutes"),
                     consultation_contact="fgj")

@@ -14,7 +14,7 @@ from portal.catalog.content import import_content
 from portal.search.index import IndexStore
 from portal.search.models import IndexTask
 from tests import factories as f
-from tests.servers import wait_for
+from tests.servers import pinned_thread, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 FLASK = str(Path(sys.executable).parent / "flask")
@@ -137,7 +137,7 @@ def test_a_rebuild_during_traffic_never_answers_with_an_error_or_nothing(demo_ap
     env = {**os.environ, "PORTAL_DATABASE_URL": demo_app.config["DATABASE_URL"],
            "PORTAL_INDEX_DIR": demo_app.config["INDEX_DIR"], "PORTAL_SECRET_KEY": "rebuild-test"}
     generations = set()
-    threads = [threading.Thread(target=traffic) for _ in range(3)]
+    threads = [pinned_thread(traffic) for _ in range(3)]
     for thread in threads:
         thread.start()
     try:

@@ -1,13 +1,13 @@
 """Search results, facets, filters, synonyms and hostile input, through the real index."""
 from __future__ import annotations
 
-import datetime as dt
 import html
 
 import pytest
 
 from portal.catalog.content import import_content
 from tests import factories as f
+from tests.clock import days_from_today
 
 
 def api(client, **params) -> dict:
@@ -221,7 +221,7 @@ def test_an_imported_synonym_works_after_the_writer_runs(session, index, client)
 
 
 def test_expiry_is_judged_on_the_day_of_the_search(session, index, client):
-    yesterday = (dt.date.today() - dt.timedelta(days=2)).isoformat()
+    yesterday = days_from_today(-1)
     import_content(session, f.lines(f.bureau(), f.topic(), f.policy(expires_on=yesterday)))
     session.commit()
     index.drain()

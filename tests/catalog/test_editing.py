@@ -94,8 +94,8 @@ def revisions(session) -> list[Revision]:
 # ---- drafts, publishing, history
 
 
-def test_a_draft_leaves_the_public_page_until_it_is_published_and_history_shows_who_and_when(bureaus_and_editors, client,
-                                                                                              session):
+def test_a_draft_leaves_the_public_page_until_it_is_published_and_history_shows_who_and_when(
+        bureaus_and_editors, client, session):
     login(client, "wang")
     response = post(client, EDIT, guide_form(title="公章刻制备案（新版）", note="改名称"))
     assert response.status_code == 303
@@ -152,8 +152,8 @@ def test_blank_material_and_question_rows_are_ignored(bureaus_and_editors, clien
     assert guide.faq == [{"q": "要钱吗？", "a": "不收费。"}] and guide.steps == ["申请", "刻制", "领取"]
 
 
-def test_a_new_guide_exists_only_as_a_draft_until_published_and_then_search_finds_it(bureaus_and_editors, client, session,
-                                                                                        index, app):
+def test_a_new_guide_exists_only_as_a_draft_until_published_and_then_search_finds_it(
+        bureaus_and_editors, client, session, index, app):
     login(client, "wang")
     response = post(client, NEW_GUIDE, guide_form(slug="yingye-zhizhao-biangeng", title="营业执照变更登记",
                                                   summary="企业变更名称、住所、经营范围。"))
@@ -364,8 +364,8 @@ BAD_FIELDS = {
 
 @pytest.mark.parametrize("case", BAD_FIELDS, ids=list(BAD_FIELDS))
 @pytest.mark.parametrize("action", ["draft", "publish"])
-def test_a_bad_field_answers_400_with_its_message_keeps_the_form_and_writes_nothing(bureaus_and_editors, client, session,
-                                                                                   case, action):
+def test_a_bad_field_answers_400_with_its_message_keeps_the_form_and_writes_nothing(
+        bureaus_and_editors, client, session, case, action):
     changes, field, message = BAD_FIELDS[case]
     login(client, "wang")
     session.rollback()
@@ -508,7 +508,8 @@ def test_another_bureaus_draft_under_a_colliding_slug_stays_hidden(bureaus_and_e
     assert "未发布的草稿指南" not in page(other.get("/staff/content/guides/secret-x/revisions"))
 
 
-def test_the_consultation_window_is_edited_with_the_policy_and_kept_by_other_edits(bureaus_and_editors, client, session):
+def test_the_consultation_window_is_edited_with_the_policy_and_kept_by_other_edits(
+        bureaus_and_editors, client, session):
     login(client, "wang")
     response = post(client, POLICY_EDIT, policy_form("publish", status="consultation", doc_number="",
                                                      consultation_opens="2026-03-01T09:00",

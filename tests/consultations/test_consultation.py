@@ -46,7 +46,8 @@ def comment_form(**changes) -> dict:
 
 
 def send_comment(client, **changes):
-    return client.post(f"{DRAFT}/comments", data={**comment_form(**changes), "csrf_token": csrf_token(client, "/tickets/track")})
+    return client.post(f"{DRAFT}/comments",
+                       data={**comment_form(**changes), "csrf_token": csrf_token(client, "/tickets/track")})
 
 
 def stored(session) -> list[Comment]:
@@ -117,7 +118,8 @@ def test_moderation_decides_what_the_public_sees_and_keeps_the_reason(app, sessi
     assert (spam.visibility, spam.moderation_reason, spam.moderated_by) == (Visibility.HIDDEN, "与本文件无关的广告", "高经办")
 
 
-def test_the_adoption_report_follows_the_close_and_stays_when_the_policy_comes_into_force(app, session, draft_for_comment):
+def test_the_adoption_report_follows_the_close_and_stays_when_the_policy_comes_into_force(
+        app, session, draft_for_comment):
     business = app.test_client()
     with as_of(DURING):
         send_comment(business)

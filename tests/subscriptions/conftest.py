@@ -1,5 +1,5 @@
-"""Helpers for subscription tests: a small catalog without policies, subscribers confirmed through the service, the send job,
-and the app pointed at a real SMTP server (aiosmtpd) for the duration of a test."""
+"""Helpers for subscription tests: a small catalog without policies, subscribers confirmed through the
+service, the send job, and the app pointed at a real SMTP server (aiosmtpd) for the duration of a test."""
 from __future__ import annotations
 
 import re

@@ -32,7 +32,8 @@ def test_sending_twice_mails_once(session, runner, catalog_without_policies, mai
     assert len(links(message)) == 1 and "/subscribe/unsubscribe/" in links(message)[0]
 
 
-def test_the_unsubscribe_link_in_the_mail_works_in_one_click(session, client, runner, catalog_without_policies, mail_to):
+def test_the_unsubscribe_link_in_the_mail_works_in_one_click(
+        session, client, runner, catalog_without_policies, mail_to):
     subscriber = subscribe(session, topics=["hqzc"])
     publish(session)
     send(runner)
@@ -56,7 +57,8 @@ def test_a_crash_between_recording_and_sending_mails_exactly_once(session, runne
     assert len(mail_to.messages) == 1
 
 
-def test_a_crash_before_the_commit_records_nothing_and_the_rerun_mails_once(session, runner, catalog_without_policies, mail_to):
+def test_a_crash_before_the_commit_records_nothing_and_the_rerun_mails_once(
+        session, runner, catalog_without_policies, mail_to):
     subscriber = subscribe(session, topics=["hqzc"])
     publish(session)
     services.record_deliveries(session, subscriber)
@@ -69,7 +71,8 @@ def test_a_crash_before_the_commit_records_nothing_and_the_rerun_mails_once(sess
     assert len(mail_to.messages) == 1
 
 
-def test_a_mail_server_down_on_the_first_run_gets_the_mail_once_from_the_rerun(app, session, runner, catalog_without_policies):
+def test_a_mail_server_down_on_the_first_run_gets_the_mail_once_from_the_rerun(
+        app, session, runner, catalog_without_policies):
     port = free_port()  # nothing listens here yet
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, BASE_URL=BASE)
     controller, inbox = smtp_server(port)
@@ -124,7 +127,8 @@ def test_changing_ones_choices_loses_no_notice_and_repeats_none(session, runner,
                                                         "【政策推送】新发布：第二件惠企政策"]
 
 
-def test_unsubscribing_erases_the_address_from_the_mail_outbox(session, client, runner, catalog_without_policies, mail_to):
+def test_unsubscribing_erases_the_address_from_the_mail_outbox(
+        session, client, runner, catalog_without_policies, mail_to):
     subscribe(session, topics=["hqzc"])
     publish(session)
     send(runner)

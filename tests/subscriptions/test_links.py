@@ -134,7 +134,8 @@ def test_an_ended_subscription_keeps_no_address(session, client, catalog_without
     assert session.get(Subscriber, current.id).topics == ["hqzc"]  # the choice stays, for the figures
 
 
-def test_the_send_job_erases_subscriptions_never_confirmed_once_their_link_expired(session, runner, catalog_without_policies):
+def test_the_send_job_erases_subscriptions_never_confirmed_once_their_link_expired(
+        session, runner, catalog_without_policies):
     start = now()
     with as_of(start - dt.timedelta(days=9)):
         stale = subscribe(session, "stale@example.com", topics=["hqzc"], confirm=False)

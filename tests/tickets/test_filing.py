@@ -128,7 +128,8 @@ def _upload(client, files):
     return client.post("/tickets/new", data=data, content_type="multipart/form-data")
 
 
-def test_attachments_are_stored_outside_static_and_downloaded_only_by_the_tracker(client, session, routing_catalog, app):
+def test_attachments_are_stored_outside_static_and_downloaded_only_by_the_tracker(
+        client, session, routing_catalog, app):
     import io
 
     response = _upload(client, [(io.BytesIO(PNG), "现场照片.png"), (io.BytesIO(PDF), "说明.html")])

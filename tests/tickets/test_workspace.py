@@ -17,7 +17,7 @@ from portal.clock import today
 from portal.tickets import services
 from portal.tickets.models import Score, Ticket, TicketState, TicketType
 from portal.actors import Actor
-from portal.tickets.services import TRANSITIONS, TicketInput
+from portal.tickets.services import TicketInput
 from portal.tickets.workspace import ACTIONS
 from tests import factories as f
 from tests.forms import csrf_token, post
@@ -155,9 +155,28 @@ def test_ticket_page_shows_personal_data_internal_notes_and_staff_names(app, ses
         assert text in page, text
 
 
-@pytest.mark.parametrize("state", [s for s in TicketState if s is not S.SUBMITTED])
-@pytest.mark.parametrize("action", list(ACTIONS))
-def test_every_action_is_allowed_exactly_in_the_states_of_the_transitions_table(app, session, workspace_users, action, state):
+# Which workspace action each state allows (DESIGN.md's lifecycle), written out by hand, and the event
+# each records. A submitted ticket is routed at once, so no bureau ever sees one.
+WORKSPACE_ALLOWS = {
+    S.DISPATCH: {"note", "reject"},
+    S.ASSIGNED: {"sign", "return", "transfer", "note", "assign", "reject"},
+    S.ACCEPTED: {"transfer", "extend", "note", "assign", "reply", "reject"},
+    S.REOPENED: {"transfer", "extend", "note", "assign", "reply", "reject"},
+    S.REPLIED: {"note"},
+    S.CLOSED: {"note"},
+    S.REJECTED: {"note"},
+}
+EVENT = {"sign": "sign", "return": "return", "transfer": "request_transfer", "extend": "request_extension",
+         "note": "note", "assign": "handover", "reply": "reply", "reject": "reject"}
+
+
+def test_the_workspace_offers_exactly_these_actions():
+    assert set(ACTIONS) == set(EVENT)
+
+
+@pytest.mark.parametrize("state", list(WORKSPACE_ALLOWS))
+@pytest.mark.parametrize("action", list(EVENT))
+def test_every_action_is_allowed_exactly_in_the_states_of_the_lifecycle(app, session, workspace_users, action, state):
     ticket = ticket_in(session, workspace_users, state)
     client = app.test_client()
     login(client, "dbz" if state is S.DISPATCH else "wang")  # a ticket in dispatch has no bureau
@@ -165,12 +184,11 @@ def test_every_action_is_allowed_exactly_in_the_states_of_the_transitions_table(
     response = post(client, f"/staff/tickets/{ticket.number}/{action}", VALID[action], page="/staff/")
     session.expire_all()
     ticket = session.get(Ticket, ticket.id)
-    allowed_states = TRANSITIONS[ACTIONS[action][0]][0]
     if state is S.DISPATCH and action != "note":
         assert response.status_code == 403  # the supervisor does not act for a bureau
-    elif state in allowed_states:
+    elif action in WORKSPACE_ALLOWS[state]:
         assert response.status_code == 303, response.get_data(as_text=True)[-3000:]
-        assert len(ticket.events) == events_before + 1 and ticket.events[-1].action == ACTIONS[action][0]
+        assert len(ticket.events) == events_before + 1 and ticket.events[-1].action == EVENT[action]
     else:
         assert response.status_code == 409
         assert "不能" in response.get_data(as_text=True)
@@ -256,7 +274,8 @@ def test_assigning_a_colleague_names_the_handler(app, session, workspace_users):
     assert ticket.number in mine.get("/staff/?view=mine").get_data(as_text=True)
 
 
-def test_the_reply_reaches_the_business_under_the_bureaus_name_with_cited_policies_linked(app, session, workspace_users):
+def test_the_reply_reaches_the_business_under_the_bureaus_name_with_cited_policies_linked(
+        app, session, workspace_users):
     ticket, code = file(session)
     client = app.test_client()
     login(client, "wang")
@@ -323,7 +342,8 @@ def test_every_post_route_refuses_a_request_without_the_csrf_token(app, session,
     ticket = ticket_in(session, workspace_users, S.ASSIGNED)
     client = app.test_client()
     login(client, "wang")
-    values = {"number": ticket.number, "action": "sign", "user_id": workspace_users["liu"].id, "slug": "gongzhang-kezhi"}
+    values = {"number": ticket.number, "action": "sign", "user_id": workspace_users["liu"].id,
+              "slug": "gongzhang-kezhi"}
     adapter = app.url_map.bind("localhost")
     checked = []
     for rule in app.url_map.iter_rules():

@@ -429,8 +429,9 @@ def test_preview_renders_the_markdown_and_writes_nothing(bureaus_and_editors, cl
     response = post(client, EDIT, guide_form("preview", body="## 注意事项\n\n**当场办结**<script>alert(1)</script>"))
     assert response.status_code == 200
     body = response.get_data(as_text=True)
-    assert "<h2>注意事项</h2>" in body and "<strong>当场办结</strong>" in body
-    assert "<script>alert(1)" not in body.split("<form")[0]  # the preview is sanitised
+    preview = body.split('<section class="edit-preview"')[1].split("</section>")[0]
+    assert "<h2>注意事项</h2>" in preview and "<strong>当场办结</strong>" in preview
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in preview and "<script" not in preview  # shown as text
     assert count(session, Revision) == 0 and count(session, AuditEntry) == _logins(session)
     assert the_guide(session).body == "办理说明。"
 

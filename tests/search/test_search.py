@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import html
+import re
 
 import pytest
 
@@ -87,6 +88,17 @@ def test_pagination_and_date_order(demo_client):
     assert first["total"] > 10 and not set(slugs(first)) & set(slugs(second))
     by_date = api(demo_client, q="登记", per_page=50, order="date")
     assert len(by_date["results"]) == by_date["total"]
+    # order=date: newest first by the date each result carries (a guide's last update, a policy's
+    # publication), which the results page shows in <time datetime="...">
+    page = demo_client.get("/search", query_string={"q": "登记", "per_page": 50, "order": "date"})
+    shown = [(re.search(r'<time datetime="([\d-]+)"', card).group(1), re.search(r'<h3><a href="([^"]+)"', card).group(1))
+             for card in re.findall(r'<li class="card hit">(.*?)</li>', page.get_data(as_text=True), re.S)]
+    days = [day for day, _ in shown]
+    assert len(days) == by_date["total"] and len(set(days)) > 1
+    assert days == sorted(days, reverse=True)
+    assert [url for _, url in shown] == [r["url"] for r in by_date["results"]]  # the API in the same order
+    by_relevance = api(demo_client, q="登记", per_page=50)
+    assert [r["url"] for r in by_relevance["results"]] != [url for _, url in shown]
 
 
 def test_page_past_the_end_gives_the_last_page(demo_client):

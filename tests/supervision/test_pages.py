@@ -130,8 +130,9 @@ def test_approving_an_extension_tells_the_business_the_new_date_and_why(app, ses
     assert post(client, url, {"decision": "approve", "reason": "需协调检测机构"}, page="/supervision/approvals").status_code == 303
     session.expire_all()
     ticket = session.get(Ticket, ticket.id)
-    assert ticket.reply_due > old_due and ticket.pending_extension_days is None
-    assert "需协调检测机构" in ticket.events[-1].public_text and f"{ticket.reply_due:%Y年%m月%d日}" in ticket.events[-1].public_text
+    due = ticket.reply_due
+    assert due > old_due and ticket.pending_extension_days is None
+    assert "需协调检测机构" in ticket.events[-1].public_text and f"{due.year}年{due.month}月{due.day}日" in ticket.events[-1].public_text
     again = post(client, url, {"decision": "approve", "reason": "再批"}, page="/supervision/approvals")
     assert again.status_code == 303  # refused as a state conflict: back to the page with the message
     assert "没有待审批的延期申请" in client.get(again.headers["Location"]).get_data(as_text=True)

@@ -1,4 +1,4 @@
-"""Browser fixtures: Debian's Chromium driven by Playwright against the demo app on a free port."""
+"""Browser fixtures: Debian's Chromium driven by Playwright against a copy of the demo app on a free port."""
 from __future__ import annotations
 
 import threading
@@ -17,9 +17,16 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 
 
 @pytest.fixture(scope="module")
-def live_server(demo_app):
-    """The demo app served on a free port, each request at the tests' pinned moment."""
-    server = make_server("127.0.0.1", 0, pinned_wsgi(demo_app), threaded=True)
+def journey_app(demo_copy):
+    """This module's own copy of the demo app: journeys file tickets, open accounts and post comments,
+    and no other module (nor a test reading `demo_app`) sees what they leave behind."""
+    return demo_copy()
+
+
+@pytest.fixture(scope="module")
+def live_server(journey_app):
+    """`journey_app` served on a free port, each request at the tests' pinned moment."""
+    server = make_server("127.0.0.1", 0, pinned_wsgi(journey_app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"

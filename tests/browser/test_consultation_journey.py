@@ -5,9 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from sqlalchemy import select
-
-from portal.accounts.models import Role, User
+from portal.accounts.models import Role
 from portal.catalog.content import export_content, import_content
 from portal.clock import COUNTY_TZ, now
 from portal.extensions import db
@@ -26,13 +24,12 @@ def open_the_plan_for_comment(app) -> None:
                     consultation_closes=(moment + dt.timedelta(days=30)).isoformat(timespec="minutes"),
                     consultation_contact="fgj")
         import_content(db.session, [json.dumps(line, ensure_ascii=False)])
-        if db.session.scalars(select(User).where(User.username == "journey-fgj")).one_or_none() is None:
-            make_user(db.session, "journey-fgj", Role.STAFF, "fgj", "发改局旅程测试")
-        db.session.commit()
+        make_user(db.session, "journey-fgj", Role.STAFF, "fgj", "发改局旅程测试")  # commits
 
 
-def test_a_comment_on_the_plan_is_published_and_adopted_by_its_bureau(browser, live_server, demo_app, artifacts):
-    open_the_plan_for_comment(demo_app)
+def test_a_comment_on_the_plan_is_published_and_adopted_by_its_bureau(browser, live_server, journey_app,
+                                                                     artifacts):
+    open_the_plan_for_comment(journey_app)
     business = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
     page = business.new_page()
     page.goto(live_server + f"/policies/{PLAN}")

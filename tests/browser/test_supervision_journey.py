@@ -28,9 +28,9 @@ def log_in(page, base: str, username: str) -> None:
     page.get_by_role("button", name="登录").click()
 
 
-def test_the_office_approves_urges_and_compares_and_the_bureau_sees_the_flag(browser, live_server, demo_app,
+def test_the_office_approves_urges_and_compares_and_the_bureau_sees_the_flag(browser, live_server, journey_app,
                                                                                artifacts):
-    with demo_app.app_context():
+    with journey_app.app_context():
         staff_user = account("journey-scjg", Role.STAFF, "scjgj", "监管局经办人")
         account("journey-dbz", Role.SUPERVISOR, None, "督办员")
         staff = Actor("staff", staff_user.display_name, staff_user.bureau, staff_user.id)
@@ -84,7 +84,7 @@ def test_the_office_approves_urges_and_compares_and_the_bureau_sees_the_flag(bro
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
     phone.screenshot(path=str(artifacts / "workspace-urged-phone.png"), full_page=True)
     bureau.close()
-    with demo_app.app_context():
+    with journey_app.app_context():
         from portal.tickets.views import find_ticket
 
         assert find_ticket(number).reply_due > old_due

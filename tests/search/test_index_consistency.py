@@ -119,9 +119,10 @@ def test_a_drain_waits_for_a_rebuild_and_then_writes_to_the_new_generation(sessi
     assert total(client, "公章刻制") == 1
 
 
-def test_a_rebuild_during_traffic_never_answers_with_an_error_or_nothing(demo_app):
+def test_a_rebuild_during_traffic_never_answers_with_an_error_or_nothing(demo_copy):
     """`flask search reindex`, run as the operator would in another process, four times over while
-    three threads search; every answer is a 200 with results."""
+    three threads search; every answer is a 200 with results. (On a copy: it switches the index.)"""
+    demo_app = demo_copy()
     failures: list[str] = []
     answered = [0]
     stop = threading.Event()

@@ -8,6 +8,7 @@ browser journeys, a rebuild of its index) take `demo_copy`, a copy of their own,
 end of the session fails if anything changed the original."""
 from __future__ import annotations
 
+import functools
 import itertools
 import os
 import shutil
@@ -21,6 +22,7 @@ from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
 from portal import create_app, migrate
+from portal.accounts import services as accounts_services
 from portal.catalog.content import export_content, import_content
 from portal.cli import DEMO_CONTENT
 from portal.clock import as_of
@@ -46,6 +48,21 @@ def pinned_clock():
     commands) read the real clock: no test of theirs asserts anything that depends on the date."""
     with as_of(NOW):
         yield NOW
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _passwords_hashed_once():
+    """scrypt takes about 0.15 s by design, and the tests hash and check the same few passwords
+    thousands of times (every account a fixture opens, every login): that was a third of the suite's
+    time. The first hash of a password and the first check of a (hash, password) pair are real scrypt;
+    repeats reuse the answer. Patched where the account services look them up; tickets' retrieval
+    codes and subprocesses are untouched."""
+    generate = functools.lru_cache(maxsize=None)(accounts_services.generate_password_hash)
+    check = functools.lru_cache(maxsize=None)(accounts_services.check_password_hash)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(accounts_services, "generate_password_hash", generate)
+        patch.setattr(accounts_services, "check_password_hash", check)
+        yield
 
 
 def fresh_database(tmp_path_factory, name: str) -> str:

@@ -6,7 +6,8 @@ set -eu
 missing=""
 [ -x /usr/bin/chromium ] || missing="$missing chromium"
 fc-list 2>/dev/null | grep -qi "wenquanyi zen hei" || missing="$missing fonts-wqy-zenhei"
-ls -d /usr/lib/postgresql/*/bin >/dev/null 2>&1 || missing="$missing postgresql"
+# The server, not just the client: a client-only install has /usr/lib/postgresql/N/bin without initdb.
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$missing postgresql"
 command -v redis-server >/dev/null 2>&1 || missing="$missing redis-server"
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" != 0 ]; then
@@ -15,5 +16,6 @@ if [ "$(id -u)" != 0 ]; then
   exit 1
 fi
 echo "Installing Debian packages:$missing"
-apt-get update -qq
-DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
+# Another apt (unattended upgrades) may hold the lock: wait for it, up to 5 minutes.
+apt-get -o DPkg::Lock::Timeout=300 update -qq
+DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq $missing >/dev/null

@@ -1,22 +1,34 @@
 """Fixtures: a real database built by running the migrations (SQLite, or PostgreSQL when
-PORTAL_TEST_DATABASE_URL names one), an app per database, and the demo content."""
+PORTAL_TEST_DATABASE_URL names one), an app per database, the demo content, and the clock the
+whole session runs at (tests/clock.py).
+
+Isolation: `app` is one app for the session on an empty database, emptied again after every test
+that used it. `demo_app` holds the demo content and is read-only: tests that change demo data (the
+browser journeys, a rebuild of its index) take `demo_copy`, a copy of their own, and a check at the
+end of the session fails if anything changed the original."""
 from __future__ import annotations
 
+import functools
+import itertools
 import os
 import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
 from flask import current_app, g, has_app_context
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
 from portal import create_app, migrate
-from portal.catalog.content import import_content
+from portal.accounts import services as accounts_services
+from portal.catalog.content import export_content, import_content
 from portal.cli import DEMO_CONTENT
+from portal.clock import as_of
 from portal.database import Base
-from portal.extensions import db
+from portal.extensions import db, limiter
+from tests.clock import NOW
 from tests.hosts import redis_url  # noqa: F401  (a real Redis server for any test that asks)
 from tests.mailbox import smtp  # noqa: F401  (a real SMTP server for any test that asks)
 
@@ -24,9 +36,34 @@ ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
 # The tests configure the app themselves: nothing from the developer's shell may leak in, and no
 # development secret is written into the checkout.
-for _name in [n for n in os.environ if n.startswith("PORTAL_") and n != "PORTAL_TEST_DATABASE_URL"]:
+for _name in [n for n in os.environ if n.startswith("PORTAL_") and n not in ("PORTAL_TEST_DATABASE_URL",
+                                                                             "PORTAL_TEST_NOW")]:
     del os.environ[_name]
 os.environ["PORTAL_SECRET_KEY"] = "test-secret-key-that-is-long-enough-0123456789"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def pinned_clock():
+    """Every test runs at tests.clock.NOW (`portal.clock.now()` and `today()` answer it); threads
+    and live servers started through tests/servers.py keep it. Subprocesses (gunicorn, `flask`
+    commands) read the real clock: no test of theirs asserts anything that depends on the date."""
+    with as_of(NOW):
+        yield NOW
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _passwords_hashed_once():
+    """scrypt takes about 0.15 s by design, and the tests hash and check the same few passwords
+    thousands of times (every account a fixture opens, every login): that was a third of the suite's
+    time. The first hash of a password and the first check of a (hash, password) pair are real scrypt;
+    repeats reuse the answer. Patched where the account services look them up; tickets' retrieval
+    codes and subprocesses are untouched."""
+    generate = functools.lru_cache(maxsize=None)(accounts_services.generate_password_hash)
+    check = functools.lru_cache(maxsize=None)(accounts_services.check_password_hash)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(accounts_services, "generate_password_hash", generate)
+        patch.setattr(accounts_services, "check_password_hash", check)
+        yield
 
 
 def fresh_database(tmp_path_factory, name: str) -> str:
@@ -34,11 +71,16 @@ def fresh_database(tmp_path_factory, name: str) -> str:
     base = os.environ.get("PORTAL_TEST_DATABASE_URL")
     if not base:
         return f"sqlite:///{tmp_path_factory.mktemp('db') / (name + '.sqlite3')}"
+    return _postgres_database(base, name)
+
+
+def _postgres_database(base: str, name: str, template: str | None = None) -> str:
+    """A PostgreSQL database `name` on the server of `base`, empty or copied from `template`."""
     url = make_url(base)
     admin = create_engine(url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")))
     admin.dispose()
     return url.set(database=name).render_as_string(hide_password=False)
 
@@ -123,9 +165,20 @@ def runner(app):
     return app.test_cli_runner()
 
 
+@pytest.fixture
+def limited_app(app, tmp_path):
+    """A second app on `app`'s database with its rate limits on, every count starting from zero
+    (the tests' `app` runs with them off, as load checks do)."""
+    application = make_app(app.config["DATABASE_URL"], tmp_path / "index", RATELIMIT_ENABLED=True)
+    with application.app_context():
+        limiter.reset()
+    return application
+
+
 @pytest.fixture(scope="session")
 def demo_app(tmp_path_factory):
-    """The app on its own database holding the demo content, loaded through the import path."""
+    """The app on its own database holding the demo content, loaded through the import path.
+    Read-only: a test that changes it takes `demo_copy` instead (checked at the end of the session)."""
     application = make_app(fresh_database(tmp_path_factory, "portal_demo_test"), tmp_path_factory.mktemp("demo-index"))
     with application.app_context():
         with DEMO_CONTENT.open(encoding="utf-8") as handle:
@@ -133,7 +186,47 @@ def demo_app(tmp_path_factory):
         db.session.commit()
         application.extensions["search"].store.rebuild(db.session)
         db.session.rollback()
-    return application
+    before = _demo_state(application)
+    yield application
+    assert _demo_state(application) == before, "a test changed demo_app: give it a demo_copy of its own"
+
+
+def _demo_state(application) -> tuple:
+    """What a test could change in the demo app: the content, the number of rows of every table
+    (accounts, tickets, comments ...), and the index generation in use."""
+    with application.app_context():
+        rows = {table.name: db.session.scalar(select(func.count()).select_from(table))
+                for table in Base.metadata.sorted_tables}
+        state = (export_content(db.session), rows, application.extensions["search"].store.current_dir())
+        db.session.rollback()
+    return state
+
+
+_copies = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def demo_copy(demo_app, tmp_path_factory):
+    """A function that gives a new app on a copy of the demo database and index, for a test or a
+    module that changes them (the original stays as every reader expects it)."""
+    def copy():
+        name = f"portal_demo_copy_{next(_copies)}"
+        source = make_url(demo_app.config["DATABASE_URL"])
+        if source.get_backend_name() == "sqlite":
+            target = tmp_path_factory.mktemp("db") / f"{name}.sqlite3"
+            original, duplicate = sqlite3.connect(source.database), sqlite3.connect(target)
+            original.backup(duplicate)
+            original.close()
+            duplicate.close()
+            url = f"sqlite:///{target}"
+        else:
+            demo_app.extensions["database"].engine.dispose()  # a template database may have no connections
+            url = _postgres_database(os.environ["PORTAL_TEST_DATABASE_URL"], name, template=source.database)
+        index = tmp_path_factory.mktemp(f"{name}-index")
+        shutil.copytree(demo_app.config["INDEX_DIR"], index, symlinks=True, dirs_exist_ok=True)
+        return make_app(url, index)
+
+    return copy
 
 
 @pytest.fixture

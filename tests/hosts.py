@@ -18,14 +18,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.servers import free_port, wait_for
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
@@ -98,19 +94,6 @@ class Host:
         return self.log.read_text(errors="replace")
 
 
-def wait_until(condition, seconds: float = 30, proc: subprocess.Popen | None = None, what: str = "") -> None:
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            if condition():
-                return
-        except OSError:
-            pass
-        assert proc is None or proc.poll() is None, f"the process ended: {what}"
-        assert time.monotonic() < deadline, f"not within {seconds} s: {what}"
-        time.sleep(0.1)
-
-
 @contextmanager
 def gunicorn(env: dict, prepare: bool = True):
     """The portal under gunicorn with deploy/gunicorn.conf.py on a free loopback port; the database
@@ -126,7 +109,7 @@ def gunicorn(env: dict, prepare: bool = True):
                                 cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True)
     host = Host(proc, f"http://127.0.0.1:{port}", log)
     try:
-        wait_until(lambda: host.get("/healthz")[0] in (200, 503), proc=proc, what=f"gunicorn on {port}")
+        wait_for(lambda: host.get("/healthz")[0] in (200, 503), f"gunicorn on {port}", process=proc)
         yield host
     finally:
         if proc.poll() is None:

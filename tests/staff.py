@@ -1,11 +1,10 @@
 """Staff accounts and logging in, for tests of the workspace, content editing and supervision."""
 from __future__ import annotations
 
-import re
-
 from portal.accounts.models import Role, User
 from portal.accounts.services import create_user
 from portal.catalog import queries
+from tests.forms import csrf_token
 
 PASSWORD = "Huining2026pass"
 
@@ -20,22 +19,10 @@ def make_user(session, username: str, role: Role | str = Role.STAFF, bureau: str
     return user
 
 
-def token(client, url: str) -> str:
-    """The CSRF token of the form on `url`."""
-    page = client.get(url).get_data(as_text=True)
-    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
-    assert found, f"no CSRF token on {url}: {page[:500]}"
-    return found.group(1)
-
-
 def login(client, username: str, password: str = PASSWORD, next_url: str | None = None):
     """Log in through the form; returns the response to the POST."""
-    data = {"username": username, "password": password, "csrf_token": token(client, "/login")}
+    data = {"username": username, "password": password, "csrf_token": csrf_token(client, "/login")}
     if next_url is not None:
         data["next"] = next_url
     return client.post("/login", data=data)
 
-
-def post(client, url: str, data: dict | None = None, page: str | None = None):
-    """POST a form on `url` with the CSRF token taken from `page` (default: the same URL)."""
-    return client.post(url, data={**(data or {}), "csrf_token": token(client, page or url)})

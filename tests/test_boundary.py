@@ -15,7 +15,6 @@ from portal.errors import Refused
 from portal.extensions import db
 from portal.mail import MailMessage, queue_mail
 from tests.conftest import fresh_database, make_app
-from tests.mailbox import wait_for
 
 EVENTS: list[str] = []
 
@@ -76,7 +75,7 @@ def stored(application) -> tuple[int, int]:
 def test_a_request_that_ends_well_commits_then_sends_its_mail(boundary_app):
     application, inbox = boundary_app
     assert application.test_client().post("/probe/ok/ok").status_code == 200
-    wait_for(inbox, 1)
+    inbox.wait_for(1)
     assert inbox.messages[0]["To"] == "ok@example.com"
     assert stored(application) == (1, 1) and EVENTS == ["committed ok"]
 

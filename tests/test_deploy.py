@@ -4,25 +4,18 @@ from __future__ import annotations
 import gzip
 import json
 import os
-import socket
 import sqlite3
 import subprocess
 import sys
-import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
 
 from portal import migrate
 from tests import factories as f
+from tests.servers import free_port, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _get_json(url: str) -> dict:
@@ -46,13 +39,14 @@ def test_gunicorn_serves_and_its_index_writer_follows_new_content(tmp_path):
                             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_for(lambda: _get_json(base + "/healthz")["status"] == "ok", proc)
+        wait_for(lambda: _get_json(base + "/healthz")["status"] == "ok", "gunicorn to answer", process=proc)
         content = tmp_path / "c.jsonl"
         content.write_text("\n".join(f.lines(f.bureau(), f.topic(), f.guide())) + "\n", encoding="utf-8")
         subprocess.run([str(bin_dir / "flask"), "--app", "portal", "content", "import", str(content)], cwd=ROOT,
                        env=env, check=True, capture_output=True)
         search = base + "/api/v1/search?q=" + urllib.parse.quote("公章刻制")
-        wait_for(lambda: [r["slug"] for r in _get_json(search)["results"]] == ["gongzhang-kezhi"], proc)
+        wait_for(lambda: [r["slug"] for r in _get_json(search)["results"]] == ["gongzhang-kezhi"],
+                 "the new guide to be found", process=proc)
         for _ in range(10):  # every worker sees it, not just the one that refreshed first
             assert _get_json(search)["total"] == 1
         assert _get_json(base + "/healthz")["index_pending"] == 0
@@ -61,18 +55,6 @@ def test_gunicorn_serves_and_its_index_writer_follows_new_content(tmp_path):
         proc.wait(timeout=30)
     assert proc.returncode == 0
 
-
-def wait_for(condition, proc, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            if condition():
-                return
-        except OSError:
-            pass
-        assert proc.poll() is None, proc.stderr.read().decode()
-        assert time.monotonic() < deadline, f"not within {seconds} s"
-        time.sleep(0.2)
 
 
 def test_backup_script_writes_a_restorable_sqlite_copy(tmp_path):

@@ -12,7 +12,7 @@ from pathlib import Path
 from portal.clock import now
 from portal.search.models import IndexTask
 from tests import factories as f
-from tests.hosts import flask, gunicorn, portal_env, wait_until
+from tests.hosts import flask, gunicorn, portal_env, wait_for
 
 
 def writers_of(master: int) -> list[int]:
@@ -35,15 +35,15 @@ def writers_of(master: int) -> list[int]:
 def test_a_killed_index_writer_is_started_again_and_catches_up(tmp_path):
     env = portal_env(tmp_path, PORTAL_WORKERS="2")
     with gunicorn(env) as host:
-        wait_until(lambda: len(writers_of(host.proc.pid)) == 1, what="the first writer")
+        wait_for(lambda: len(writers_of(host.proc.pid)) == 1, "the first writer")
         [first] = writers_of(host.proc.pid)
         os.kill(first, signal.SIGKILL)
-        wait_until(lambda: writers_of(host.proc.pid) not in ([], [first]), seconds=20, what="a new writer")
+        wait_for(lambda: writers_of(host.proc.pid) not in ([], [first]), "a new writer", seconds=20)
         content = tmp_path / "c.jsonl"
         content.write_text("\n".join(f.lines(f.bureau(), f.topic(), f.guide())) + "\n", encoding="utf-8")
         flask(env, "content", "import", str(content))
         query = "/api/v1/search?q=" + urllib.parse.quote("公章刻制")
-        wait_until(lambda: json.loads(host.get(query)[1])["total"] == 1, seconds=20, what="the guide in search")
+        wait_for(lambda: json.loads(host.get(query)[1])["total"] == 1, "the guide in search", seconds=20)
         assert json.loads(host.get("/healthz")[1])["index_pending"] == 0
 
 

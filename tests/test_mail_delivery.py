@@ -13,8 +13,7 @@ from portal.supervision.services import urge
 from portal.tickets.models import Ticket
 from tests import factories as f
 from tests.conftest import fresh_database, make_app
-from tests.hosts import free_port
-from tests.mailbox import wait_for
+from tests.servers import free_port
 from tests.staff import make_user
 from tests.tickets.conftest import form_data
 
@@ -41,7 +40,7 @@ def test_a_subject_with_a_line_break_stored_before_is_folded_and_the_mail_arrive
         session.commit()
         result = app.test_cli_runner().invoke(args=["mail", "send"])
         assert "已发送 1 封" in result.output, result.output
-    wait_for(inbox, 1)
+    inbox.wait_for(1)
     assert inbox.messages[0]["Subject"] == f"【催办】工单 {ticket.number}：营业执照 办理超时"
 
 

@@ -77,7 +77,7 @@ def test_the_access_log_never_holds_a_code_and_gunicorn_keeps_no_shared_control_
         filed = json.loads(body)
         assert status == 201
         assert host.get(f"/api/v1/tickets/{filed['number']}?code={filed['code']}")[0] == 200
-        assert host.get(f"/subscribe/confirm/SECRET-TOKEN-123")[0] == 400
+        assert host.get("/subscribe/confirm/SECRET-TOKEN-123")[0] == 400
     log = host.output()
     assert f"/api/v1/tickets/{filed['number']}?code=" in log and filed["code"] not in log
     assert "SECRET-TOKEN-123" not in log

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Runs a command against a throwaway PostgreSQL server in a temporary folder, stopped on exit.
 set -eu
-PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+# The newest installed server (a client-only version has a bin folder without initdb).
+PGBIN=$(dirname "$(ls /usr/lib/postgresql/*/bin/initdb | sort -V | tail -1)")
 PGDATA=$(mktemp -d)
 PORT=${PORTAL_TEST_PG_PORT:-55432}
 RUN_AS=""

@@ -12,16 +12,9 @@ from portal.accounts.models import Role, User
 from portal.audit import AuditEntry
 from portal.accounts.services import MAX_FAILURES
 from portal.audit import audit
-from portal.catalog.content import import_content
-from tests import factories as f
-from tests.staff import login, make_user, post, token
-
-
-@pytest.fixture
-def staff(session):
-    import_content(session, f.lines(f.bureau(), f.topic(), f.policy()))
-    session.commit()
-    return make_user(session, "wang", Role.STAFF, "scjgj", "王经办")
+from tests.forms import csrf_token, post
+from tests.servers import pinned_thread
+from tests.staff import login, make_user
 
 
 def fresh(session, username="wang") -> User:
@@ -29,9 +22,9 @@ def fresh(session, username="wang") -> User:
     return session.scalars(select(User).where(User.username == username)).one()
 
 
-def test_wrong_passwords_sent_at_once_all_count(app, session, staff):
+def test_wrong_passwords_sent_at_once_all_count(app, session, wang):
     clients = [app.test_client() for _ in range(2 * MAX_FAILURES)]
-    tokens = [token(c, "/login") for c in clients]
+    tokens = [csrf_token(c, "/login") for c in clients]
     barrier = threading.Barrier(len(clients))
     codes = []
 
@@ -40,7 +33,7 @@ def test_wrong_passwords_sent_at_once_all_count(app, session, staff):
         codes.append(client.post("/login", data={"username": "wang", "password": "Wrong-guess-1",
                                                  "csrf_token": csrf}).status_code)
 
-    threads = [threading.Thread(target=guess, args=pair) for pair in zip(clients, tokens)]
+    threads = [pinned_thread(guess, *pair) for pair in zip(clients, tokens)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -50,7 +43,7 @@ def test_wrong_passwords_sent_at_once_all_count(app, session, staff):
     assert login(app.test_client(), "wang").status_code == 400
 
 
-def test_the_password_form_counts_wrong_current_passwords_and_locks(app, session, staff):
+def test_the_password_form_counts_wrong_current_passwords_and_locks(app, session, wang):
     client = app.test_client()
     login(client, "wang")
     for attempt in range(MAX_FAILURES):
@@ -64,7 +57,7 @@ def test_the_password_form_counts_wrong_current_passwords_and_locks(app, session
     assert actions.count("password_change_failed") == MAX_FAILURES
 
 
-def test_a_cookie_copied_before_logout_no_longer_opens_the_workspace(app, session, staff):
+def test_a_cookie_copied_before_logout_no_longer_opens_the_workspace(app, session, wang):
     client = app.test_client()
     login(client, "wang")
     stolen = client.get_cookie("session").value
@@ -78,28 +71,28 @@ def test_a_cookie_copied_before_logout_no_longer_opens_the_workspace(app, sessio
     "/staff/?view=all&from=0001-01-01", "/staff/?view=all&to=9999-12-31", "/api/v1/staff/tickets?from=0001-01-01",
     "/staff/?q=a%00b", "/api/v1/staff/tickets?q=%00", "/staff/?page=-3", "/staff/?page=99999999",
 ])
-def test_odd_filters_never_fail(app, session, staff, url):
+def test_odd_filters_never_fail(app, session, wang, url):
     client = app.test_client()
     login(client, "wang")
     assert client.get(url).status_code == 200
 
 
 @pytest.mark.parametrize("url", ["/admin/audit?day=0001-01-01", "/admin/audit?user=a%00", "/admin/audit?action=%00x"])
-def test_odd_audit_filters_never_fail(app, session, staff, url):
+def test_odd_audit_filters_never_fail(app, session, wang, url):
     make_user(session, "root", Role.ADMIN, None)
     client = app.test_client()
     login(client, "root")
     assert client.get(url).status_code == 200
 
 
-def test_a_username_with_a_nul_is_just_a_failed_login(app, session, staff):
+def test_a_username_with_a_nul_is_just_a_failed_login(app, session, wang):
     response = login(app.test_client(), "wa\x00ng")
     assert response.status_code == 400 and "用户名或密码错误" in response.get_data(as_text=True)
     entry = session.scalars(select(AuditEntry)).one()
     assert entry.action == "login_failed" and entry.username == "wang"
 
 
-def test_staff_text_with_control_characters_or_too_long_is_refused_whole(app, session, staff):
+def test_staff_text_with_control_characters_or_too_long_is_refused_whole(app, session, wang):
     from portal.catalog import queries
     from portal.tickets import services
     from portal.tickets.models import Ticket, TicketType
@@ -110,7 +103,7 @@ def test_staff_text_with_control_characters_or_too_long_is_refused_whole(app, se
                        subject="营业执照办理超时", description="至今未办结。", company_name="", credit_code="",
                        contact_name="王先生", phone="13800000000", email="", publish=False)
     ticket = services.file_ticket(session, data)[0]
-    services.sign(session, ticket, Actor("staff", "王经办", staff.bureau, staff.id))
+    services.sign(session, ticket, Actor("staff", "王经办", wang.bureau, wang.id))
     session.commit()
     client = app.test_client()
     login(client, "wang")
@@ -130,8 +123,8 @@ def test_staff_text_with_control_characters_or_too_long_is_refused_whole(app, se
     assert [e.action for e in session.get(Ticket, ticket.id).events] == ["file", "route", "sign"]
 
 
-def test_the_audit_log_refuses_updates_in_the_database_itself(session, staff):
-    audit(session, staff.as_actor("10.0.0.1"), "login")
+def test_the_audit_log_refuses_updates_in_the_database_itself(session, wang):
+    audit(session, wang.as_actor("10.0.0.1"), "login")
     session.commit()
     with pytest.raises(DBAPIError):
         session.execute(text("UPDATE audit_log SET detail = 'changed'"))

@@ -10,22 +10,8 @@ from portal.accounts.models import Role, User
 from portal.audit import AppendOnly, AuditEntry, audit
 from portal.accounts.services import MAX_FAILURES
 from portal.clock import now
-from tests import factories as f
-from tests.conftest import make_app
-from tests.staff import PASSWORD, login, make_user, post, token
-
-
-@pytest.fixture
-def bureaus(session):
-    from portal.catalog.content import import_content
-
-    import_content(session, f.lines(f.bureau(), f.bureau("zjj", "县住建局")))
-    session.commit()
-
-
-@pytest.fixture
-def staff(session, bureaus):
-    return make_user(session, "wang", Role.STAFF, "scjgj", "王经办")
+from tests.forms import csrf_token, post
+from tests.staff import PASSWORD, login, make_user
 
 
 def audit_actions(session) -> list[tuple[str, str]]:
@@ -33,15 +19,15 @@ def audit_actions(session) -> list[tuple[str, str]]:
     return [(e.action, e.username) for e in session.scalars(select(AuditEntry).order_by(AuditEntry.id))]
 
 
-def test_password_is_stored_hashed_and_login_lands_on_the_workspace(client, session, staff):
-    assert PASSWORD not in staff.password_hash and staff.password_hash.startswith("scrypt:")
+def test_password_is_stored_hashed_and_login_lands_on_the_workspace(client, session, wang):
+    assert PASSWORD not in wang.password_hash and wang.password_hash.startswith("scrypt:")
     response = login(client, "wang")
     assert response.status_code == 303 and response.headers["Location"] == "/staff/"
     assert "王经办" in client.get("/staff/").get_data(as_text=True)
     assert audit_actions(session) == [("login", "wang")]
 
 
-def test_wrong_password_and_unknown_user_get_the_same_message(client, session, staff):
+def test_wrong_password_and_unknown_user_get_the_same_message(client, session, wang):
     wrong = login(client, "wang", "Wrong-password-1")
     unknown = login(client, "nobody", "Wrong-password-1")
     assert wrong.status_code == unknown.status_code == 400
@@ -51,23 +37,23 @@ def test_wrong_password_and_unknown_user_get_the_same_message(client, session, s
     assert client.get("/staff/").status_code == 302
 
 
-def test_five_wrong_passwords_lock_the_account_even_against_the_right_one(client, session, staff):
+def test_five_wrong_passwords_lock_the_account_even_against_the_right_one(client, session, wang):
     for _ in range(MAX_FAILURES):
         assert login(client, "wang", "Wrong-password-1").status_code == 400
     assert login(client, "wang").status_code == 400  # locked: the right password does not help
     session.expire_all()
-    user = session.get(User, staff.id)
+    user = session.get(User, wang.id)
     assert user.locked
     user.locked_until = now() - dt.timedelta(seconds=1)  # the 15 minutes have passed
     session.commit()
     assert login(client, "wang").status_code == 303
 
 
-def test_a_success_resets_the_count_of_failures(client, session, staff):
+def test_a_success_resets_the_count_of_failures(client, session, wang):
     for _ in range(MAX_FAILURES - 1):
         login(client, "wang", "Wrong-password-1")
     assert login(client, "wang").status_code == 303
-    client.post("/logout", data={"csrf_token": token(client, "/account/password")})
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/account/password")})
     for _ in range(MAX_FAILURES - 1):
         login(client, "wang", "Wrong-password-1")
     assert login(client, "wang").status_code == 303
@@ -77,18 +63,18 @@ def test_a_success_resets_the_count_of_failures(client, session, staff):
     "https://evil.example/", "//evil.example/x", "/\\evil.example", "http:/evil", "javascript:alert(1)",
     "/staff/\r\nSet-Cookie: x=1",
 ])
-def test_login_never_redirects_off_the_site(client, staff, target):
+def test_login_never_redirects_off_the_site(client, wang, target):
     response = login(client, "wang", next_url=target)
     assert response.status_code == 303 and response.headers["Location"] == "/staff/"
 
 
-def test_login_follows_a_local_next_path(client, staff):
+def test_login_follows_a_local_next_path(client, wang):
     assert client.get("/staff/templates").headers["Location"] == "/login?next=/staff/templates"
     response = login(client, "wang", next_url="/staff/templates")
     assert response.headers["Location"] == "/staff/templates"
 
 
-def test_logout_needs_a_post_with_the_token_and_ends_the_session(client, session, staff):
+def test_logout_needs_a_post_with_the_token_and_ends_the_session(client, session, wang):
     login(client, "wang")
     assert client.get("/logout").status_code == 405
     assert client.post("/logout").status_code == 400  # no CSRF token
@@ -98,13 +84,13 @@ def test_logout_needs_a_post_with_the_token_and_ends_the_session(client, session
     assert [a for a, _ in audit_actions(session)] == ["login", "logout"]
 
 
-def test_a_session_moved_to_another_browser_is_dropped(client, staff):
+def test_a_session_moved_to_another_browser_is_dropped(client, wang):
     login(client, "wang")
     assert client.get("/staff/").status_code == 200
     assert client.get("/staff/", headers={"User-Agent": "another browser"}).status_code == 302
 
 
-def test_disabling_an_account_ends_its_open_session(client, session, staff):
+def test_disabling_an_account_ends_its_open_session(client, session, wang):
     login(client, "wang")
     assert client.get("/staff/").status_code == 200
     runner = client.application.test_cli_runner()
@@ -116,7 +102,7 @@ def test_disabling_an_account_ends_its_open_session(client, session, staff):
     assert login(client, "wang").status_code == 303
 
 
-def test_password_change_checks_the_rules_and_ends_other_sessions(app, session, staff):
+def test_password_change_checks_the_rules_and_ends_other_sessions(app, session, wang):
     mine, other = app.test_client(), app.test_client()
     login(mine, "wang")
     login(other, "wang")
@@ -131,10 +117,8 @@ def test_password_change_checks_the_rules_and_ends_other_sessions(app, session, 
     assert login(app.test_client(), "wang", "Better-pass-2026").status_code == 303
 
 
-def test_login_is_rate_limited_per_address(tmp_path, session, staff):
-    limited = make_app(session.get_bind().url.render_as_string(hide_password=False), tmp_path / "index",
-                       RATELIMIT_ENABLED=True)
-    client = limited.test_client()
+def test_login_is_rate_limited_per_address(limited_app, wang):
+    client = limited_app.test_client()
     codes = [login(client, f"nobody{i}", "Wrong-password-1").status_code for i in range(11)]
     assert codes[:10] == [400] * 10 and codes[10] == 429
 
@@ -160,8 +144,8 @@ def test_cli_creates_accounts_and_refuses_bad_ones(runner, session, bureaus):
     assert "lina\t李管理\tbureau_admin\tzjj\t在用" in listing
 
 
-def test_the_audit_log_is_append_only(session, staff):
-    entry = audit(session, staff.as_actor("10.0.0.1"), "login")
+def test_the_audit_log_is_append_only(session, wang):
+    entry = audit(session, wang.as_actor("10.0.0.1"), "login")
     session.commit()
     entry.detail = "changed"
     with pytest.raises(AppendOnly):
@@ -173,7 +157,7 @@ def test_the_audit_log_is_append_only(session, staff):
     session.rollback()
 
 
-def test_the_audit_log_is_for_the_admin_only(client, session, staff):
+def test_the_audit_log_is_for_the_admin_only(client, session, wang):
     make_user(session, "root", Role.ADMIN, None)
     login(client, "wang")
     assert client.get("/admin/audit").status_code == 403

@@ -7,7 +7,8 @@ from sqlalchemy import select
 from portal.accounts.models import Role, User
 from portal.catalog.content import import_content
 from tests import factories as f
-from tests.staff import PASSWORD, login, make_user, post
+from tests.forms import post
+from tests.staff import PASSWORD, login, make_user
 
 NEW = {"username": "chen", "display_name": "陈经办", "role": "staff", "password": "Strong-pass-2026", "confirm": "Strong-pass-2026"}
 

@@ -1,4 +1,4 @@
-"""Browser fixtures: Debian's Chromium driven by Playwright against the demo app on a free port."""
+"""Browser fixtures: Debian's Chromium driven by Playwright against a copy of the demo app on a free port."""
 from __future__ import annotations
 
 import threading
@@ -9,14 +9,24 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
+from tests.servers import pinned_wsgi
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
 @pytest.fixture(scope="module")
-def live_server(demo_app):
-    server = make_server("127.0.0.1", 0, demo_app, threaded=True)
+def journey_app(demo_copy):
+    """This module's own copy of the demo app: journeys file tickets, open accounts and post comments,
+    and no other module (nor a test reading `demo_app`) sees what they leave behind."""
+    return demo_copy()
+
+
+@pytest.fixture(scope="module")
+def live_server(journey_app):
+    """`journey_app` served on a free port, each request at the tests' pinned moment."""
+    server = make_server("127.0.0.1", 0, pinned_wsgi(journey_app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"

@@ -5,11 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from sqlalchemy import select
-
-from portal.accounts.models import Role, User
+from portal.accounts.models import Role
 from portal.catalog.content import export_content, import_content
-from portal.clock import COUNTY_TZ
+from portal.clock import COUNTY_TZ, now
 from portal.extensions import db
 from tests.browser.conftest import serious_violations
 from tests.staff import PASSWORD, make_user
@@ -18,21 +16,20 @@ PLAN = "huining-yshj-2022"
 
 
 def open_the_plan_for_comment(app) -> None:
-    """The demo plan's window, moved around today so that the test does not age."""
+    """The demo plan's window, moved around the tests' pinned moment so that the test does not age."""
     with app.app_context():
         line = next(json.loads(row) for row in export_content(db.session) if f'"slug": "{PLAN}"' in row)
-        moment = dt.datetime.now(COUNTY_TZ).replace(microsecond=0)
+        moment = now().astimezone(COUNTY_TZ).replace(microsecond=0)
         line.update(consultation_opens=(moment - dt.timedelta(days=3)).isoformat(timespec="minutes"),
                     consultation_closes=(moment + dt.timedelta(days=30)).isoformat(timespec="minutes"),
                     consultation_contact="fgj")
         import_content(db.session, [json.dumps(line, ensure_ascii=False)])
-        if db.session.scalars(select(User).where(User.username == "journey-fgj")).one_or_none() is None:
-            make_user(db.session, "journey-fgj", Role.STAFF, "fgj", "发改局旅程测试")
-        db.session.commit()
+        make_user(db.session, "journey-fgj", Role.STAFF, "fgj", "发改局旅程测试")  # commits
 
 
-def test_a_comment_on_the_plan_is_published_and_adopted_by_its_bureau(browser, live_server, demo_app, artifacts):
-    open_the_plan_for_comment(demo_app)
+def test_a_comment_on_the_plan_is_published_and_adopted_by_its_bureau(browser, live_server, journey_app,
+                                                                     artifacts):
+    open_the_plan_for_comment(journey_app)
     business = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
     page = business.new_page()
     page.goto(live_server + f"/policies/{PLAN}")

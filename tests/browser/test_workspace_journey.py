@@ -3,9 +3,7 @@ business sees the answer on its tracking page under the bureau's name, with the 
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
-
-from portal.accounts.models import Role, User
+from portal.accounts.models import Role
 from portal.extensions import db
 from tests.browser.conftest import serious_violations
 from tests.staff import PASSWORD, make_user
@@ -13,10 +11,9 @@ from tests.tickets.conftest import VALID_USCC
 
 
 @pytest.fixture(scope="module")
-def staff_account(demo_app):
-    with demo_app.app_context():
-        if db.session.scalars(select(User).where(User.username == "journey")).one_or_none() is None:
-            make_user(db.session, "journey", Role.STAFF, "scjgj", "旅程测试经办人")
+def staff_account(journey_app):
+    with journey_app.app_context():
+        make_user(db.session, "journey", Role.STAFF, "scjgj", "旅程测试经办人")
     return "journey"
 
 

@@ -17,7 +17,8 @@ from portal.editing.models import Revision
 from portal.search.models import IndexTask
 from portal.search.service import SearchRequest, search
 from tests import factories as f
-from tests.staff import login, make_user, post, token
+from tests.forms import csrf_token, post
+from tests.staff import login, make_user
 
 EDIT = "/staff/content/guides/gongzhang-kezhi/edit"
 POLICY_EDIT = "/staff/content/policies/liudi-tuishui/edit"
@@ -25,7 +26,7 @@ NEW_GUIDE = "/staff/content/guides/new"
 
 
 @pytest.fixture
-def catalog(session):
+def bureaus_and_editors(session):
     """Two bureaus with a guide each, a policy of 县市场监管局, and their staff."""
     import_content(session, f.lines(
         f.bureau(), f.bureau("zjj", "县住建局"),
@@ -93,8 +94,8 @@ def revisions(session) -> list[Revision]:
 # ---- drafts, publishing, history
 
 
-def test_a_draft_leaves_the_public_page_until_it_is_published_and_history_shows_who_and_when(catalog, client,
-                                                                                              session):
+def test_a_draft_leaves_the_public_page_until_it_is_published_and_history_shows_who_and_when(
+        bureaus_and_editors, client, session):
     login(client, "wang")
     response = post(client, EDIT, guide_form(title="公章刻制备案（新版）", note="改名称"))
     assert response.status_code == 303
@@ -119,7 +120,7 @@ def test_a_draft_leaves_the_public_page_until_it_is_published_and_history_shows_
     assert "已发布" in history and re.search(r"发布：<span class=\"revision-publisher\">王经办</span>，<time>\d{4}年", history)
 
 
-def test_publish_on_the_form_saves_a_revision_and_publishes_it_at_once(catalog, client, session):
+def test_publish_on_the_form_saves_a_revision_and_publishes_it_at_once(bureaus_and_editors, client, session):
     login(client, "chen")  # a bureau admin edits like staff
     response = post(client, EDIT, guide_form("publish", summary="新开办企业免费刻制首套公章。"))
     assert response.status_code == 303
@@ -128,7 +129,7 @@ def test_publish_on_the_form_saves_a_revision_and_publishes_it_at_once(catalog, 
     assert revision.author_name == revision.published_by == "陈科长"
 
 
-def test_edit_form_shows_every_element_of_the_guide(catalog, client):
+def test_edit_form_shows_every_element_of_the_guide(bureaus_and_editors, client):
     login(client, "wang")
     form = page(client.get(EDIT))
     for shown in ('value="公章刻制备案"', 'value="HN-GAJ-001"', 'value="营业执照"', "申请\n刻制\n领取",
@@ -138,7 +139,7 @@ def test_edit_form_shows_every_element_of_the_guide(catalog, client):
     assert 'name="materials-4-name"' not in form and 'name="slug"' not in form
 
 
-def test_blank_material_and_question_rows_are_ignored(catalog, client, session):
+def test_blank_material_and_question_rows_are_ignored(bureaus_and_editors, client, session):
     login(client, "wang")
     response = post(client, EDIT, guide_form("publish", **{
         "materials-2-name": "法定代表人身份证", "materials-2-form": "原件和复印件", "materials-2-copies": "2",
@@ -151,8 +152,8 @@ def test_blank_material_and_question_rows_are_ignored(catalog, client, session):
     assert guide.faq == [{"q": "要钱吗？", "a": "不收费。"}] and guide.steps == ["申请", "刻制", "领取"]
 
 
-def test_a_new_guide_exists_only_as_a_draft_until_published_and_then_search_finds_it(catalog, client, session,
-                                                                                        index, app):
+def test_a_new_guide_exists_only_as_a_draft_until_published_and_then_search_finds_it(
+        bureaus_and_editors, client, session, index, app):
     login(client, "wang")
     response = post(client, NEW_GUIDE, guide_form(slug="yingye-zhizhao-biangeng", title="营业执照变更登记",
                                                   summary="企业变更名称、住所、经营范围。"))
@@ -174,7 +175,7 @@ def test_a_new_guide_exists_only_as_a_draft_until_published_and_then_search_find
     assert [hit.slug for hit in found.hits] == ["yingye-zhizhao-biangeng"]
 
 
-def test_a_draft_that_no_longer_passes_the_checks_is_not_published(catalog, client, session):
+def test_a_draft_that_no_longer_passes_the_checks_is_not_published(bureaus_and_editors, client, session):
     login(client, "wang")
     post(client, EDIT, guide_form(topics=["qykb", "jzxk"]))
     [draft] = revisions(session)
@@ -186,16 +187,16 @@ def test_a_draft_that_no_longer_passes_the_checks_is_not_published(catalog, clie
     assert revisions(session)[0].published_at is None
 
 
-def test_a_published_revision_is_not_published_again(catalog, client, session):
+def test_a_published_revision_is_not_published_again(bureaus_and_editors, client, session):
     login(client, "wang")
     post(client, EDIT, guide_form("publish"))
     [revision] = revisions(session)
     url = f"/staff/content/guides/gongzhang-kezhi/revisions/{revision.id}"
-    response = client.post(url + "/publish", data={"csrf_token": token(client, EDIT)})
+    response = client.post(url + "/publish", data={"csrf_token": csrf_token(client, EDIT)})
     assert response.status_code == 400 and "已于" in page(response)
 
 
-def test_a_pending_draft_is_marked_on_the_list_and_offered_on_the_form(catalog, client, session):
+def test_a_pending_draft_is_marked_on_the_list_and_offered_on_the_form(bureaus_and_editors, client, session):
     login(client, "wang")
     post(client, EDIT, guide_form(title="公章刻制（草稿）"))
     [draft] = revisions(session)
@@ -205,14 +206,14 @@ def test_a_pending_draft_is_marked_on_the_list_and_offered_on_the_form(catalog, 
     assert 'value="公章刻制（草稿）"' in page(client.get(f"{EDIT}?from={draft.id}"))
 
 
-def test_the_list_shows_the_bureaus_own_items_only(catalog, client):
+def test_the_list_shows_the_bureaus_own_items_only(bureaus_and_editors, client):
     login(client, "wang")
     listing = page(client.get("/staff/content/"))
     assert "公章刻制备案" in listing and "留抵退税" in listing and "建筑工程施工许可" not in listing
 
 
 def test_a_policy_status_changed_by_publishing_records_the_staff_members_name_not_the_internal_note(
-        catalog, client, session):
+        bureaus_and_editors, client, session):
     login(client, "wang")
     response = post(client, POLICY_EDIT, policy_form("publish", status="repealed", note="已被新公告替代"))
     assert response.status_code == 303
@@ -223,7 +224,7 @@ def test_a_policy_status_changed_by_publishing_records_the_staff_members_name_no
     assert change.reason.startswith("发布修订 #") and "已被新公告替代" not in change.reason  # shown publicly
 
 
-def test_a_new_policy_can_be_part_of_another_bureaus_plan(catalog, client, session):
+def test_a_new_policy_can_be_part_of_another_bureaus_plan(bureaus_and_editors, client, session):
     login(client, "wang")
     response = post(client, "/staff/content/policies/new", policy_form(
         "publish", slug="yshj-m02", title="措施2：优化企业开办流程", doc_number="", part_of="liudi-tuishui",
@@ -238,15 +239,15 @@ def test_a_new_policy_can_be_part_of_another_bureaus_plan(catalog, client, sessi
 # ---- who may edit what
 
 
-def test_another_bureaus_staff_get_404_on_every_page_and_action(catalog, client, session):
+def test_another_bureaus_staff_get_404_on_every_page_and_action(bureaus_and_editors, client, session):
     login(client, "wang")
     post(client, EDIT, guide_form())
     post(client, NEW_GUIDE, guide_form(slug="xin-shixiang", title="新事项"))
     first, second = revisions(session)
-    client.post("/logout", data={"csrf_token": token(client, "/staff/content/")})
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/staff/content/")})
 
     login(client, "lisi")
-    csrf = token(client, "/staff/content/")
+    csrf = csrf_token(client, "/staff/content/")
     for slug, revision in (("gongzhang-kezhi", first), ("xin-shixiang", second)):
         base = f"/staff/content/guides/{slug}"
         for url in (f"{base}/edit", f"{base}/revisions", f"{base}/revisions/{revision.id}"):
@@ -260,7 +261,7 @@ def test_another_bureaus_staff_get_404_on_every_page_and_action(catalog, client,
     assert "公章刻制备案" not in page(client.get("/staff/content/"))
 
 
-def test_staff_cannot_create_an_item_for_another_bureau(catalog, client, session):
+def test_staff_cannot_create_an_item_for_another_bureau(bureaus_and_editors, client, session):
     login(client, "lisi")
     response = post(client, NEW_GUIDE, guide_form("publish", slug="zhuzhai-yanshou", title="住宅竣工验收",
                                                   bureau="scjgj", topics=["jzxk"]))
@@ -278,40 +279,40 @@ def _user(session, username):
     return user_by_username(session, username)
 
 
-def test_a_slug_used_by_another_bureaus_item_is_refused(catalog, client, session):
+def test_a_slug_used_by_another_bureaus_item_is_refused(bureaus_and_editors, client, session):
     login(client, "lisi")
     response = post(client, NEW_GUIDE, guide_form(slug="gongzhang-kezhi", title="公章"))
     assert response.status_code == 400
     assert "标识 gongzhang-kezhi 已被县市场监管局的办事指南使用" in page(response)
     assert count(session, Revision) == 0
     # a slug only drafted by another bureau is taken as well
-    client.post("/logout", data={"csrf_token": token(client, "/staff/content/")})
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/staff/content/")})
     login(client, "wang")
     post(client, NEW_GUIDE, guide_form(slug="xin-shixiang", title="新事项"))
-    client.post("/logout", data={"csrf_token": token(client, "/staff/content/")})
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/staff/content/")})
     login(client, "lisi")
     response = post(client, NEW_GUIDE, guide_form(slug="xin-shixiang", title="另一个新事项", topics=["jzxk"]))
     assert response.status_code == 400 and "已被县市场监管局的办事指南使用" in page(response)
 
 
-def test_own_bureaus_slug_points_to_the_existing_item(catalog, client, session):
+def test_own_bureaus_slug_points_to_the_existing_item(bureaus_and_editors, client, session):
     login(client, "wang")
     response = post(client, NEW_GUIDE, guide_form("publish", slug="gongzhang-kezhi", title="另一个公章事项"))
     assert response.status_code == 400 and "已有办事指南" in page(response)
     assert the_guide(session).title == "公章刻制备案"
 
 
-def test_the_supervisor_gets_403(catalog, client, session):
+def test_the_supervisor_gets_403(bureaus_and_editors, client, session):
     login(client, "zhao")
     for url in ("/staff/content/", NEW_GUIDE, EDIT, "/staff/content/guides/gongzhang-kezhi/revisions"):
         assert client.get(url).status_code == 403, url
-    csrf = token(client, "/account/password")
+    csrf = csrf_token(client, "/account/password")
     assert client.post(EDIT, data={**guide_form("publish"), "csrf_token": csrf}).status_code == 403
     assert count(session, Revision) == 0
     assert not editing.may_edit(_user(session, "zhao").as_actor(), the_guide(session).bureau)
 
 
-def test_the_admin_edits_every_bureau_and_chooses_the_bureau(catalog, client, session):
+def test_the_admin_edits_every_bureau_and_chooses_the_bureau(bureaus_and_editors, client, session):
     login(client, "root")
     listing = page(client.get("/staff/content/"))
     assert "公章刻制备案" in listing and "建筑工程施工许可" in listing
@@ -328,7 +329,7 @@ def test_the_admin_edits_every_bureau_and_chooses_the_bureau(catalog, client, se
     assert count(session, Revision) == 1
 
 
-def test_anonymous_visitors_are_sent_to_login(catalog, client):
+def test_anonymous_visitors_are_sent_to_login(bureaus_and_editors, client):
     response = client.get("/staff/content/")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
 
@@ -336,7 +337,7 @@ def test_anonymous_visitors_are_sent_to_login(catalog, client):
 # ---- bad input
 
 
-def test_a_post_without_csrf_token_is_400_and_writes_nothing(catalog, client, session):
+def test_a_post_without_csrf_token_is_400_and_writes_nothing(bureaus_and_editors, client, session):
     login(client, "wang")
     response = client.post(EDIT, data=guide_form("publish", title="无校验码"))
     assert response.status_code == 400
@@ -363,8 +364,8 @@ BAD_FIELDS = {
 
 @pytest.mark.parametrize("case", BAD_FIELDS, ids=list(BAD_FIELDS))
 @pytest.mark.parametrize("action", ["draft", "publish"])
-def test_a_bad_field_answers_400_with_its_message_keeps_the_form_and_writes_nothing(catalog, client, session,
-                                                                                   case, action):
+def test_a_bad_field_answers_400_with_its_message_keeps_the_form_and_writes_nothing(
+        bureaus_and_editors, client, session, case, action):
     changes, field, message = BAD_FIELDS[case]
     login(client, "wang")
     session.rollback()
@@ -387,14 +388,14 @@ def _logins(session) -> int:
     return session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "login"))
 
 
-def test_every_error_is_reported_at_once(catalog, client):
+def test_every_error_is_reported_at_once(bureaus_and_editors, client):
     login(client, "wang")
     body = page(post(client, EDIT, guide_form(visits="x", online_url="ftp://x", summary="\x02", title="")))
     for message in ("到现场次数应填写整数", "应为 http:// 或 https:// 开头的网址", "含有不可见的控制字符", "不能为空"):
         assert message in body, message
 
 
-def test_a_bad_policy_date_answers_400_with_its_message(catalog, client, session):
+def test_a_bad_policy_date_answers_400_with_its_message(bureaus_and_editors, client, session):
     login(client, "wang")
     response = post(client, POLICY_EDIT, policy_form(published_on="2022-02-30", expires_on="2022-01-01"))
     assert response.status_code == 400
@@ -406,13 +407,13 @@ def test_a_bad_policy_date_answers_400_with_its_message(catalog, client, session
     assert count(session, Revision) == 0
 
 
-def test_an_unknown_action_is_400(catalog, client, session):
+def test_an_unknown_action_is_400(bureaus_and_editors, client, session):
     login(client, "wang")
     assert post(client, EDIT, guide_form("delete")).status_code == 400
     assert count(session, Revision) == 0
 
 
-def test_windows_line_endings_in_text_areas_are_accepted(catalog, client, session):
+def test_windows_line_endings_in_text_areas_are_accepted(bureaus_and_editors, client, session):
     login(client, "wang")
     response = post(client, EDIT, guide_form("publish", body="## 说明\r\n\r\n第一段\r\n第二段", conditions="- 甲\r\n- 乙"))
     assert response.status_code == 303
@@ -423,18 +424,19 @@ def test_windows_line_endings_in_text_areas_are_accepted(catalog, client, sessio
 # ---- preview and the catch-all warning
 
 
-def test_preview_renders_the_markdown_and_writes_nothing(catalog, client, session):
+def test_preview_renders_the_markdown_and_writes_nothing(bureaus_and_editors, client, session):
     login(client, "wang")
     response = post(client, EDIT, guide_form("preview", body="## 注意事项\n\n**当场办结**<script>alert(1)</script>"))
     assert response.status_code == 200
     body = response.get_data(as_text=True)
-    assert "<h2>注意事项</h2>" in body and "<strong>当场办结</strong>" in body
-    assert "<script>alert(1)" not in body.split("<form")[0]  # the preview is sanitised
+    preview = body.split('<section class="edit-preview"')[1].split("</section>")[0]
+    assert "<h2>注意事项</h2>" in preview and "<strong>当场办结</strong>" in preview
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in preview and "<script" not in preview  # shown as text
     assert count(session, Revision) == 0 and count(session, AuditEntry) == _logins(session)
     assert the_guide(session).body == "办理说明。"
 
 
-def test_preview_of_a_policy_renders_body_and_interpretation(catalog, client):
+def test_preview_of_a_policy_renders_body_and_interpretation(bureaus_and_editors, client):
     login(client, "wang")
     response = post(client, POLICY_EDIT, policy_form("preview", body="- 第一条", interpretation="*解读要点*"))
     assert response.status_code == 200
@@ -442,7 +444,7 @@ def test_preview_of_a_policy_renders_body_and_interpretation(catalog, client):
     assert "<li>第一条</li>" in body and "<em>解读要点</em>" in body
 
 
-def test_the_catch_all_warning_is_shown_on_preview_list_and_revision(catalog, client, session):
+def test_the_catch_all_warning_is_shown_on_preview_list_and_revision(bureaus_and_editors, client, session):
     login(client, "wang")
     changes = {"materials-1-name": "其他材料", "conditions": "- 已领取营业执照\n- 法律法规规定的其他条件"}
     body = page(post(client, EDIT, guide_form("preview", **changes)))
@@ -457,7 +459,7 @@ def test_the_catch_all_warning_is_shown_on_preview_list_and_revision(catalog, cl
     assert "兜底性表述" in page(client.get(EDIT))
 
 
-def test_a_revision_page_names_the_fields_it_changes(catalog, client, session):
+def test_a_revision_page_names_the_fields_it_changes(bureaus_and_editors, client, session):
     login(client, "wang")
     post(client, EDIT, guide_form(title="公章刻制", fee="免费"))
     [draft] = revisions(session)
@@ -469,7 +471,7 @@ def test_a_revision_page_names_the_fields_it_changes(catalog, client, session):
 # ---- the audit log
 
 
-def test_drafts_and_publications_are_audited(catalog, client, session):
+def test_drafts_and_publications_are_audited(bureaus_and_editors, client, session):
     login(client, "wang")
     post(client, EDIT, guide_form(note="草稿一"))
     [draft] = revisions(session)
@@ -485,7 +487,7 @@ def test_drafts_and_publications_are_audited(catalog, client, session):
     assert f"修订 #{draft.id}：草稿一" == lines[0].detail
 
 
-def test_a_policy_cannot_become_a_part_of_its_own_part(catalog, client, session):
+def test_a_policy_cannot_become_a_part_of_its_own_part(bureaus_and_editors, client, session):
     login(client, "wang")
     assert post(client, "/staff/content/policies/new", policy_form(
         "publish", slug="child-x", title="下级文件", doc_number="", part_of="liudi-tuishui")).status_code == 303
@@ -495,7 +497,7 @@ def test_a_policy_cannot_become_a_part_of_its_own_part(catalog, client, session)
     assert session.scalars(select(Policy).where(Policy.slug == "liudi-tuishui")).one().part_of is None
 
 
-def test_another_bureaus_draft_under_a_colliding_slug_stays_hidden(catalog, client, session):
+def test_another_bureaus_draft_under_a_colliding_slug_stays_hidden(bureaus_and_editors, client, session):
     login(client, "wang")
     assert post(client, NEW_GUIDE, guide_form("draft", slug="secret-x", title="未发布的草稿指南")).status_code == 303
     [draft] = revisions(session)
@@ -507,7 +509,8 @@ def test_another_bureaus_draft_under_a_colliding_slug_stays_hidden(catalog, clie
     assert "未发布的草稿指南" not in page(other.get("/staff/content/guides/secret-x/revisions"))
 
 
-def test_the_consultation_window_is_edited_with_the_policy_and_kept_by_other_edits(catalog, client, session):
+def test_the_consultation_window_is_edited_with_the_policy_and_kept_by_other_edits(
+        bureaus_and_editors, client, session):
     login(client, "wang")
     response = post(client, POLICY_EDIT, policy_form("publish", status="consultation", doc_number="",
                                                      consultation_opens="2026-03-01T09:00",

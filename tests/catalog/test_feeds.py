@@ -10,12 +10,12 @@ from portal.catalog.content import import_content
 from portal.catalog.feeds import FEED_SIZE
 from portal.catalog.models import Policy
 from tests import factories as f
+from tests.clock import days_from_today
 
 A = "{http://www.w3.org/2005/Atom}"
 ATOM_TYPE = "application/atom+xml; charset=utf-8"
-PAST = (dt.date.today() - dt.timedelta(days=400)).isoformat()
-YESTERDAY = (dt.date.today() - dt.timedelta(days=2)).isoformat()
-NEXT_YEAR = (dt.date.today() + dt.timedelta(days=365)).isoformat()
+YESTERDAY = days_from_today(-1)  # the county's yesterday at the pinned moment
+NEXT_YEAR = days_from_today(365)
 
 
 def seed(session):

@@ -9,7 +9,8 @@ from portal.catalog.content import import_content
 from portal.catalog.models import Policy
 from portal.editing.models import Revision
 from tests import factories as f
-from tests.staff import login, make_user, post
+from tests.forms import post
+from tests.staff import login, make_user
 
 NEW_POLICY = "/staff/content/policies/new"
 

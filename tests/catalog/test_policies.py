@@ -9,9 +9,9 @@ from portal.catalog.content import import_content
 from portal.catalog.models import Policy, PolicyStatus, PolicyStatusChange
 from portal.catalog.services import expire_policies
 from tests import factories as f
+from tests.clock import TODAY, days_from_today
 
-PAST = (dt.date.today() - dt.timedelta(days=400)).isoformat()
-YESTERDAY = (dt.date.today() - dt.timedelta(days=2)).isoformat()
+YESTERDAY = days_from_today(-1)  # the county's yesterday at the pinned moment
 
 
 def seed(session):
@@ -76,7 +76,7 @@ def test_a_policy_is_in_force_through_its_last_day(session):
 
 
 def test_policy_not_yet_effective_says_when_it_starts(session, client):
-    future = (dt.date.today() + dt.timedelta(days=30))
+    future = TODAY + dt.timedelta(days=30)
     import_content(session, f.lines(f.bureau(), f.topic(), f.policy(effective_from=future.isoformat())))
     session.commit()
     page = client.get("/policies/liudi-tuishui").get_data(as_text=True)

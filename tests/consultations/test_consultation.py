@@ -12,8 +12,8 @@ from portal.catalog.content import import_content
 from portal.clock import as_of
 from portal.consultations.models import AdoptionReport, Comment, Decision, Visibility
 from tests import factories as f
-from tests.conftest import make_app
-from tests.staff import login, make_user, post, token
+from tests.forms import csrf_token, post
+from tests.staff import login, make_user
 
 DRAFT = "/policies/yshj-draft"
 OPENS, CLOSES = "2026-03-01T09:00+08:00", "2026-03-31T18:00+08:00"
@@ -29,7 +29,7 @@ def draft(**changes) -> dict:
 
 
 @pytest.fixture
-def setup(session):
+def draft_for_comment(session):
     import_content(session, f.lines(f.bureau(), f.bureau("fgj", "县发改局", supervisor=True), f.topic(), draft()))
     session.commit()
     make_user(session, "gao", Role.STAFF, "fgj", "高经办")
@@ -46,7 +46,8 @@ def comment_form(**changes) -> dict:
 
 
 def send_comment(client, **changes):
-    return client.post(f"{DRAFT}/comments", data={**comment_form(**changes), "csrf_token": token(client, "/tickets/track")})
+    return client.post(f"{DRAFT}/comments",
+                       data={**comment_form(**changes), "csrf_token": csrf_token(client, "/tickets/track")})
 
 
 def stored(session) -> list[Comment]:
@@ -54,7 +55,7 @@ def stored(session) -> list[Comment]:
     return list(session.scalars(select(Comment).order_by(Comment.id)))
 
 
-def test_a_consultation_takes_comments_only_inside_its_window(app, session, setup):
+def test_a_consultation_takes_comments_only_inside_its_window(app, session, draft_for_comment):
     client = app.test_client()
     with as_of(BEFORE):
         early = send_comment(client)
@@ -73,7 +74,7 @@ def test_a_consultation_takes_comments_only_inside_its_window(app, session, setu
     assert [c.body for c in stored(session)] == [comment_form()["body"]]
 
 
-def test_a_bad_comment_is_a_400_beside_its_fields_and_stores_nothing(app, session, setup):
+def test_a_bad_comment_is_a_400_beside_its_fields_and_stores_nothing(app, session, draft_for_comment):
     client = app.test_client()
     with as_of(DURING):
         response = send_comment(client, body="太短", contact_name="", phone="12345", consent="", article="第九条")
@@ -86,16 +87,14 @@ def test_a_bad_comment_is_a_400_beside_its_fields_and_stores_nothing(app, sessio
     assert app.test_client().post(f"{DRAFT}/comments", data=comment_form()).status_code == 400  # no CSRF token
 
 
-def test_comments_are_rate_limited(tmp_path, session, setup):
-    limited = make_app(session.get_bind().url.render_as_string(hide_password=False), tmp_path / "ix",
-                       RATELIMIT_ENABLED=True)
-    client = limited.test_client()
+def test_comments_are_rate_limited(limited_app, draft_for_comment):
+    client = limited_app.test_client()
     with as_of(DURING):
         codes = [send_comment(client, body=f"第 {i} 条意见，内容足够十个字。").status_code for i in range(6)]
     assert codes == [303] * 5 + [429]
 
 
-def test_moderation_decides_what_the_public_sees_and_keeps_the_reason(app, session, setup):
+def test_moderation_decides_what_the_public_sees_and_keeps_the_reason(app, session, draft_for_comment):
     business = app.test_client()
     with as_of(DURING):
         send_comment(business)
@@ -119,7 +118,8 @@ def test_moderation_decides_what_the_public_sees_and_keeps_the_reason(app, sessi
     assert (spam.visibility, spam.moderation_reason, spam.moderated_by) == (Visibility.HIDDEN, "与本文件无关的广告", "高经办")
 
 
-def test_the_adoption_report_follows_the_close_and_stays_when_the_policy_comes_into_force(app, session, setup):
+def test_the_adoption_report_follows_the_close_and_stays_when_the_policy_comes_into_force(
+        app, session, draft_for_comment):
     business = app.test_client()
     with as_of(DURING):
         send_comment(business)
@@ -162,7 +162,7 @@ def test_the_adoption_report_follows_the_close_and_stays_when_the_policy_comes_i
     assert session.scalar(select(func.count()).select_from(AdoptionReport)) == 1
 
 
-def test_only_the_contact_bureau_manages_its_consultation(app, session, setup):
+def test_only_the_contact_bureau_manages_its_consultation(app, session, draft_for_comment):
     with as_of(DURING):
         send_comment(app.test_client())
     [item] = stored(session)
@@ -180,7 +180,7 @@ def test_only_the_contact_bureau_manages_its_consultation(app, session, setup):
     assert stored(session)[0].decision is None
 
 
-def test_a_decision_needs_a_known_choice(app, session, setup):
+def test_a_decision_needs_a_known_choice(app, session, draft_for_comment):
     with as_of(DURING):
         send_comment(app.test_client())
     [item] = stored(session)

@@ -1,9 +1,9 @@
 """Parsing and searching never raise, whatever string comes in: 3,000 random ones, seeded."""
 from __future__ import annotations
 
-import datetime as dt
 import random
 
+from portal.clock import today
 from portal.search.query import build, parse, title_prefix_query
 from portal.search.service import SearchRequest, search, suggest
 
@@ -32,8 +32,7 @@ def test_random_strings_parse_and_build_without_error():
 
 def test_random_strings_search_the_demo_index_without_error(demo_app):
     snapshot = demo_app.extensions["search"].snapshot()
-    today = dt.date.today()
     for text in random_queries(400, seed=7):
-        response = search(snapshot, SearchRequest(q=text, per_page=5), today)
+        response = search(snapshot, SearchRequest(q=text, per_page=5), today())
         assert response.total >= len(response.hits)
         suggest(snapshot, text)

@@ -1,12 +1,11 @@
 """Relevance on the demo content: the right guide or policy in the top 3 for queries as people type them."""
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from sqlalchemy import select
 
 from portal.catalog.models import Policy, PolicyStatus
+from portal.clock import today
 from portal.extensions import db
 from tests.search.relevance_cases import CASES
 
@@ -15,9 +14,8 @@ from tests.search.relevance_cases import CASES
 def hidden_by_default(demo_app) -> set[str]:
     """Slugs of expired or repealed policies: asking for them needs status=all."""
     with demo_app.app_context():
-        today = dt.date.today()
         return {p.slug for p in db.session.scalars(select(Policy))
-                if p.status_on(today) in (PolicyStatus.EXPIRED, PolicyStatus.REPEALED)}
+                if p.status_on(today()) in (PolicyStatus.EXPIRED, PolicyStatus.REPEALED)}
 
 
 def rank(client, query: str, slug: str, status: str = "") -> int | None:

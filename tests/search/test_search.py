@@ -3,11 +3,14 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import re
 
 import pytest
 
 from portal.catalog.content import import_content
+from portal.clock import as_of
 from tests import factories as f
+from tests.clock import days_from_today
 
 
 def api(client, **params) -> dict:
@@ -18,6 +21,14 @@ def api(client, **params) -> dict:
 
 def slugs(body: dict) -> list[str]:
     return [r["slug"] for r in body["results"]]
+
+
+@pytest.fixture
+def before_2028():
+    """A day on which the demo's tax policies stand as these tests expect: 六税两费 (cs-gg-2022-10)
+    expired at the end of 2024, the small-business tax policy (cs-gg-2023-12) in force until 2027-12-31."""
+    with as_of(dt.datetime(2026, 11, 25, 10, 0)):
+        yield
 
 
 # ---- on the demo content
@@ -41,7 +52,7 @@ def test_every_result_link_opens_its_page(demo_client):
         assert item["url"].startswith("/policies/") and demo_client.get(item["url"]).status_code == 200
 
 
-def test_the_in_force_status_filter_works(demo_client):
+def test_the_in_force_status_filter_works(demo_client, before_2028):
     body = api(demo_client, q="税", status="in_force", per_page=50)
     assert body["results"] and body["total"] == body["facets"]["status"]["in_force"]
     assert all(r["kind"] == "policy" for r in body["results"])
@@ -66,7 +77,7 @@ def test_a_filter_keeps_the_other_facets_counted_within_it(demo_client):
     assert sum(body["facets"]["bureau"].values()) == body["total"]
 
 
-def test_expired_and_repealed_policies_are_left_out_unless_asked_for(demo_client):
+def test_expired_and_repealed_policies_are_left_out_unless_asked_for(demo_client, before_2028):
     assert "gsdjgl-tl-1994" not in slugs(api(demo_client, q="公司登记管理条例"))
     assert "cs-gg-2022-10" not in slugs(api(demo_client, q="六税两费"))  # in force on paper, past its end date
     everything = api(demo_client, q="六税两费", status="all")
@@ -76,7 +87,7 @@ def test_expired_and_repealed_policies_are_left_out_unless_asked_for(demo_client
     assert slugs(only_expired) and set(slugs(only_expired)) <= {"cs-gg-2022-10"}
 
 
-def test_default_results_offer_the_count_of_hidden_expired_policies(demo_client):
+def test_default_results_offer_the_count_of_hidden_expired_policies(demo_client, before_2028):
     page = demo_client.get("/search", query_string={"q": "六税两费"}).get_data(as_text=True)
     assert "另有 1 件已失效或已废止的政策" in page  # offered beside the results, not counted in their facets
 
@@ -87,6 +98,17 @@ def test_pagination_and_date_order(demo_client):
     assert first["total"] > 10 and not set(slugs(first)) & set(slugs(second))
     by_date = api(demo_client, q="登记", per_page=50, order="date")
     assert len(by_date["results"]) == by_date["total"]
+    # order=date: newest first by the date each result carries (a guide's last update, a policy's
+    # publication), which the results page shows in <time datetime="...">
+    page = demo_client.get("/search", query_string={"q": "登记", "per_page": 50, "order": "date"})
+    shown = [(re.search(r'<time datetime="([\d-]+)"', card).group(1), re.search(r'<h3><a href="([^"]+)"', card).group(1))
+             for card in re.findall(r'<li class="card hit">(.*?)</li>', page.get_data(as_text=True), re.S)]
+    days = [day for day, _ in shown]
+    assert len(days) == by_date["total"] and len(set(days)) > 1
+    assert days == sorted(days, reverse=True)
+    assert [url for _, url in shown] == [r["url"] for r in by_date["results"]]  # the API in the same order
+    by_relevance = api(demo_client, q="登记", per_page=50)
+    assert [r["url"] for r in by_relevance["results"]] != [url for _, url in shown]
 
 
 def test_page_past_the_end_gives_the_last_page(demo_client):
@@ -221,7 +243,7 @@ def test_an_imported_synonym_works_after_the_writer_runs(session, index, client)
 
 
 def test_expiry_is_judged_on_the_day_of_the_search(session, index, client):
-    yesterday = (dt.date.today() - dt.timedelta(days=2)).isoformat()
+    yesterday = days_from_today(-1)
     import_content(session, f.lines(f.bureau(), f.topic(), f.policy(expires_on=yesterday)))
     session.commit()
     index.drain()

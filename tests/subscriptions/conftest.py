@@ -1,5 +1,5 @@
-"""Helpers for subscription tests: a small catalog, subscribers confirmed through the service, the send job,
-and the app pointed at a real SMTP server (aiosmtpd) for the duration of a test."""
+"""Helpers for subscription tests: a small catalog without policies, subscribers confirmed through the
+service, the send job, and the app pointed at a real SMTP server (aiosmtpd) for the duration of a test."""
 from __future__ import annotations
 
 import re
@@ -18,7 +18,7 @@ LINK = re.compile(r"http://portal\.test(/subscribe/(?:confirm|unsubscribe)/[A-Za
 
 
 @pytest.fixture
-def catalog(session):
+def catalog_without_policies(session):
     """Two bureaus, two topics and a guide; no policy yet."""
     import_content(session, f.lines(
         f.bureau(), f.bureau("gxj", "县工信局"),

@@ -3,6 +3,7 @@ same answer whether the address was known or not, a rate limit, and the whole do
 on the demo content: form → mailed confirm link → a demo policy published → one mail."""
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from sqlalchemy import func, select
@@ -10,22 +11,19 @@ from sqlalchemy import func, select
 from portal.catalog.content import import_content, policy_line
 from portal.catalog.models import Policy
 from portal.cli import DEMO_CONTENT
+from portal.clock import as_of, now
 from portal.editing import services as editing
 from portal.mail import MailMessage
 from portal.subscriptions.models import Subscriber
-from tests.conftest import make_app
+from tests.forms import csrf_token
 from tests.staff import make_user
 from tests.subscriptions.conftest import click, links, send
-from tests.mailbox import wait_for
 
 
-def csrf(client) -> str:
-    page = client.get("/subscribe").get_data(as_text=True)
-    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-
-
-def post(client, **fields):
-    data = {"email": "boss@example.com", "topics": ["hqzc"], "consent": "true", "csrf_token": csrf(client)}
+def subscribe_through_form(client, **fields):
+    """POST the subscription form: boss@example.com for 惠企政策兑现 unless `fields` say otherwise (None leaves one out)."""
+    data = {"email": "boss@example.com", "topics": ["hqzc"], "consent": "true",
+            "csrf_token": csrf_token(client, "/subscribe")}
     data.update(fields)
     return client.post("/subscribe", data={k: v for k, v in data.items() if v is not None})
 
@@ -36,7 +34,7 @@ def written(session) -> tuple[int, int]:
             session.scalar(select(func.count()).select_from(MailMessage)))
 
 
-def test_the_form_offers_topics_bureaus_and_beneficiary_types(session, client, catalog):
+def test_the_form_offers_topics_bureaus_and_beneficiary_types(session, client, catalog_without_policies):
     page = client.get("/subscribe?topic=hqzc").get_data(as_text=True)
     assert 'name="csrf_token"' in page
     assert re.search(r'value="hqzc" checked', page) and 'value="qykb"' in page
@@ -46,8 +44,9 @@ def test_the_form_offers_topics_bureaus_and_beneficiary_types(session, client, c
     assert 'value="全部市场主体"' not in page
 
 
-def test_a_bad_email_gets_400_beside_the_field_the_form_kept_and_nothing_written(session, client, catalog):
-    response = post(client, email="not-an-address", beneficiaries=["小微企业"])
+def test_a_bad_email_gets_400_beside_the_field_the_form_kept_and_nothing_written(session, client,
+                                                                                 catalog_without_policies):
+    response = subscribe_through_form(client, email="not-an-address", beneficiaries=["小微企业"])
     page = response.get_data(as_text=True)
     assert response.status_code == 400
     assert 'id="email-error"' in page and "电子邮箱格式不正确" in page and 'aria-invalid="true"' in page
@@ -56,7 +55,7 @@ def test_a_bad_email_gets_400_beside_the_field_the_form_kept_and_nothing_written
     assert written(session) == (0, 0)
 
 
-def test_each_bad_field_is_refused_with_its_message(session, client, catalog):
+def test_each_bad_field_is_refused_with_its_message(session, client, catalog_without_policies):
     cases = [
         ({"email": ""}, "email-error", "请填写接收推送的电子邮箱"),
         ({"topics": None}, "choices-error", "至少选择一个"),
@@ -67,52 +66,50 @@ def test_each_bad_field_is_refused_with_its_message(session, client, catalog):
         ({"email": "boss@example.com\u0000x"}, "email-error", "格式不正确"),
     ]
     for fields, anchor, message in cases:
-        response = post(client, **fields)
+        response = subscribe_through_form(client, **fields)
         page = response.get_data(as_text=True)
         assert response.status_code == 400, fields
         assert f'id="{anchor}"' in page and message in page, fields
     assert written(session) == (0, 0)
 
 
-def test_posting_without_the_csrf_token_is_refused(session, client, catalog):
+def test_posting_without_the_csrf_token_is_refused(session, client, catalog_without_policies):
     response = client.post("/subscribe", data={"email": "boss@example.com", "topics": "hqzc", "consent": "true"})
     assert response.status_code == 400
     assert written(session) == (0, 0)
 
 
-def test_a_known_and_an_unknown_address_get_the_same_answer(session, client, catalog):
-    first = post(client)
-    again = post(client)
+def test_a_known_and_an_unknown_address_get_the_same_answer(session, client, catalog_without_policies):
+    first = subscribe_through_form(client)
+    again = subscribe_through_form(client)
     assert first.status_code == again.status_code == 303
     assert first.headers["Location"] == again.headers["Location"] == "/subscribe/sent"
     page = client.get("/subscribe/sent").get_data(as_text=True)
     assert "确认邮件" in page and "boss@example.com" not in page
 
 
-def test_confirmation_mails_to_one_address_are_capped_per_day(session, client, catalog):
+def test_confirmation_mails_to_one_address_are_capped_per_day(session, client, catalog_without_policies):
     for _ in range(5):
-        assert post(client, email="Victim@Example.com").status_code == 303
+        assert subscribe_through_form(client, email="Victim@Example.com").status_code == 303
     session.expire_all()
     assert session.scalar(select(func.count()).select_from(Subscriber)) == 3
     assert {s.email for s in session.scalars(select(Subscriber))} == {"victim@example.com"}
 
 
-def test_subscribing_is_rate_limited(tmp_path, session, catalog):
-    limited = make_app(session.get_bind().url.render_as_string(hide_password=False), tmp_path / "index",
-                       RATELIMIT_ENABLED=True)
-    client = limited.test_client()
-    token = csrf(client)
+def test_subscribing_is_rate_limited(limited_app, catalog_without_policies):
+    client = limited_app.test_client()
+    token = csrf_token(client, "/subscribe")
     codes = [client.post("/subscribe", data={"email": "bad", "csrf_token": token}).status_code for _ in range(4)]
     assert codes == [400, 400, 400, 429]
 
 
 def test_a_subscription_confirmed_through_the_mailed_link_yields_a_mail_when_a_demo_policy_is_published(
         session, client, runner, mail_to):
-    with DEMO_CONTENT.open(encoding="utf-8") as handle:
+    with as_of(now() - dt.timedelta(hours=1)), DEMO_CONTENT.open(encoding="utf-8") as handle:  # before subscribing
         import_content(session, handle)
-    session.commit()
-    assert post(client, topics=None, beneficiaries=["小微企业"]).status_code == 303
-    wait_for(mail_to, 1)
+        session.commit()
+    assert subscribe_through_form(client, topics=None, beneficiaries=["小微企业"]).status_code == 303
+    mail_to.wait_for(1)
     confirmation = mail_to.messages[0]
     assert confirmation["To"] == "boss@example.com" and "确认" in confirmation["Subject"]
     assert "企业类型：小微企业" in confirmation.get_content()
@@ -129,7 +126,7 @@ def test_a_subscription_confirmed_through_the_mailed_link_yields_a_mail_when_a_d
     session.commit()
 
     assert "推送邮件 1 封" in send(runner)
-    wait_for(mail_to, 2)
+    mail_to.wait_for(2)
     pushed = mail_to.messages[1]
     assert pushed["Subject"] == "【政策推送】正式施行：会宁县优化营商环境升级行动工作方案"
     text = pushed.get_content()

@@ -8,7 +8,6 @@ from portal.mail import MailMessage
 from portal.subscriptions import services
 from portal.subscriptions.models import Subscriber
 from tests.subscriptions.conftest import links, publish, send, subscribe
-from tests.mailbox import wait_for
 
 
 def fresh(session, subscriber) -> Subscriber:
@@ -16,7 +15,7 @@ def fresh(session, subscriber) -> Subscriber:
     return session.get(Subscriber, subscriber.id)
 
 
-def test_opening_the_confirm_link_confirms_nothing_until_the_button_is_pressed(session, client, catalog):
+def test_opening_the_confirm_link_confirms_nothing_until_the_button_is_pressed(session, client, catalog_without_policies):
     subscriber = subscribe(session, topics=["hqzc"], confirm=False)
     link = f"/subscribe/confirm/{services.confirm_token(subscriber)}"
     for _ in range(3):  # a scanner, a preview, the person
@@ -29,7 +28,7 @@ def test_opening_the_confirm_link_confirms_nothing_until_the_button_is_pressed(s
     assert client.post(link).status_code == 400  # the button's POST needs the page's form token
 
 
-def test_opening_the_unsubscribe_link_keeps_the_subscription_and_one_click_post_ends_it(session, client, catalog):
+def test_opening_the_unsubscribe_link_keeps_the_subscription_and_one_click_post_ends_it(session, client, catalog_without_policies):
     subscriber = subscribe(session, topics=["hqzc"])
     link = f"/subscribe/unsubscribe/{services.unsubscribe_token(subscriber)}"
     page = client.get(link)
@@ -41,18 +40,18 @@ def test_opening_the_unsubscribe_link_keeps_the_subscription_and_one_click_post_
     assert fresh(session, subscriber).unsubscribed_at is not None
 
 
-def test_notice_mail_carries_the_one_click_unsubscribe_headers(session, runner, catalog, mail_to):
+def test_notice_mail_carries_the_one_click_unsubscribe_headers(session, runner, catalog_without_policies, mail_to):
     subscribe(session, topics=["hqzc"])
     publish(session)
     send(runner)
-    wait_for(mail_to, 1)
+    mail_to.wait_for(1)
     message = mail_to.messages[0]
     [link] = links(message)
     assert message["List-Unsubscribe"] == f"<http://portal.test{link}>"
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
 
 
-def test_plus_tags_count_as_one_mailbox_for_the_daily_cap(session, catalog):
+def test_plus_tags_count_as_one_mailbox_for_the_daily_cap(session, catalog_without_policies):
     for tag in ("", "+1", "+2", "+3", "+news"):
         services.subscribe(session, services.Choice(f"boss{tag}@example.com", ["hqzc"], [], []))
     session.commit()

@@ -13,7 +13,7 @@ from portal.subscriptions.models import Subscriber
 from tests.subscriptions.conftest import click, no_change, publish, send, subscribe
 
 
-def test_confirm_link_confirms_once_and_a_second_click_changes_nothing(session, client, catalog):
+def test_confirm_link_confirms_once_and_a_second_click_changes_nothing(session, client, catalog_without_policies):
     subscriber = subscribe(session, topics=["hqzc"], confirm=False)
     token = services.confirm_token(subscriber)
     first = click(client, f"/subscribe/confirm/{token}")
@@ -27,13 +27,13 @@ def test_confirm_link_confirms_once_and_a_second_click_changes_nothing(session, 
     assert session.get(Subscriber, subscriber.id).confirmed_at == confirmed_at
 
 
-def test_confirm_page_shows_the_address_only_masked(session, client, catalog):
+def test_confirm_page_shows_the_address_only_masked(session, client, catalog_without_policies):
     subscriber = subscribe(session, email="zhangsan@example.com", topics=["hqzc"], confirm=False)
     page = click(client, f"/subscribe/confirm/{services.confirm_token(subscriber)}").get_data(as_text=True)
     assert "z***@example.com" in page and "zhangsan@example.com" not in page and "惠企政策兑现" in page
 
 
-def test_tampered_confirm_link_is_refused_and_changes_nothing(session, client, catalog):
+def test_tampered_confirm_link_is_refused_and_changes_nothing(session, client, catalog_without_policies):
     subscriber = subscribe(session, topics=["hqzc"], confirm=False)
     token = services.confirm_token(subscriber)
     tampered = [token[:-2] + ("AA" if token[-2:] != "AA" else "BB"), "x" + token, token.replace(".", "", 1),
@@ -45,7 +45,7 @@ def test_tampered_confirm_link_is_refused_and_changes_nothing(session, client, c
             assert "链接无效" in response.get_data(as_text=True)
 
 
-def test_a_link_signed_with_another_key_is_refused(session, client, app, catalog):
+def test_a_link_signed_with_another_key_is_refused(session, client, app, catalog_without_policies):
     subscriber = subscribe(session, topics=["hqzc"], confirm=False)
     forged = URLSafeTimedSerializer("another-secret-key", salt=services.CONFIRM_SALT).dumps(
         [subscriber.id, services._fingerprint(subscriber.email)])
@@ -53,14 +53,14 @@ def test_a_link_signed_with_another_key_is_refused(session, client, app, catalog
         assert click(client, f"/subscribe/confirm/{forged}").status_code == 400
 
 
-def test_links_of_one_purpose_do_not_work_for_the_other(session, client, catalog):
+def test_links_of_one_purpose_do_not_work_for_the_other(session, client, catalog_without_policies):
     subscriber = subscribe(session, topics=["hqzc"], confirm=False)
     with no_change(session):
         assert click(client, f"/subscribe/unsubscribe/{services.confirm_token(subscriber)}").status_code == 400
         assert click(client, f"/subscribe/confirm/{services.unsubscribe_token(subscriber)}").status_code == 400
 
 
-def test_confirm_link_expires_after_seven_days(session, client, catalog):
+def test_confirm_link_expires_after_seven_days(session, client, catalog_without_policies):
     start = now()
     with as_of(start):
         subscriber = subscribe(session, topics=["hqzc"], confirm=False)
@@ -74,7 +74,7 @@ def test_confirm_link_expires_after_seven_days(session, client, catalog):
     assert session.get(Subscriber, subscriber.id).confirmed_at is not None
 
 
-def test_unsubscribe_link_never_expires_is_idempotent_and_stops_mail(session, client, runner, catalog):
+def test_unsubscribe_link_never_expires_is_idempotent_and_stops_mail(session, client, runner, catalog_without_policies):
     subscriber = subscribe(session, topics=["hqzc"])
     token = services.unsubscribe_token(subscriber)
     with as_of(now() + dt.timedelta(days=400)):
@@ -91,7 +91,7 @@ def test_unsubscribe_link_never_expires_is_idempotent_and_stops_mail(session, cl
     assert "推送邮件 0 封" in send(runner)
 
 
-def test_tampered_unsubscribe_link_is_refused_and_changes_nothing(session, client, catalog):
+def test_tampered_unsubscribe_link_is_refused_and_changes_nothing(session, client, catalog_without_policies):
     subscriber = subscribe(session, topics=["hqzc"])
     token = services.unsubscribe_token(subscriber)
     with no_change(session):
@@ -99,7 +99,7 @@ def test_tampered_unsubscribe_link_is_refused_and_changes_nothing(session, clien
         assert response.status_code == 400 and "链接无效" in response.get_data(as_text=True)
 
 
-def test_confirming_after_unsubscribing_does_not_revive_the_subscription(session, client, catalog):
+def test_confirming_after_unsubscribing_does_not_revive_the_subscription(session, client, catalog_without_policies):
     subscriber = subscribe(session, topics=["hqzc"], confirm=False)
     click(client, f"/subscribe/unsubscribe/{services.unsubscribe_token(subscriber)}")
     page = click(client, f"/subscribe/confirm/{services.confirm_token(subscriber)}")
@@ -108,7 +108,7 @@ def test_confirming_after_unsubscribing_does_not_revive_the_subscription(session
     assert session.get(Subscriber, subscriber.id).confirmed_at is None
 
 
-def test_a_confirmed_subscription_replaces_older_ones_of_the_same_address(session, client, catalog):
+def test_a_confirmed_subscription_replaces_older_ones_of_the_same_address(session, client, catalog_without_policies):
     old = subscribe(session, topics=["qykb"])
     new = subscribe(session, topics=["hqzc"], confirm=False)
     other = subscribe(session, email="other@example.com", topics=["qykb"])
@@ -122,7 +122,7 @@ def test_a_confirmed_subscription_replaces_older_ones_of_the_same_address(sessio
     assert "订阅已结束" in stale.get_data(as_text=True)
 
 
-def test_an_ended_subscription_keeps_no_address(session, client, catalog):
+def test_an_ended_subscription_keeps_no_address(session, client, catalog_without_policies):
     replaced = subscribe(session, topics=["qykb"])
     current = subscribe(session, topics=["hqzc"])
     session.expire_all()
@@ -134,7 +134,8 @@ def test_an_ended_subscription_keeps_no_address(session, client, catalog):
     assert session.get(Subscriber, current.id).topics == ["hqzc"]  # the choice stays, for the figures
 
 
-def test_the_send_job_erases_subscriptions_never_confirmed_once_their_link_expired(session, runner, catalog):
+def test_the_send_job_erases_subscriptions_never_confirmed_once_their_link_expired(
+        session, runner, catalog_without_policies):
     start = now()
     with as_of(start - dt.timedelta(days=9)):
         stale = subscribe(session, "stale@example.com", topics=["hqzc"], confirm=False)

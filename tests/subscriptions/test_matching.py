@@ -55,7 +55,7 @@ def test_a_policy_for_all_businesses_reaches_every_beneficiary_choice_but_not_ot
     assert not services.matches(Subscriber(topics=["qykb"], bureaus=["scjgj"], beneficiaries=[]), for_all)
 
 
-def test_the_send_job_mails_exactly_the_matching_subscribers(session, runner, catalog):
+def test_the_send_job_mails_exactly_the_matching_subscribers(session, runner, catalog_without_policies):
     subscribe(session, "topic@example.com", topics=["hqzc"])
     subscribe(session, "bureau@example.com", bureaus=["gxj"])
     subscribe(session, "small@example.com", beneficiaries=["小微企业"])
@@ -69,7 +69,7 @@ def test_the_send_job_mails_exactly_the_matching_subscribers(session, runner, ca
     assert got["small@example.com"][-1] == "【政策推送】新发布：小微企业房租减免办法"
 
 
-def test_a_policy_for_all_businesses_reaches_every_beneficiary_subscriber(session, runner, catalog):
+def test_a_policy_for_all_businesses_reaches_every_beneficiary_subscriber(session, runner, catalog_without_policies):
     subscribe(session, "hightech@example.com", beneficiaries=["高新技术企业"])
     subscribe(session, "other@example.com", topics=["qykb"])
     publish(session, bureau="scjgj", topics=[], beneficiaries=["全部市场主体"])
@@ -78,7 +78,7 @@ def test_a_policy_for_all_businesses_reaches_every_beneficiary_subscriber(sessio
     assert recipients == {"hightech@example.com"}
 
 
-def test_unconfirmed_and_unsubscribed_subscribers_get_nothing(session, runner, catalog):
+def test_unconfirmed_and_unsubscribed_subscribers_get_nothing(session, runner, catalog_without_policies):
     subscribe(session, "pending@example.com", topics=["hqzc"], confirm=False)
     gone = subscribe(session, "gone@example.com", topics=["hqzc"])
     services.unsubscribe(session, gone)
@@ -88,7 +88,7 @@ def test_unconfirmed_and_unsubscribed_subscribers_get_nothing(session, runner, c
     assert session.scalars(select(Delivery)).all() == []
 
 
-def test_only_notices_recorded_after_the_confirmation_are_sent(session, runner, catalog):
+def test_only_notices_recorded_after_the_confirmation_are_sent(session, runner, catalog_without_policies):
     start = now()
     with as_of(start - dt.timedelta(days=2)):
         publish(session, "zaoqi", "早先发布的政策")

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from portal.accounts.models import Role
 from portal.catalog import queries
 from portal.catalog.content import import_content
-from portal.clock import as_of, chinese_date, today
+from portal.clock import as_of, today
 from portal.supervision.models import Reminder, Urge
 from portal.supervision.services import remind
 from portal.tickets import services
@@ -21,8 +21,8 @@ from portal.tickets.models import Ticket, TicketState, TicketType
 from portal.actors import Actor
 from portal.tickets.services import TicketInput
 from tests import factories as f
-from tests.staff import login, make_user, post
-from tests.mailbox import wait_for
+from tests.forms import post
+from tests.staff import login, make_user
 
 S = TicketState
 
@@ -130,8 +130,9 @@ def test_approving_an_extension_tells_the_business_the_new_date_and_why(app, ses
     assert post(client, url, {"decision": "approve", "reason": "需协调检测机构"}, page="/supervision/approvals").status_code == 303
     session.expire_all()
     ticket = session.get(Ticket, ticket.id)
-    assert ticket.reply_due > old_due and ticket.pending_extension_days is None
-    assert "需协调检测机构" in ticket.events[-1].public_text and chinese_date(ticket.reply_due) in ticket.events[-1].public_text
+    due = ticket.reply_due
+    assert due > old_due and ticket.pending_extension_days is None
+    assert "需协调检测机构" in ticket.events[-1].public_text and f"{due.year}年{due.month}月{due.day}日" in ticket.events[-1].public_text
     again = post(client, url, {"decision": "approve", "reason": "再批"}, page="/supervision/approvals")
     assert again.status_code == 303  # refused as a state conflict: back to the page with the message
     assert "没有待审批的延期申请" in client.get(again.headers["Location"]).get_data(as_text=True)
@@ -170,7 +171,7 @@ def test_urging_flags_the_ticket_counts_it_and_mails_the_bureau(app, session, of
         empty = post(client, url, {"body": " "}, page="/supervision/")
         assert empty.status_code == 400 and "催办须写明要求" in empty.get_data(as_text=True)
         assert post(client, url, {"body": "请今日签收"}, page="/supervision/").status_code == 303
-        wait_for(inbox, 1)
+        inbox.wait_for(1)
         assert inbox.messages[0]["To"] == "wang@scjgj.example" and "催办" in inbox.messages[0]["Subject"]
         assert "请今日签收" in inbox.messages[0].get_content()
         session.expire_all()
@@ -262,7 +263,7 @@ def test_remind_mails_each_bureau_once_a_day(app, session, office, smtp):
         assert remind(session, day) == {"bureaus": 1, "tickets": 2, "without_address": []}
         session.commit()
         send_pending(session)
-        wait_for(inbox, 1)
+        inbox.wait_for(1)
         body = inbox.messages[0].get_content()
         assert "已逾期" in body and "明日到期" in body and later.number not in body
         assert remind(session, day) == {"bureaus": 0, "tickets": 0, "without_address": []}
@@ -291,7 +292,7 @@ def test_the_remind_command_rests_on_days_off_and_mails_once_a_day(app, runner, 
             second = runner.invoke(args=["tickets", "remind"])
         assert "提醒 1 个部门、1 件工单；发出邮件 1 封" in first.output, first.output
         assert "提醒 0 个部门、0 件工单；发出邮件 0 封" in second.output, second.output
-        wait_for(inbox, 1)
+        inbox.wait_for(1)
         assert len(inbox.messages) == 1 and ticket.number in inbox.messages[0].get_content()
     finally:
         app.config.update(MAIL_SERVER="", MAIL_PORT=25)

@@ -26,8 +26,8 @@ from portal.tickets import services
 from portal.tickets.models import Ticket, TicketState, TicketType
 from portal.tickets.services import CODE_HASH, TicketInput
 from tests import factories as f
-from tests.mailbox import wait_for
-from tests.staff import login, make_user, post
+from tests.forms import post
+from tests.staff import login, make_user
 
 S = TicketState
 
@@ -251,12 +251,12 @@ def test_the_same_urge_twice_within_a_working_day_is_refused_and_mailed_once(app
             refused = post(office_client, url, {"body": "请尽快签收", "next": here}, page=here)
             assert refused.status_code == 303
         assert len(session.scalars(select(Urge)).all()) == 1
-        wait_for(inbox, 1)
+        inbox.wait_for(1)
         assert send_pending(db.session) == (0, 0) and len(inbox.messages) == 1
         with as_of(dt.datetime(2026, 11, 30, 9, 0)):  # Monday: a new working day; the deadline (Mon) runs
             assert post(office_client, url, {"body": "请今日签收", "next": here}, page=here).status_code == 303
         assert [u.kind.label for u in session.scalars(select(Urge).order_by(Urge.id))] == ["催办", "催办"]
-        wait_for(inbox, 2)
+        inbox.wait_for(2)
     finally:
         app.config.update(MAIL_SERVER="", MAIL_PORT=25)
 

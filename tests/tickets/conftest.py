@@ -1,4 +1,4 @@
-"""Ticket fixtures: a small catalog (a topic with a lead bureau, one without), valid form data, CSRF."""
+"""Ticket fixtures: the catalog routing needs (a topic with a lead bureau, one without), valid form data."""
 from __future__ import annotations
 
 import re
@@ -7,6 +7,7 @@ import pytest
 
 from portal.catalog.content import import_content
 from tests import factories as f
+from tests.forms import hidden_fields
 
 VALID_USCC = "91110000600037341L"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -14,7 +15,9 @@ PDF = b"%PDF-1.4\n%test\n"
 
 
 @pytest.fixture
-def catalog(session):
+def routing_catalog(session):
+    """Bureaus scjgj, zjj and fgj (the supervising office); topics qykb (lead scjgj), jzxk (lead zjj) and
+    bhzxtzz (no lead: the dispatch queue); the guide gongzhang-kezhi."""
     import_content(session, f.lines(
         f.bureau(), f.bureau("fgj", "县发改局", supervisor=True), f.bureau("zjj", "县住建局"),
         f.topic(), f.topic("bhzxtzz", "保护中小投资者", lead=None), f.topic("jzxk", "办理建筑许可", lead="zjj"),
@@ -34,16 +37,9 @@ def form_data(**changes) -> dict:
     return {k: v for k, v in data.items() if v is not None}
 
 
-def csrf_token(client, url: str = "/tickets/new") -> str:
-    page = client.get(url).get_data(as_text=True)
-    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-
-
 def form_tokens(client, url: str = "/tickets/new") -> dict:
     """The CSRF token and the one-time nonce of a freshly shown filing form."""
-    page = client.get(url).get_data(as_text=True)
-    return {"csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', page).group(1),
-            "nonce": re.search(r'name="nonce" value="([^"]+)"', page).group(1)}
+    return hidden_fields(client, url, "csrf_token", "nonce")
 
 
 def file_through_form(client, **changes):

@@ -21,14 +21,14 @@ def files(directory: Path) -> list[str]:
     return sorted(p.name for p in directory.iterdir()) if directory.is_dir() else []
 
 
-def test_a_filed_attachment_has_its_name_and_no_temporary_file_remains(app, client, session, catalog):
+def test_a_filed_attachment_has_its_name_and_no_temporary_file_remains(app, client, session, routing_catalog):
     response = file_through_form(client, attachments=[(io.BytesIO(PDF), "材料.pdf")])
     assert response.status_code == 200
     [row] = session.scalars(select(Attachment)).all()
     assert files(Path(app.config["ATTACHMENT_DIR"])) == [row.stored_name]
 
 
-def test_a_filing_that_rolls_back_leaves_no_file(app, session, catalog, client):
+def test_a_filing_that_rolls_back_leaves_no_file(app, session, routing_catalog, client):
     assert file_through_form(client).status_code == 200
     ticket = session.scalars(select(Ticket)).one()
     directory = Path(app.config["ATTACHMENT_DIR"])
@@ -40,7 +40,7 @@ def test_a_filing_that_rolls_back_leaves_no_file(app, session, catalog, client):
     assert files(directory) == []
 
 
-def test_the_daily_job_names_what_a_killed_filing_committed_and_removes_day_old_orphans(app, session, catalog,
+def test_the_daily_job_names_what_a_killed_filing_committed_and_removes_day_old_orphans(app, session, routing_catalog,
                                                                                       client, runner):
     assert file_through_form(client).status_code == 200
     ticket = session.scalars(select(Ticket)).one()

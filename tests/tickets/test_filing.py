@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.tickets.models import Attachment, Ticket, TicketEvent
-from tests.conftest import fresh_database, make_app
-from tests.tickets.conftest import PDF, PNG, confirmation, csrf_token, file_through_form, form_data, form_tokens
+from tests.forms import csrf_token
+from tests.tickets.conftest import PDF, PNG, confirmation, file_through_form, form_data, form_tokens
 
 
 def stored(session) -> tuple[int, int, int]:
@@ -18,7 +18,7 @@ def stored(session) -> tuple[int, int, int]:
     return tuple(session.scalar(select(func.count()).select_from(m)) for m in (Ticket, TicketEvent, Attachment))
 
 
-def test_form_files_a_ticket_and_shows_number_and_code_once(client, session, catalog):
+def test_form_files_a_ticket_and_shows_number_and_code_once(client, session, routing_catalog):
     response = file_through_form(client)
     number, code = confirmation(client, response)
     assert re.fullmatch(r"\d{8}-\d{4}", number) and len(code) >= 10
@@ -44,7 +44,7 @@ GOOD_AND_BAD = {
 
 
 @pytest.mark.parametrize("field", GOOD_AND_BAD)
-def test_every_field_good_and_bad_through_the_api(client, session, catalog, field):
+def test_every_field_good_and_bad_through_the_api(client, session, routing_catalog, field):
     good, bad = GOOD_AND_BAD[field]
     for value in good:
         response = client.post("/api/v1/tickets", json=form_data(**{field: value}))
@@ -58,7 +58,7 @@ def test_every_field_good_and_bad_through_the_api(client, session, catalog, fiel
 
 
 @pytest.mark.parametrize("field", [f for f in GOOD_AND_BAD if f != "description"])
-def test_the_form_shows_the_message_beside_the_field_and_keeps_what_was_typed(client, session, catalog, field):
+def test_the_form_shows_the_message_beside_the_field_and_keeps_what_was_typed(client, session, routing_catalog, field):
     good, bad = GOOD_AND_BAD[field]
     for value in good[-1:]:
         assert file_through_form(client, **{field: value}).status_code == 200, (field, value)
@@ -73,7 +73,7 @@ def test_the_form_shows_the_message_beside_the_field_and_keeps_what_was_typed(cl
     assert stored(session) == before
 
 
-def test_api_answers_the_design_shape(client, catalog):
+def test_api_answers_the_design_shape(client, routing_catalog):
     body = client.post("/api/v1/tickets", json=form_data(type="consultation")).get_json()
     assert set(body) == {"number", "code", "status", "bureau", "sign_due", "reply_due"}
     assert body["status"] == "assigned" and body["bureau"] == "scjgj"
@@ -84,7 +84,7 @@ def test_api_answers_the_design_shape(client, catalog):
     assert "13800000000" not in text and "王先生" not in text and "91110000600037341L" not in text
 
 
-def test_a_wrong_code_and_an_unknown_number_get_the_same_answer(client, catalog):
+def test_a_wrong_code_and_an_unknown_number_get_the_same_answer(client, routing_catalog):
     body = client.post("/api/v1/tickets", json=form_data()).get_json()
     wrong = client.get(f"/api/v1/tickets/{body['number']}", query_string={"code": "WRONGCODE234"})
     unknown = client.get("/api/v1/tickets/20991231-9999", query_string={"code": body["code"]})
@@ -103,7 +103,7 @@ def test_a_wrong_code_and_an_unknown_number_get_the_same_answer(client, catalog)
         same(page_unknown.get_data(as_text=True), "20991231-9999")
 
 
-def test_tracking_shows_status_bureau_deadlines_and_the_public_timeline(client, catalog):
+def test_tracking_shows_status_bureau_deadlines_and_the_public_timeline(client, routing_catalog):
     body = client.post("/api/v1/tickets", json=form_data()).get_json()
     fresh = client.application.test_client()
     assert fresh.get(f"/tickets/{body['number']}").status_code == 302  # not opened with the code yet
@@ -115,7 +115,7 @@ def test_tracking_shows_status_bureau_deadlines_and_the_public_timeline(client, 
     assert "提交诉求" in page and "13800000000" not in page
 
 
-def test_posting_without_the_csrf_token_is_refused(client, session, catalog):
+def test_posting_without_the_csrf_token_is_refused(client, session, routing_catalog):
     response = client.post("/tickets/new", data=form_data())
     assert response.status_code == 400 and "页面已过期" in response.get_data(as_text=True)
     assert stored(session) == (0, 0, 0)
@@ -128,7 +128,8 @@ def _upload(client, files):
     return client.post("/tickets/new", data=data, content_type="multipart/form-data")
 
 
-def test_attachments_are_stored_outside_static_and_downloaded_only_by_the_tracker(client, session, catalog, app):
+def test_attachments_are_stored_outside_static_and_downloaded_only_by_the_tracker(
+        client, session, routing_catalog, app):
     import io
 
     response = _upload(client, [(io.BytesIO(PNG), "现场照片.png"), (io.BytesIO(PDF), "说明.html")])
@@ -153,7 +154,7 @@ def test_attachments_are_stored_outside_static_and_downloaded_only_by_the_tracke
     ([("big.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * (5 * 1024 * 1024))], "超过 5 MB"),
     ([(f"p{i}.png", PNG) for i in range(4)], "最多上传 3 个附件"),
 ])
-def test_bad_attachments_are_refused_with_nothing_stored(client, session, catalog, app, files, message):
+def test_bad_attachments_are_refused_with_nothing_stored(client, session, routing_catalog, app, files, message):
     import io
 
     response = _upload(client, [(io.BytesIO(data), name) for name, data in files])
@@ -163,14 +164,14 @@ def test_bad_attachments_are_refused_with_nothing_stored(client, session, catalo
     assert not directory.exists() or not any(directory.iterdir())
 
 
-def test_a_request_larger_than_allowed_is_a_413(client, catalog):
+def test_a_request_larger_than_allowed_is_a_413(client, routing_catalog):
     import io
 
     response = _upload(client, [(io.BytesIO(b"\x89PNG\r\n\x1a\n" + b"\x00" * (17 * 1024 * 1024)), "huge.png")])
     assert response.status_code == 413 and "文件过大" in response.get_data(as_text=True)
 
 
-def test_api_refuses_a_body_that_is_not_a_json_object(client, catalog):
+def test_api_refuses_a_body_that_is_not_a_json_object(client, routing_catalog):
     assert client.post("/api/v1/tickets", data="not json", content_type="text/plain").status_code == 400
     assert client.post("/api/v1/tickets", json=["a"]).get_json()["errors"]["_body"]
     odd = client.post("/api/v1/tickets", json=form_data(subject={"x": 1}, phone=["1"], consent=["true"],
@@ -179,7 +180,7 @@ def test_api_refuses_a_body_that_is_not_a_json_object(client, catalog):
     assert client.get("/api/v1/tickets/2026%00?code=X").status_code == 404
 
 
-def test_rating_through_the_tracking_page(client, session, catalog):
+def test_rating_through_the_tracking_page(client, session, routing_catalog):
     from portal.actors import Actor
     from portal.tickets.services import reply, sign
 
@@ -198,17 +199,6 @@ def test_rating_through_the_tracking_page(client, session, catalog):
                                                         "comment": "很快"})
     assert done.status_code == 303
     assert "已办结" in client.get(f"/tickets/{number}").get_data(as_text=True)
-
-
-@pytest.fixture
-def limited_app(tmp_path_factory):
-    from portal.extensions import limiter
-
-    application = make_app(fresh_database(tmp_path_factory, "portal_limits"), tmp_path_factory.mktemp("ix"),
-                           RATELIMIT_ENABLED=True)
-    with application.app_context():
-        limiter.reset()
-    return application
 
 
 def test_filing_and_tracking_are_rate_limited_with_a_chinese_message(limited_app):
@@ -237,12 +227,12 @@ def test_the_filing_form_is_rate_limited_too(limited_app):
     assert last.status_code == 429 and "操作过于频繁" in last.get_data(as_text=True)
 
 
-def test_a_multi_line_description_from_a_browser_is_accepted(client, session, catalog):
+def test_a_multi_line_description_from_a_browser_is_accepted(client, session, routing_catalog):
     number, _ = confirmation(client, file_through_form(client, description="第一行说明情况。\r\n第二行补充材料。\r\n"))
     assert session.scalars(select(Ticket)).one().description == "第一行说明情况。\n第二行补充材料。"
 
 
-def test_a_double_submit_files_once(client, session, catalog):
+def test_a_double_submit_files_once(client, session, routing_catalog):
     data = form_data()
     data.update(form_tokens(client))
     first = client.post("/tickets/new", data=data, content_type="multipart/form-data")
@@ -252,7 +242,7 @@ def test_a_double_submit_files_once(client, session, catalog):
     assert stored(session)[0] == 1
 
 
-def test_a_rating_made_twice_at_once_is_recorded_once(client, session, catalog, app):
+def test_a_rating_made_twice_at_once_is_recorded_once(client, session, routing_catalog, app):
     from portal.extensions import db
     from portal.tickets.models import Score
     from portal.actors import Actor

@@ -12,7 +12,8 @@ from portal.actors import Actor
 from portal.tickets.services import reply, sign
 from tests import factories as f
 from tests.conftest import fresh_database, make_app
-from tests.mailbox import Controller, Inbox, free_port, wait_for
+from tests.mailbox import smtp_server
+from tests.servers import free_port
 from tests.tickets.conftest import form_data
 
 
@@ -31,7 +32,7 @@ def test_filing_and_reply_mails_arrive_with_number_code_and_answer(mail_app, smt
     _, inbox = smtp
     client = mail_app.test_client()
     body = client.post("/api/v1/tickets", json=form_data(email="boss@example.com")).get_json()
-    wait_for(inbox, 1)
+    inbox.wait_for(1)
     filed = inbox.messages[0]
     assert filed["To"] == "boss@example.com" and body["number"] in filed["Subject"]
     text = filed.get_content()
@@ -44,7 +45,7 @@ def test_filing_and_reply_mails_arrive_with_number_code_and_answer(mail_app, smt
         db.session.commit()
         from portal.mail import send_pending
         send_pending(db.session)
-    wait_for(inbox, 2)
+    inbox.wait_for(2)
     assert "营业执照已办结" in inbox.messages[1].get_content()
 
 
@@ -61,13 +62,12 @@ def test_a_mail_failure_keeps_the_ticket_and_the_mail_is_retried(tmp_path_factor
         assert db.session.scalars(select(Ticket)).one().number == response.get_json()["number"]
         message = db.session.scalars(select(MailMessage)).one()
         assert message.sent_at is None and message.attempts == 1 and message.last_error
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller, inbox = smtp_server(port)
     controller.start()  # the server is back: the next run of the job delivers the mail
     try:
         result = application.test_cli_runner().invoke(args=["mail", "send"])
         assert "已发送 1 封" in result.output
-        wait_for(inbox, 1)
+        inbox.wait_for(1)
         assert response.get_json()["code"] in inbox.messages[0].get_content()
         assert "已发送 0 封" in application.test_cli_runner().invoke(args=["mail", "send"]).output
     finally:

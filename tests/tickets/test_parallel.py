@@ -13,7 +13,7 @@ from sqlalchemy import create_engine, text
 
 from tests import factories as f
 from tests.conftest import fresh_database
-from tests.test_deploy import free_port, wait_for
+from tests.servers import free_port, wait_for
 from tests.tickets.conftest import form_data
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -47,7 +47,7 @@ def test_fifty_parallel_filings_are_each_stored_once_with_a_unique_number(tmp_pa
             return response.status, json.loads(response.read())
 
     try:
-        wait_for(healthy, proc)
+        wait_for(healthy, "gunicorn to answer", process=proc)
         with ThreadPoolExecutor(max_workers=25) as pool:
             answers = list(pool.map(file, range(50)))
     finally:

@@ -9,7 +9,8 @@ from sqlalchemy import select
 from portal.actors import Actor
 from portal.tickets.models import Ticket
 from portal.tickets.services import reply, sign
-from tests.tickets.conftest import confirmation, csrf_token, file_through_form
+from tests.forms import csrf_token
+from tests.tickets.conftest import confirmation, file_through_form
 
 
 def replied(client, session) -> str:
@@ -22,7 +23,7 @@ def replied(client, session) -> str:
     return number
 
 
-def test_rating_without_a_level_keeps_the_comment_and_says_why_beside_the_choice(client, session, catalog):
+def test_rating_without_a_level_keeps_the_comment_and_says_why_beside_the_choice(client, session, routing_catalog):
     number = replied(client, session)
     token = csrf_token(client, f"/tickets/{number}")
     missing = client.post(f"/tickets/{number}/rate", data={"csrf_token": token, "comment": "窗口态度很好，但跑了两趟"})
@@ -34,7 +35,7 @@ def test_rating_without_a_level_keeps_the_comment_and_says_why_beside_the_choice
     assert re.search(r'id="score-error"[^>]*>请选择评价等级', page)
 
 
-def test_a_rating_is_thanked_for(client, session, catalog):
+def test_a_rating_is_thanked_for(client, session, routing_catalog):
     number = replied(client, session)
     token = csrf_token(client, f"/tickets/{number}")
     done = client.post(f"/tickets/{number}/rate", data={"csrf_token": token, "score": "satisfied", "comment": "很快"})
@@ -43,7 +44,7 @@ def test_a_rating_is_thanked_for(client, session, catalog):
     assert "感谢您的评价" in page and "您的评价：满意（很快）" in page
 
 
-def test_a_bad_rating_is_thanked_for_and_says_what_happens_next(client, session, catalog):
+def test_a_bad_rating_is_thanked_for_and_says_what_happens_next(client, session, routing_catalog):
     number = replied(client, session)
     token = csrf_token(client, f"/tickets/{number}")
     done = client.post(f"/tickets/{number}/rate", data={"csrf_token": token, "score": "dissatisfied"})

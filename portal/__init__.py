@@ -36,7 +36,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_HOPS"], x_proto=app.config["PROXY_HOPS"])
 
-    from portal import cli, errors, health, templating, web
+    from portal import cli, errors, health, pagecache, templating, web
     from portal.accounts.access import login_manager
     from portal.accounts.views import bp as accounts_bp
     from portal.catalog.feeds import bp as feeds_bp
@@ -70,6 +70,8 @@ def create_app(test_config: dict | None = None) -> Flask:
                       supervision_bp, performance_bp, consultations_bp, subscriptions_bp, feeds_bp, catalog_bp,
                       search_bp, search_api_bp, health.bp):
         app.register_blueprint(blueprint)
+    pagecache.depends_on(outbox.last_number)  # moves with every change to a guide, a policy or the synonyms
+    pagecache.init_app(app)  # after the blueprints: what they do before a request also happens on a kept page
     templating.init_app(app, cite=cite)
     web.init_app(app)
     errors.register_error_handlers(app)

@@ -85,6 +85,11 @@ def load_config(environ: dict[str, str] | None = None) -> dict:
         "HOST_ID": (env.get("PORTAL_HOST_ID") or socket.gethostname() or "local").strip()[:100],
         # /healthz answers 503 (degraded) when a change has waited longer than this for the index writer
         "INDEX_MAX_LAG": int(env.get("PORTAL_INDEX_MAX_LAG", "300") or 300),
+        # Anonymous public pages kept in each worker's memory (portal/pagecache.py) and for how long at most
+        "PAGE_CACHE": _flag(env.get("PORTAL_PAGE_CACHE"), True),
+        "PAGE_CACHE_SECONDS": float(env.get("PORTAL_PAGE_CACHE_SECONDS", "300") or 300),
+        # Guide readings are counted in memory and added to the database at most this often
+        "GUIDE_READINGS_SECONDS": float(env.get("PORTAL_GUIDE_READINGS_SECONDS", "30") or 30),
         "RATELIMIT_ENABLED": _flag(env.get("PORTAL_RATELIMIT_ENABLED"), True),
         # memory:// counts per process (development only); production shares the counts in Redis
         "RATELIMIT_STORAGE_URI": storage,

@@ -21,7 +21,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
-from portal import create_app, migrate
+from portal import create_app, migrate, pagecache
 from portal.accounts import services as accounts_services
 from portal.catalog.content import export_content, import_content
 from portal.cli import DEMO_CONTENT
@@ -124,6 +124,7 @@ def _empty_tables_after_test(request):
         with db.engine.begin() as conn:
             for table in reversed(Base.metadata.sorted_tables):
                 conn.execute(table.delete())
+        pagecache.clear()  # the index log starts again from 1: the next test's pages are not these
     shutil.rmtree(application.config["ATTACHMENT_DIR"], ignore_errors=True)
 
 

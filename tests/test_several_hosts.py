@@ -3,10 +3,11 @@ folder and index writer, sharing the database (the throwaway PostgreSQL server i
 PostgreSQL run; one SQLite file in the other run), Redis for the rate limits, one attachment folder
 and a real SMTP server. Content imported once reaches both indexes; a host killed with SIGKILL while
 filings are in flight loses none of the filings it answered, catches up when it comes back, and no mail
-goes out twice; a login on one host holds on the other and a logout ends it on both; a job the timer
+is lost or goes out twice (but the one it may have been handing over when it died); a login on one host holds on the other and a logout ends it on both; a job the timer
 starts on both hosts at once does its work once; the filing limit is counted across both hosts."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import signal
@@ -116,16 +117,25 @@ def test_two_hosts_share_one_database(tmp_path, tmp_path_factory, redis_url, smt
     filed = [(subject, number) for subject, status, number in answered if status == 201]
     assert filed and {status for _, status, _ in answered} == {201}
     engine = create_engine(database)
-    with engine.connect() as conn:
+    unsent = "SELECT count(*) FROM mail_outbox WHERE sent_at IS NULL"
+    with engine.begin() as conn:
         stored = Counter(row[0] for row in conn.execute(text("SELECT subject FROM tickets")))
         numbers = {row[0] for row in conn.execute(text("SELECT number FROM tickets"))}
-        unsent = conn.execute(text("SELECT count(*) FROM mail_outbox WHERE sent_at IS NULL")).scalar()
+        # a message the killed host had taken for sending (at most the one it was sending) waits
+        # until its claim lapses (mail.CLAIM_FOR); here the claim is made old and the timer runs again
+        in_flight = conn.execute(text(unsent + " AND claimed_at IS NOT NULL")).scalar()
+        assert conn.execute(text(unsent)).scalar() == in_flight <= 1
+        conn.execute(text("UPDATE mail_outbox SET claimed_at = :old WHERE sent_at IS NULL"),
+                     {"old": dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)})
+    flask(env_b, "mail", "send")
+    with engine.connect() as conn:
+        assert conn.execute(text(unsent)).scalar() == 0
     engine.dispose()
     assert all(stored[subject] == 1 for subject, _ in filed)  # every answered filing stored exactly once
     assert {number for _, number in filed} <= numbers
     received = Counter(message["To"] for message in inbox.messages)
-    assert received and max(received.values()) == 1  # no mail went out twice
-    assert unsent == 0
+    # no mail went out twice, but for one the killed host may have handed over before it could note it
+    assert received and sum(count - 1 for count in received.values()) <= in_flight
 
 
 def test_the_filing_limit_is_counted_across_hosts(tmp_path, tmp_path_factory, redis_url, smtp):

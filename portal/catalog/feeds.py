@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+
 # ElementTree only builds the feeds here; nothing parses XML (bandit B405 warns of parsing).
 import xml.etree.ElementTree as ET  # nosec B405
 from urllib.parse import urlsplit
@@ -16,6 +17,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Response, abort, current_app, request
 from sqlalchemy.orm import Session, selectinload
 
+from portal import pagecache
 from portal.catalog import queries
 from portal.catalog.models import Bureau, Policy, PolicyTopic, Topic
 from portal.clock import COUNTY_TZ, chinese_date, local, today
@@ -23,6 +25,7 @@ from portal.extensions import db
 from portal.web import absolute_url
 
 bp = Blueprint("feeds", __name__, url_prefix="/feeds")
+pagecache.public(bp.name)
 
 ATOM = "http://www.w3.org/2005/Atom"
 CONTENT_TYPE = "application/atom+xml; charset=utf-8"

@@ -4,16 +4,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, current_app, render_template, request
+from sqlalchemy.exc import SQLAlchemyError
 
+from portal import pagecache
+from portal.boundary import transaction
 from portal.catalog import queries
 from portal.catalog.models import Policy
-from portal.catalog.services import count_guide_view
+from portal.catalog.services import GuideReadings, add_readings
 from portal.clock import today
 from portal.extensions import db
 from portal.web import page_arg, paginate, text_arg
 
 bp = Blueprint("catalog", __name__)
+pagecache.public(bp.name)
 
 GUIDES_PER_PAGE = 20
 POLICIES_PER_PAGE = 20
@@ -78,8 +82,28 @@ def guide_list():
 def guide_show(slug: str):
     """One guide with every element, its materials as a printable checklist."""
     guide = queries.guide_by_slug(db.session, slug) or abort(404)
-    count_guide_view(db.session, guide)
     return render_template("catalog/guide_show.html", guide=guide)
+
+
+@bp.record_once
+def _set_up_readings(state):
+    state.app.extensions["guide_readings"] = GuideReadings(state.app.config["GUIDE_READINGS_SECONDS"])
+
+
+@bp.before_app_request
+def _count_reading():
+    """Count a guide's reading, also one the page cache answers (it runs before the cache)."""
+    readings: GuideReadings = current_app.extensions["guide_readings"]
+    if request.endpoint == "catalog.guide_show" and request.method == "GET":
+        readings.count(request.view_args["slug"])
+    counts = readings.take_if_due()
+    if counts:
+        try:
+            with transaction():
+                add_readings(db.session, counts)
+        except SQLAlchemyError:  # the database is busy: the reader is not kept waiting for a count
+            current_app.logger.warning("guide readings not written yet", exc_info=True)
+            readings.give_back(counts)
 
 
 @bp.get("/policies")

@@ -6,24 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from portal.catalog.fields import (
-    BadValue,
-    boolean,
-    choice,
-    code,
-    date,
-    integer,
-    link,
-    list_of,
-    moment,
-    optional_code,
-    optional_link,
-    optional_slug,
-    optional_text,
-    record,
-    slug,
-    text,
-)
+from portal.catalog.fields import (BadValue, boolean, choice, code, date, integer, link, list_of, moment,
+                                   optional_code, optional_link, optional_slug, optional_text, record, slug, text)
 from portal.catalog.models import CaseType, PolicyStatus
 
 MATERIAL_FORMS = ("原件", "复印件", "原件和复印件", "电子件")

@@ -196,7 +196,7 @@ def bench(n: int, procs: int, workdir: Path) -> dict:
 
     def raw(q):
         """The raw Whoosh searcher on the same query: every match counted, top 10 with stored fields."""
-        query = build(parse(q, snapshot.synonyms), has_term=snapshot.has_term)
+        query = build(parse(q, snapshot.expansions), has_term=snapshot.has_term)
         docs = frozenset(snapshot.searcher.docs_for_query(query))
         results = snapshot.searcher.search(query, limit=10)
         for hit in results:

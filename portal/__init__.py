@@ -39,6 +39,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from portal import cli, errors, health, templating
     from portal.accounts.access import login_manager
     from portal.accounts.views import bp as accounts_bp
+    from portal.answers.views import api as answers_api_bp
+    from portal.answers.views import bp as answers_bp
     from portal.catalog.feeds import bp as feeds_bp
     from portal.catalog.views import bp as catalog_bp
     from portal.consultations.views import bp as consultations_bp
@@ -48,6 +50,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from portal.search.reader import SearchReader
     from portal.search.views import api as search_api_bp
     from portal.search.views import bp as search_bp
+    from portal.search.views import staff as search_staff_bp
     from portal.subscriptions import notices
     from portal.subscriptions.views import bp as subscriptions_bp
     from portal.supervision.views import bp as supervision_bp
@@ -68,7 +71,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.exempt(tickets_api_bp)  # JSON clients send no form token; they are rate-limited instead
     for blueprint in (tickets_bp, tickets_api_bp, accounts_bp, workspace_bp, workspace_api_bp, editing_bp,
                       supervision_bp, performance_bp, consultations_bp, subscriptions_bp, feeds_bp, catalog_bp,
-                      search_bp, search_api_bp, health.bp):
+                      search_bp, search_api_bp, search_staff_bp, answers_bp, answers_api_bp, health.bp):
         app.register_blueprint(blueprint)
     templating.init_app(app, cite=cite)
     errors.register_error_handlers(app)

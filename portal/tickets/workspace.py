@@ -4,6 +4,8 @@ the boundary commits and sends the mail the action queued."""
 from __future__ import annotations
 
 
+from collections.abc import Callable
+
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -11,6 +13,7 @@ from sqlalchemy import select
 from portal.accounts.access import BUREAU_ROLES, WORKSPACE_ROLES, current_actor, roles_required
 from portal.accounts.services import colleagues, user_by_username
 from portal.catalog import queries as catalog_queries
+from portal.catalog.views import PageSection
 from portal.clock import local, today
 from portal.errors import Invalid, show_refusals_with
 from portal.extensions import db
@@ -89,7 +92,12 @@ def index():
     )
 
 
-def _page(ticket: Ticket, error: str | None = None, failed: str | None = None, status: int = 200):
+# Sections that parts above tickets add to a ticket's page (the knowledge base's 写入知识库, for one):
+# each provider gets the ticket and gives a section, or None.
+TICKET_SECTIONS: list[Callable[[Ticket], PageSection | None]] = []
+
+
+def render_ticket(ticket: Ticket, error: str | None = None, failed: str | None = None, status: int = 200):
     """The ticket page; after a refused action, that action's form again with the message and what was typed."""
     calendar = Calendar.load(db.session)
     day = today()
@@ -104,6 +112,7 @@ def _page(ticket: Ticket, error: str | None = None, failed: str | None = None, s
         due=ticket.running_due,
         days_left=lambda due: calendar.between(day, due) if due else None,
         action_labels=services.ACTION_LABELS,
+        sections=[section for provider in TICKET_SECTIONS if (section := provider(ticket)) is not None],
     ), status
 
 
@@ -111,7 +120,7 @@ def _page(ticket: Ticket, error: str | None = None, failed: str | None = None, s
 @roles_required(*WORKSPACE_ROLES)
 def ticket(number: str):
     """Everything about a ticket: personal data, the whole timeline with internal notes, deadlines."""
-    return _page(visible_ticket(number))
+    return render_ticket(visible_ticket(number))
 
 
 def _days(value: str) -> int:
@@ -166,7 +175,7 @@ def act(number: str, action: str):
     ticket = visible_ticket(number)
     if current_user.role not in ACTIONS[action][2]:
         abort(403)
-    show_refusals_with(lambda exc: _page(ticket, exc.message, action, exc.status))
+    show_refusals_with(lambda exc: render_ticket(ticket, exc.message, action, exc.status))
     message = _apply(ticket, action)
     flash(message, "success")
     if queries.may_see(current_user, ticket):

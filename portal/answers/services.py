@@ -10,6 +10,7 @@ personal data (mobile numbers, e-mail addresses, 统一社会信用代码).
 from __future__ import annotations
 
 import re
+import secrets
 from typing import Any
 
 from sqlalchemy import select, update
@@ -22,6 +23,7 @@ from portal.catalog.models import Answer, AnswerStatus
 from portal.editing import services as editing
 from portal.editing.models import Revision
 from portal.errors import InvalidFields, NotFound, Refused
+from portal.search.pinyin import readings
 from portal.tickets.citations import cited_policies
 from portal.tickets.models import Ticket, TicketState
 
@@ -94,8 +96,16 @@ def may_write(actor: Actor, ticket: Ticket) -> bool:
     return actor.is_admin or actor.acts_for(ticket.bureau)
 
 
-def answer_slug(ticket: Ticket) -> str:
-    return f"dafu-{ticket.number}"
+def answer_slug(question: str) -> str:
+    """A new answer's slug from its question's pinyin (施工许可证… → wenda-shi-gong-xu-ke-zheng-…), with a
+    random end: nothing in it points back to the ticket."""
+    syllables = [readings(c)[0] for c in question if readings(c)][:8]
+    return "-".join(["wenda", *syllables, secrets.token_hex(3)])
+
+
+def written_from(session: Session, ticket: Ticket) -> AnswerSource | None:
+    """The answer already written from this ticket, if any."""
+    return session.scalars(select(AnswerSource).where(AnswerSource.ticket_id == ticket.id)).first()
 
 
 def write_from_ticket(session: Session, actor: Actor, ticket: Ticket, question: str, answer: str) -> Revision:
@@ -107,9 +117,9 @@ def write_from_ticket(session: Session, actor: Actor, ticket: Ticket, question: 
         raise Refused("只有已答复的工单可以写入知识库。")
     if not ticket.publish:
         raise Refused("企业提交时没有同意公开答复，这件工单不能写入知识库。")
-    slug = answer_slug(ticket)
-    if session.scalars(select(AnswerSource).where(AnswerSource.slug == slug)).first() is not None:
+    if written_from(session, ticket) is not None:
         raise Refused("这件工单已写入知识库，请在“指南和政策”的问答中继续编辑。")
+    slug = answer_slug(question)
     reply = ticket.reply_event
     policies = list(dict.fromkeys(p.slug for *_, p in cited_policies(session, reply.public_text if reply else "")))
     record = {

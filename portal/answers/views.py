@@ -128,9 +128,8 @@ def ticket_section(ticket: Ticket) -> PageSection | None:
     actor = current_actor()
     if ticket.state not in services.ANSWERABLE or not ticket.publish or not services.may_write(actor, ticket):
         return None
-    slug = services.answer_slug(ticket)
-    written = services.source_ticket(db.session, slug) is not None
-    return PageSection("answers/_ticket_section.html", {"slug": slug, "written": written})
+    source = services.written_from(db.session, ticket)
+    return PageSection("answers/_ticket_section.html", {"slug": source.slug if source else "", "written": bool(source)})
 
 
 TICKET_SECTIONS.append(ticket_section)

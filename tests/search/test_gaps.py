@@ -139,3 +139,11 @@ def test_a_gap_can_be_dismissed(session, content, client):
     session.expire_all()
     assert session.scalars(select(SearchGap)).all() == []
     assert session.scalars(select(AuditEntry.action).where(AuditEntry.action == "search_gap_dismiss")).one()
+
+
+def test_the_gaps_are_listed_on_the_command_line(session, content, client, runner):
+    search_from(client, "宇宙飞船")
+    search_from(client, "宇宙飞船", "10.0.0.2")
+    result = runner.invoke(args=["search", "gaps"])
+    assert result.exit_code == 0 and "    2  " in result.output and "宇宙飞船" in result.output
+    assert "共 1 条没有结果的搜索" in result.output

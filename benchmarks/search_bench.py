@@ -216,10 +216,17 @@ def bench(n: int, procs: int, workdir: Path, answers: bool = True) -> dict:
     out["request"] = percentiles(request_samples)
     out["fallbacks"] = percentiles(timed(lambda q: client.get("/api/v1/search", query_string={"q": q}),
                                          queries=FALLBACK_QUERIES))
+    import tracemalloc
+
     from portal.search.pinyin import Vocabulary
     started = time.perf_counter()
     out["vocabulary_words"] = len(Vocabulary.build(snapshot._words()).weight)  # what the first fallback pays
     out["vocabulary_ms"] = (time.perf_counter() - started) * 1000
+    tracemalloc.start()
+    vocabulary = Vocabulary.build(snapshot._words())
+    out["vocabulary_mb"] = tracemalloc.get_traced_memory()[0] / 2**20
+    tracemalloc.stop()
+    del vocabulary
 
     def raw(q):
         """The raw Whoosh searcher on the same query: every match counted, top 10 with stored fields."""
@@ -233,6 +240,20 @@ def bench(n: int, procs: int, workdir: Path, answers: bool = True) -> dict:
     out["raw"] = percentiles(timed(raw))
     today = __import__("datetime").date.today()
     out["service"] = percentiles(timed(lambda q: search(snapshot, SearchRequest(q=q), today)))
+    # The base lexicon's cost, measured A/B in one process so that the machine's load hits both alike:
+    # each query alternately with the lexicon and with the content's synonyms only (as before issue 15).
+    with_lexicon, without_lexicon = [], []
+    merged = snapshot.expansions
+    for _ in range(3):
+        for q in QUERIES:
+            for expansions, samples in ((merged, with_lexicon), (snapshot.synonyms, without_lexicon)):
+                snapshot._expansions = expansions
+                started = time.perf_counter()
+                search(snapshot, SearchRequest(q=q), today)
+                samples.append((time.perf_counter() - started) * 1000)
+    snapshot._expansions = merged
+    out["service, lexicon"] = percentiles(with_lexicon)
+    out["service, no lexicon"] = percentiles(without_lexicon)
     out["ratio_p50"] = out["request"][0] / out["raw"][0]
     out["ratio_p95"] = out["request"][1] / out["raw"][1]
     out["flask_p50"] = out["request"][0] / out["service"][0]
@@ -258,12 +279,14 @@ def main() -> None:
             print(f"import {r['import_seconds']:.1f} s; reindex {r['reindex_seconds']:.1f} s = "
                   f"{r['docs_per_second']:.0f} docs/s (procs={args.procs})")
             print("| path | p50 ms | p95 ms |\n| --- | --- | --- |")
-            for key in ("request", "fallbacks", "service", "raw", "fts5 trigram", "LIKE scan"):
+            for key in ("request", "fallbacks", "service", "service, lexicon", "service, no lexicon", "raw",
+                        "fts5 trigram", "LIKE scan"):
                 print(f"| {key} | {r[key][0]:.1f} | {r[key][1]:.1f} |")
             print(f"request / raw searcher: {r['ratio_p50']:.2f} at p50, {r['ratio_p95']:.2f} at p95; "
                   f"request / service (Flask's share): {r['flask_p50']:.2f} at p50, {r['flask_p95']:.2f} at p95")
             print(f"vocabulary for pinyin and typos: {r['vocabulary_words']} words "
-                  f"(built in {r['vocabulary_ms']:.0f} ms, once per index change, by the first query that needs it)")
+                  f"(built in {r['vocabulary_ms']:.0f} ms, once per index change, by the first query that needs it; "
+                  f"{r['vocabulary_mb']:.1f} MB)")
             m = r["memory"]
             print(f"gunicorn worker (preloaded): RSS {m['rss']:.0f} MB, PSS {m['pss']:.0f} MB, USS {m['uss']:.0f} MB")
             sys.stdout.flush()

@@ -243,7 +243,7 @@ def respell(parsed: ParsedQuery, vocabulary: Callable[[], Vocabulary], has_term:
     Adjacent unmatched words are respelled together: typed pinyin as the vocabulary's words
     (qiye kaiban, qykb → 企业开办), Chinese as the fewest known words, each itself or a homophone
     (营业执招 → 营业执照, 招头标 → 招投标). With `closest`, a word that is still unmatched becomes the
-    most frequent word one character away (施工许可症 → 施工许可证)."""
+    most frequent word one character away, taken with its neighbours (不动产 登录 → 不动产登记)."""
     if parsed.empty or any(c.phrase for c in parsed.concepts):
         return None
     unknown = [not c.phrase and concept_query(c, has_term) is NullQuery for c in parsed.concepts]

@@ -5,16 +5,7 @@ from __future__ import annotations
 from portal.catalog.content import import_content
 from portal.search.query import parse
 from tests import factories as f
-
-
-def api(client, **params) -> dict:
-    response = client.get("/api/v1/search", query_string=params)
-    assert response.status_code == 200
-    return response.get_json()
-
-
-def slugs(body: dict) -> list[str]:
-    return [r["slug"] for r in body["results"]]
+from tests.search.test_search import api, slugs
 
 
 def load(session, index, *guides: dict) -> None:

@@ -185,14 +185,15 @@ def worker_memory(env: dict) -> dict[str, float]:
                 name, value = line.split(":")
                 fields[name] = int(value.split()[0]) / 1024
             figures.append({"rss": fields["Rss"], "pss": fields["Pss"],
-                            "uss": fields["Private_Clean"] + fields["Private_Dirty"]})
-        return {key: max(f[key] for f in figures) for key in ("rss", "pss", "uss")}
+                            "uss": fields["Private_Clean"] + fields["Private_Dirty"],
+                            "dirty": fields["Private_Dirty"]})
+        return {key: max(f[key] for f in figures) for key in ("rss", "pss", "uss", "dirty")}
     finally:
         proc.terminate()
         proc.wait(timeout=30)
 
 
-def bench(n: int, procs: int, workdir: Path, answers: bool = True) -> dict:
+def bench(n: int, procs: int, workdir: Path, answers: bool = True, ab_rounds: int = 3) -> dict:
     db_path = workdir / f"bench-{n}.sqlite3"
     index_dir = workdir / f"ix-{n}"
     url = f"sqlite:///{db_path}"
@@ -244,7 +245,7 @@ def bench(n: int, procs: int, workdir: Path, answers: bool = True) -> dict:
     # each query alternately with the lexicon and with the content's synonyms only (as before issue 15).
     with_lexicon, without_lexicon = [], []
     merged = snapshot.expansions
-    for _ in range(3):
+    for _ in range(ab_rounds):
         for q in QUERIES:
             for expansions, samples in ((merged, with_lexicon), (snapshot.synonyms, without_lexicon)):
                 snapshot._expansions = expansions
@@ -270,11 +271,12 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--procs", type=int, default=1, help="Whoosh writer processes for the rebuild")
     parser.add_argument("--no-answers", action="store_true", help="guides and policies only, as before issue 15")
+    parser.add_argument("--ab-rounds", type=int, default=3, help="rounds of the with/without lexicon comparison")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="search-bench-"))
     try:
         for n in args.sizes:
-            r = bench(n, args.procs, workdir, answers=not args.no_answers)
+            r = bench(n, args.procs, workdir, answers=not args.no_answers, ab_rounds=args.ab_rounds)
             print(f"\n## {n} documents")
             print(f"import {r['import_seconds']:.1f} s; reindex {r['reindex_seconds']:.1f} s = "
                   f"{r['docs_per_second']:.0f} docs/s (procs={args.procs})")
@@ -288,7 +290,8 @@ def main() -> None:
                   f"(built in {r['vocabulary_ms']:.0f} ms, once per index change, by the first query that needs it; "
                   f"{r['vocabulary_mb']:.1f} MB)")
             m = r["memory"]
-            print(f"gunicorn worker (preloaded): RSS {m['rss']:.0f} MB, PSS {m['pss']:.0f} MB, USS {m['uss']:.0f} MB")
+            print(f"gunicorn worker (preloaded): RSS {m['rss']:.0f} MB, PSS {m['pss']:.0f} MB, USS {m['uss']:.0f} MB "
+                  f"(of which Private_Dirty, the worker's own heap: {m['dirty']:.0f} MB)")
             sys.stdout.flush()
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

@@ -65,7 +65,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     notices.install()
     app.extensions["search"] = reader = SearchReader(IndexStore(app.config["INDEX_DIR"]))
     if reader.store.exists():
-        reader.snapshot()  # opened here, before gunicorn forks, so workers share its pages
+        # opened here, before gunicorn forks, so workers share its pages (and the vocabulary of pinyin
+        # and typo lookups, built from the index's words, until the index next changes)
+        reader.snapshot().vocabulary()
 
     login_manager.init_app(app)
     csrf.exempt(tickets_api_bp)  # JSON clients send no form token; they are rate-limited instead

@@ -147,6 +147,21 @@ def parse(raw: str | None, synonyms: dict[str, list[str]] | None = None) -> Pars
     return ParsedQuery(text, unique[:MAX_CONCEPTS], truncated or len(unique) > MAX_CONCEPTS)
 
 
+def without_needless_expansions(parsed: ParsedQuery, common: Callable[[str], bool], keep: set[str]) -> ParsedQuery:
+    """The query with the base lexicon's alternatives dropped from each concept whose own words are
+    `common` in the index: the content already speaks the business's word, and expanding a frequent
+    word into frequent official terms costs time for little. Concepts named in `keep` (the content's
+    own synonyms) always keep theirs."""
+    concepts = []
+    for concept in parsed.concepts:
+        own = concept.alternatives[0] if concept.alternatives else []
+        if (len(concept.alternatives) > 1 and not concept.phrase and concept.label not in keep
+                and own and all(common(word) for word in own)):
+            concept = Concept(concept.label, [own], concept.phrase)
+        concepts.append(concept)
+    return ParsedQuery(parsed.text, concepts, parsed.truncated)
+
+
 HasTerm = Callable[[str, str], bool]
 
 

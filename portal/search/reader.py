@@ -95,6 +95,10 @@ class Snapshot:
         """Whether any document holds `word` in `fieldname` (a lexicon lookup, microseconds)."""
         return (fieldname, word.encode("utf-8")) in self.searcher.reader()
 
+    def doc_frequency(self, word: str) -> int:
+        """In how many documents' titles or bodies `word` occurs (the larger of the two; a lexicon lookup)."""
+        return max(self.searcher.doc_frequency(f, word) for f in VOCABULARY_FIELDS)
+
     def values(self, fieldname: str) -> list[str]:
         """Every value a keyword field holds (bureau codes, topic codes, statuses, kinds)."""
         return [v.decode("utf-8") if isinstance(v, bytes) else v for v in self.searcher.reader().lexicon(fieldname)]

@@ -17,7 +17,7 @@ from markupsafe import Markup
 from whoosh.query import NullQuery, NumericRange, Or, Prefix, Query
 
 from portal.search.analyzer import fold
-from portal.search.query import ParsedQuery, build, parse, respell, title_prefix_query
+from portal.search.query import ParsedQuery, build, parse, respell, title_prefix_query, without_needless_expansions
 from portal.search.reader import Snapshot
 
 KINDS = ("guide", "policy", "answer")
@@ -25,6 +25,9 @@ URL_PREFIX = {"guide": "/guides/", "policy": "/policies/", "answer": "/answers/"
 STATUSES = ("in_force", "consultation", "expired", "repealed")
 ORDERS = ("relevance", "date")
 MAX_PER_PAGE = 50
+# A word of the query found in this many documents or more is searched as typed, without the base
+# lexicon's official terms (the content's own synonyms still apply).
+EXPAND_BELOW = 100
 
 
 @dataclass(frozen=True)
@@ -184,6 +187,12 @@ class _Match:
     relaxed: bool = False
 
 
+def _parse(snapshot: Snapshot, text: str) -> ParsedQuery:
+    parsed = parse(text, snapshot.expansions)
+    return without_needless_expansions(parsed, lambda word: snapshot.doc_frequency(word) >= EXPAND_BELOW,
+                                       set(snapshot.synonyms))
+
+
 def _match(snapshot: Snapshot, parsed: ParsedQuery, found) -> _Match:
     """Every concept whole; then every concept, a word also as its parts apart (用电报装 in 用电、用气报装);
     then any concept, scored by the words each document holds (each word weighs by how rare it is, so
@@ -206,7 +215,7 @@ def search(snapshot: Snapshot, request: SearchRequest, today: dt.date) -> Search
     """Run one search: AND of the user's concepts, then their parts, then OR; words the index does not
     hold are respelled first (pinyin, homophones) and, when no document holds every word, replaced by
     the closest known word if that finds documents holding them all. Facets are counted alike."""
-    parsed = parse(request.q, snapshot.expansions)
+    parsed = _parse(snapshot, request.q)
     response = SearchResponse(request, parsed)
     if parsed.empty:
         return response
@@ -227,13 +236,13 @@ def search(snapshot: Snapshot, request: SearchRequest, today: dt.date) -> Search
 
     respelled = respell(parsed, snapshot.vocabulary, snapshot.has_term)
     if respelled:
-        parsed = response.parsed = parse(respelled, snapshot.expansions)
+        parsed = response.parsed = _parse(snapshot, respelled)
         response.corrected = respelled
     match = _match(snapshot, parsed, found)
     if match.relaxed or not found(match.docs):  # some word matched nothing: try the closest known word
         closest = respell(parsed, snapshot.vocabulary, snapshot.has_term, closest=True)
         if closest:
-            retry = parse(closest, snapshot.expansions)
+            retry = _parse(snapshot, closest)
             attempt = _match(snapshot, retry, found)
             if found(attempt.docs) and (not attempt.relaxed or not found(match.docs)):
                 parsed, match = retry, attempt

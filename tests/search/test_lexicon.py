@@ -40,3 +40,14 @@ def test_content_synonyms_add_to_the_lexicon_and_win_for_their_terms():
     merged = lexicon.merged({"开公司": ["用电报装"], "盖个章": ["公章刻制"]})
     assert merged["开公司"] == ["用电报装"] and merged["盖个章"] == ["公章刻制"]
     assert merged["刻章"] == lexicon.ENTRIES["刻章"]
+
+
+def test_a_word_the_content_uses_often_is_searched_as_typed_unless_a_content_synonym_names_it():
+    from portal.search.query import parse, without_needless_expansions
+
+    parsed = parse("贷款", lexicon.merged({}))
+    assert len(parsed.concepts[0].alternatives) > 1  # 贷款 → 融资, 信贷 in the base lexicon
+    assert without_needless_expansions(parsed, lambda word: True, set()).concepts[0].alternatives == [["贷款"]]
+    assert without_needless_expansions(parsed, lambda word: False, set()).concepts == parsed.concepts
+    own = parse("贷款", lexicon.merged({"贷款": ["信贷"]}))
+    assert without_needless_expansions(own, lambda word: True, {"贷款"}).concepts[0].alternatives == [["贷款"], ["信贷"]]

@@ -65,9 +65,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     notices.install()
     app.extensions["search"] = reader = SearchReader(IndexStore(app.config["INDEX_DIR"]))
     if reader.store.exists():
-        # opened here, before gunicorn forks, so workers share its pages (and the vocabulary of pinyin
-        # and typo lookups, built from the index's words, until the index next changes)
-        reader.snapshot().vocabulary()
+        # opened here, before gunicorn forks, so workers share its pages (and what a first search loads:
+        # field lengths, facet sets, the vocabulary of pinyin and typo lookups), until the index changes
+        from portal.clock import today
+        from portal.search.service import warm_up
+
+        warm_up(reader.snapshot(), today())
 
     login_manager.init_app(app)
     csrf.exempt(tickets_api_bp)  # JSON clients send no form token; they are rate-limited instead

@@ -5,6 +5,7 @@ from flask import Blueprint, jsonify, request
 
 from portal.clock import today
 from portal.extensions import db, limiter
+from portal.tickets.models import Channel
 from portal.tickets.public import public_view
 from portal.tickets.services import check_code, file_ticket
 from portal.tickets.validation import validate
@@ -21,7 +22,7 @@ def file():
     data, errors = validate(db.session, json_object())
     if errors:
         return jsonify({"errors": errors}), 400
-    ticket, code = file_ticket(db.session, data)
+    ticket, code = file_ticket(db.session, data, channel=Channel.API)
     return jsonify({
         "number": ticket.number, "code": code, "status": ticket.state.value,
         "bureau": ticket.bureau.code if ticket.bureau else None,

@@ -9,6 +9,7 @@ from portal.clock import local
 
 from portal.tickets.citations import cited_policies
 from portal.tickets.deadlines import Deadlines
+from portal.tickets.merging import answered, master_summary
 from portal.tickets.models import OPEN_STATES, TicketState, Ticket
 from portal.tickets.services import ACTION_LABELS
 
@@ -37,6 +38,8 @@ def public_view(session: Session, ticket: Ticket, today: dt.date, deadlines: Dea
     sign = deadlines(ticket.sign_due) if ticket.state is TicketState.ASSIGNED else None
     answer = deadlines(ticket.reply_due) if ticket.state in OPEN_STATES else None
     reply = ticket.reply_event
+    if ticket.state is TicketState.MERGED:  # 并单: the master's reply is this business's answer too
+        reply = ticket.merged_into.reply_event if answered(ticket) else None
     rating = ticket.ratings[-1] if ticket.ratings else None
     return {
         "number": ticket.number,
@@ -67,5 +70,7 @@ def public_view(session: Session, ticket: Ticket, today: dt.date, deadlines: Dea
                             for _, _, p in cited_policies(session, reply.public_text)]}
         if reply else None,
         "rating": {"score": rating.score.value, "label": rating.score.label, "comment": rating.comment} if rating else None,
-        "can_rate": ticket.state.value == "replied",
+        "can_rate": ticket.state.value == "replied" or (ticket.state is TicketState.MERGED and answered(ticket)
+                                                         and not ticket.ratings),
+        "merged_into": master_summary(ticket),
     }

@@ -74,3 +74,14 @@ def public_view(session: Session, ticket: Ticket, today: dt.date, deadlines: Dea
                                                          and not ticket.ratings),
         "merged_into": master_summary(ticket),
     }
+
+
+def published_summary(ticket: Ticket) -> dict:
+    """A published ticket as the filing form offers it to another business: what it asked, where it is,
+    and the answer once there is one; no personal data, no number to open it by."""
+    reply = ticket.reply_event if ticket.state in (TicketState.REPLIED, TicketState.CLOSED) else None
+    return {"subject": ticket.subject, "topic_name": ticket.topic.name, "status_label": ticket.state.label,
+            "bureau_name": ticket.bureau.name if ticket.bureau else "县营商环境办（待分办）",
+            "filed_on": local(ticket.created_at).date().isoformat(),
+            "reply_due": ticket.reply_due.isoformat() if ticket.reply_due and reply is None else None,
+            "reply": reply.public_text if reply is not None else None}

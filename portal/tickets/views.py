@@ -19,6 +19,7 @@ from portal.tickets.merging import rate_merged
 from portal.tickets.models import Score, Ticket, TicketState, TicketType
 from portal.tickets.public import public_events, public_view
 from portal.tickets.services import ACTION_LABELS, check_code, file_ticket, rate
+from portal.tickets.similar import earlier_filings
 from portal.tickets.validation import validate
 from portal.web import limits_off, with_code
 
@@ -75,7 +76,8 @@ def new():
     _remember(ticket.number)
     # The confirmation is this response, so the code is shown once and kept nowhere: not in the session
     # cookie (signed, not encrypted) as a redirect would need. A reload meets the used nonce (409).
-    return render_template("tickets/filed.html", ticket=ticket, code=code, deadline_of=Deadlines(db.session, today()))
+    return render_template("tickets/filed.html", ticket=ticket, code=code, deadline_of=Deadlines(db.session, today()),
+                           earlier=earlier_filings(db.session, ticket))
 
 
 @bp.get("/filed")

@@ -6,7 +6,8 @@ bureau's staff, and from any other bureau that may come to see the ticket (co-bu
 only "保密件"; the supervising office sees everything and relays between them. Every staff page, the
 staff JSON, the ledger and its exports, and every mail to a bureau ask here. The business's own view
 (tracking page, its mail) is not a staff view and is unchanged. Attachments (a licence, a letter) may
-show the business, so they go with its identity."""
+show the business, so they go with its identity. Mail to a bureau (urges, reminders) carries no
+personal data of any ticket, only its number and subject, and "（保密件）" for a confidential one."""
 from __future__ import annotations
 
 import enum

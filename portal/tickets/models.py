@@ -148,7 +148,7 @@ class Ticket(Base):
                                              server_default=Channel.WEB.value)
     received_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)  # staff: when it came
     confidential: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # 保密件
-    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="RESTRICT"), index=True)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"), index=True)
 
     # Two changes made at once from the same state (a double rating, a rating and autoclose): the
     # second finds the version moved on and is refused instead of writing a second history.

@@ -41,7 +41,7 @@ def upgrade() -> None:
         batch.add_column(sa.Column('confidential', sa.Boolean(), server_default=sa.false(), nullable=False))
         batch.add_column(sa.Column('merged_into_id', sa.Integer(), nullable=True))
         batch.create_foreign_key(batch.f('fk_tickets_merged_into_id_tickets'), 'tickets', ['merged_into_id'], ['id'],
-                                 ondelete='RESTRICT')
+                                 ondelete='SET NULL')  # tickets are never deleted; a bulk delete still works
         batch.create_index(batch.f('ix_tickets_merged_into_id'), ['merged_into_id'], unique=False)
         batch.create_index(batch.f('ix_tickets_credit_code'), ['credit_code'], unique=False)
     op.execute("UPDATE tickets SET received_at = created_at")  # what came before arrived when it was filed

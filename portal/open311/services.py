@@ -25,7 +25,7 @@ from portal.clock import COUNTY_TZ, chinese_date, local, now
 from portal.errors import Forbidden, Invalid, InvalidFields, NotFound, Refused
 from portal.open311.models import ApiKey, KeyedTicket
 from portal.text import is_key
-from portal.tickets.models import KEY_CHANNELS, Channel, Ticket, TicketState, TicketType
+from portal.tickets.models import KEY_CHANNELS, Ticket, TicketState, TicketType
 from portal.tickets.services import file_ticket
 from portal.tickets.validation import validate
 
@@ -314,9 +314,3 @@ def request_record(ticket: Ticket) -> dict:
         "expected_datetime": expected, "address": "", "address_id": "", "zipcode": "", "lat": None,
         "long": None, "media_url": "",
     }
-
-
-def channel_labels() -> dict[str, str]:
-    return {c.value: c.label for c in KEY_CHANNELS}
-
-

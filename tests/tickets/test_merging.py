@@ -10,10 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from portal.accounts.models import Role
-from portal.accounts.services import user_by_username
 from portal.catalog import queries
 from portal.clock import as_of
-from portal.mail import send_pending
 from portal.supervision.scoreboard import scoreboard
 from portal.tickets import services
 from portal.tickets.models import Channel, Score, Ticket, TicketState, TicketType

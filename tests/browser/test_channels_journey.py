@@ -20,7 +20,8 @@ def test_the_filing_form_offers_a_published_ticket_on_the_same_matter(browser, l
         staff = make_user(db.session, "channels-gdgs", Role.STAFF, "gdgs", "供电公司经办人").as_actor()
         ticket, _ = services.file_ticket(db.session, TicketInput(
             type=TicketType.COMPLAINT, topic=queries.topic_by_code(db.session, "hddl"), guide=None,
-            subject="厂房用电报装迟迟未接电", description="我公司新建厂房于上月申请低压用电报装，供电所现场勘查后一直未安排接电，影响投产。",
+            subject="厂房用电报装迟迟未接电",
+            description="我公司新建厂房于上月申请低压用电报装，供电所现场勘查后一直未安排接电，影响投产。",
             company_name="会宁县示例农产品加工有限公司", credit_code="", contact_name="李先生", phone="13800000000",
             email="", publish=True))
         services.sign(db.session, ticket, staff)

@@ -7,6 +7,7 @@ fall in 2027, whose State Council arrangement is not entered. Screenshots go to 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import threading
 
 import pytest
@@ -236,6 +237,7 @@ SUPERVISION = {
     "approvals": "/supervision/approvals",
     "ledger": "/supervision/ledger",
     "scoreboard": "/supervision/scoreboard",
+    "callbacks": "/supervision/callbacks?all=1",
     "all-tickets": "/staff/?view=all",
 }
 
@@ -256,6 +258,21 @@ def test_the_supervisors_pages_fit_the_screen(browser, server, artifacts, size):
         assert first.bounding_box()["width"] <= 390
         labels = first.locator("td").evaluate_all("cells => cells.map(c => getComputedStyle(c, '::before').content)")
         assert '"提交日期："' in labels and '"承办单位："' in labels, labels
+    context.close()
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_a_co_bureaus_pages_fit_the_screen(browser, server, artifacts, size):
+    """县税务局 (the demo's `swj`) was asked to help with 县市场监管局's 股权出质登记 ticket."""
+    context = browser.new_context(**SIZES[size])
+    page = context.new_page()
+    log_in(page, server, "swj")
+    page.goto(server + "/staff/?view=cohandle")
+    check_layout(page, artifacts, "workspace-cohandle", size)
+    page.get_by_role("link", name=re.compile(r"^\d{8}-\d{4}$")).first.click()
+    assert "股权出质登记办理慢" in page.locator("h1").inner_text() and page.locator("#form-opinion").count() == 1
+    check_layout(page, artifacts, "workspace-cohandle-ticket", size)
+    assert serious_violations(page) == []
     context.close()
 
 

@@ -217,3 +217,8 @@ CHARTS = ["received", "response_rate", "answer_rate", "average_days", "satisfact
 def scoreboard_table(rows: list[tuple[Bureau, Figures]]) -> list[list]:
     """The scoreboard as rows of values for the page and the exports; None where nothing was judged."""
     return [[bureau.name, *[getattr(item, name) for name, _, _ in COLUMNS]] for bureau, item in rows]
+
+
+def county_row(county: Figures) -> list:
+    """The county's row (全县: every bureau's figures added up) that ends the exports, as the page's footer."""
+    return ["全县", *[getattr(county, name) for name, _, _ in COLUMNS]]

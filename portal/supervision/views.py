@@ -23,7 +23,7 @@ from portal.supervision.ledger import COLUMNS as LEDGER_COLUMNS
 from portal.supervision.ledger import PROBLEMS, LedgerFilters, ledger, ledger_table
 from portal.supervision.scoreboard import CHARTS
 from portal.supervision.scoreboard import COLUMNS as SCORE_COLUMNS
-from portal.supervision.scoreboard import scoreboard, scoreboard_table, total, weekly
+from portal.supervision.scoreboard import county_row, scoreboard, scoreboard_table, total, weekly
 from portal.supervision.services import repeated, route, urge, urge_kind, urged_already
 from portal.text import is_key
 from portal.tickets import queries as ticket_queries
@@ -263,7 +263,9 @@ def scoreboard_page():
     rows = scoreboard(db.session, start, end, day)
     header = ["部门", *[label for _, label, _ in SCORE_COLUMNS]]
     table = scoreboard_table(rows)
-    download = exports.requested(f"部门考核-{start.isoformat()}至{end.isoformat()}", "部门考核", header, table)
+    county = total(rows)
+    download = exports.requested(f"部门考核-{start.isoformat()}至{end.isoformat()}", "部门考核", header,
+                                 [*table, county_row(county)] if rows else table)  # the page's footer row too
     if download is not None:
         return download
     code = request.args.get("bureau", "")
@@ -271,7 +273,7 @@ def scoreboard_page():
     by_week = weekly(db.session, start, end, day, chosen)
     charts = {name: [(week, getattr(item, name)) for week, item in by_week] for name in CHARTS}
     return render_template("supervision/scoreboard.html", start=start, end=end, rows=rows, table=table,
-                           header=header, columns=SCORE_COLUMNS, sum=total(rows), chosen=chosen, charts=charts,
+                           header=header, columns=SCORE_COLUMNS, sum=county, chosen=chosen, charts=charts,
                            bureaus=catalog_queries.bureaus(db.session))
 
 

@@ -178,14 +178,18 @@ def test_the_scoreboard_page_and_both_exports_show_the_hand_computed_rates(app, 
 
     lines = list(csv.reader(io.StringIO(text)))
     exported = {row[0]: [row[lines[0].index(name)] for name in RATES] for row in lines[1:]}
-    assert exported == {  # the same figures, as numbers; empty where nothing was judged; no county row
+    assert exported == {  # the same figures, as numbers; empty where nothing was judged; the county's row last
         "县市场监管局": ["4", "50.0", "100.0", "75.0", "75.0", "50.0", "1", "0", "0", "0", "1", "0"],
-        "县住建局": ["3", "50.0", "100.0", "0.0", "0.0", "", "0", "1", "0", "1", "0", "1"]}
+        "县住建局": ["3", "50.0", "100.0", "0.0", "0.0", "", "0", "1", "0", "1", "0", "1"],
+        "全县": ["7", "50.0", "100.0", "50.0", "60.0", "50.0", "1", "1", "0", "1", "1", "1"]}
+    assert lines[-1][0] == "全县"
     values = list(sheet.iter_rows(values_only=True))
     cells = {row[0]: [row[values[0].index(name)] for name in RATES] for row in values[1:]}
     assert cells == {
         "县市场监管局": [4, 50, 100, 75, 75, 50, 1, 0, 0, 0, 1, 0],
-        "县住建局": [3, 50, 100, 0, 0, None, 0, 1, 0, 1, 0, 1]}
+        "县住建局": [3, 50, 100, 0, 0, None, 0, 1, 0, 1, 0, 1],
+        "全县": [7, 50, 100, 50, 60, 50, 1, 1, 0, 1, 1, 1]}
+    assert values[-1][0] == "全县"
 
 
 def test_the_public_performance_page_shows_the_same_rates_per_bureau_and_for_the_county(app, around_labour_day):

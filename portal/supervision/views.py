@@ -18,7 +18,8 @@ from portal.clock import today
 from portal.errors import DomainError, Invalid, show_refusals_with
 from portal.extensions import db
 from portal.supervision import exports
-from portal.supervision.callbacks import CALLBACK_DAYS, Resolution, callbacks_of, candidates, record_callback, sample
+from portal.supervision.callbacks import (CALLBACK_DAYS, SAMPLE_SIZE, Resolution, callbacks_of, candidates,
+                                         record_callback, sample)
 from portal.supervision.ledger import COLUMNS as LEDGER_COLUMNS
 from portal.supervision.ledger import PROBLEMS, LedgerFilters, ledger, ledger_table
 from portal.supervision.scoreboard import CHARTS
@@ -239,7 +240,7 @@ def callbacks():
     everything = request.args.get("all") == "1"
     shown = found if everything else sample(found, day)
     return render_template("supervision/callbacks.html", shown=shown, total=len(found), days=days,
-                           everything=everything, sampled=len(shown) < len(found))
+                           everything=everything, sampled=len(shown) < len(found), size=SAMPLE_SIZE)
 
 
 def period() -> tuple[dt.date, dt.date]:

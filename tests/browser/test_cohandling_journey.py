@@ -12,7 +12,7 @@ from portal.extensions import db
 from portal.tickets import services
 from portal.tickets.models import TicketType
 from portal.tickets.services import TicketInput
-from tests.browser.conftest import serious_violations
+from tests.browser.conftest import log_in, serious_violations
 from tests.staff import PASSWORD, make_user
 
 PHONE = "13700000000"
@@ -35,20 +35,12 @@ def power_request(journey_app):
         return ticket.number
 
 
-def log_in(page, base: str, username: str) -> None:
-    page.goto(base + "/login")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_load_state()
-
-
 def test_the_holder_asks_a_co_bureau_answers_the_holder_replies_and_the_office_calls_back(
         browser, live_server, power_request, artifacts):
     number = power_request
     desk = browser.new_context(viewport={"width": 1280, "height": 900})
     holder = desk.new_page()
-    log_in(holder, live_server, "co-gdgs")
+    log_in(holder, live_server, "co-gdgs", PASSWORD)
     holder.goto(live_server + f"/staff/tickets/{number}")
     holder.get_by_role("button", name="签收").click()
     form = holder.locator("#form-cohandle")
@@ -64,7 +56,7 @@ def test_the_holder_asks_a_co_bureau_answers_the_holder_replies_and_the_office_c
 
     mobile = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
     co = mobile.new_page()
-    log_in(co, live_server, "co-zjj")
+    log_in(co, live_server, "co-zjj", PASSWORD)
     co.goto(live_server + "/staff/")
     co.get_by_role("link", name="协办 1").click()
     co.get_by_role("link", name=number).click()
@@ -82,7 +74,7 @@ def test_the_holder_asks_a_co_bureau_answers_the_holder_replies_and_the_office_c
 
     other_context = browser.new_context(viewport={"width": 1280, "height": 900})
     other = other_context.new_page()
-    log_in(other, live_server, "co-zrzyj")
+    log_in(other, live_server, "co-zrzyj", PASSWORD)
     other.goto(live_server + f"/staff/tickets/{number}")
     other.locator("summary", has_text="拒绝协办").click()
     other.get_by_label("拒绝理由").fill("该车间用地已于2025年办结出让手续，本案不涉及用地审批。")
@@ -102,7 +94,7 @@ def test_the_holder_asks_a_co_bureau_answers_the_holder_replies_and_the_office_c
 
     office_context = browser.new_context(viewport={"width": 1280, "height": 900})
     office = office_context.new_page()
-    log_in(office, live_server, "co-dbz")
+    log_in(office, live_server, "co-dbz", PASSWORD)
     office.goto(live_server + "/supervision/callbacks")
     row = office.locator(f'#callback-list tr[data-number="{number}"]')
     assert PHONE in row.inner_text() and "马经理" in row.inner_text() and "国网会宁供电公司" in row.inner_text()

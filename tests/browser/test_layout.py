@@ -23,7 +23,7 @@ from portal.extensions import db
 from portal.tickets import services
 from portal.tickets.models import TicketType
 from portal.tickets.services import TicketInput
-from tests.browser.conftest import serious_violations, track
+from tests.browser.conftest import log_in, serious_violations, track
 from tests.conftest import fresh_database, make_app
 
 PINNED = dt.datetime(2026, 12, 28, 10, 0)
@@ -208,20 +208,12 @@ def test_the_tracking_page_fits_and_says_what_the_days_left_mean(browser, server
     context.close()
 
 
-def log_in(page, base: str, username: str) -> None:
-    page.goto(base + "/login")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_load_state()
-
-
 @pytest.mark.parametrize("size", SIZES)
 def test_the_workspace_fits_the_screen(browser, server, demo, artifacts, size):
     _, number, _ = demo
     context = browser.new_context(**SIZES[size])
     page = context.new_page()
-    log_in(page, server, "scjg")
+    log_in(page, server, "scjg", PASSWORD)
     page.goto(server + "/staff/")
     check_layout(page, artifacts, "workspace", size)
     page.goto(server + f"/staff/tickets/{number}")
@@ -246,7 +238,7 @@ SUPERVISION = {
 def test_the_supervisors_pages_fit_the_screen(browser, server, artifacts, size):
     context = browser.new_context(**SIZES[size])
     page = context.new_page()
-    log_in(page, server, "dbz")
+    log_in(page, server, "dbz", PASSWORD)
     check_pages(page, server, artifacts, size, SUPERVISION)
     page.goto(server + "/supervision/")
     assert "2027年国务院节假日安排尚未录入" in page.locator("main").inner_text()
@@ -266,7 +258,7 @@ def test_a_co_bureaus_pages_fit_the_screen(browser, server, artifacts, size):
     """县税务局 (the demo's `swj`) was asked to help with 县市场监管局's 股权出质登记 ticket."""
     context = browser.new_context(**SIZES[size])
     page = context.new_page()
-    log_in(page, server, "swj")
+    log_in(page, server, "swj", PASSWORD)
     page.goto(server + "/staff/?view=cohandle")
     check_layout(page, artifacts, "workspace-cohandle", size)
     page.get_by_role("link", name=re.compile(r"^\d{8}-\d{4}$")).first.click()

@@ -129,3 +129,10 @@ def counts_by_topic(session: Session) -> dict[int, int]:
     """Number of guides per topic id, for the topic tiles."""
     rows = session.execute(select(GuideTopic.topic_id, func.count()).group_by(GuideTopic.topic_id))
     return dict(rows.all())
+
+
+def site_operator(session: Session, code: str = "") -> Bureau | None:
+    """The bureau that runs the site (PORTAL_SITE_OPERATOR's code), else the supervising office: it
+    answers for pages no bureau owns."""
+    return (bureau_by_code(session, code) if code else None) or session.scalars(
+        select(Bureau).where(Bureau.supervisor.is_(True)).order_by(Bureau.id)).first()

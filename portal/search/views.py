@@ -6,6 +6,7 @@ import time
 from flask import Blueprint, current_app, jsonify, render_template, request
 from sqlalchemy import select
 
+from portal import site
 from portal.catalog import queries
 from portal.catalog.models import Bureau, PolicyStatus, Topic
 from portal.clock import today
@@ -16,6 +17,7 @@ from portal.search.service import MAX_PER_PAGE, ORDERS, STATUSES, SearchRequest,
 from portal.web import int_arg, key_arg
 
 bp = Blueprint("search", __name__)
+site.column("search", "站内搜索", "搜索服务")
 api = Blueprint("search_api", __name__, url_prefix="/api/v1")
 
 STATUS_LABELS = {s.value: s.label for s in PolicyStatus if s.value in STATUSES}

@@ -45,8 +45,8 @@ def public_view(session: Session, ticket: Ticket, today: dt.date, deadlines: Dea
         "subject": ticket.subject,
         "status": ticket.state.value,
         "status_label": ticket.state.label,
-        "topic": ticket.topic.code,
-        "topic_name": ticket.topic.name,
+        "topic": ticket.topic.code if ticket.topic else None,
+        "topic_name": ticket.topic.name if ticket.topic else "",
         "bureau": ticket.bureau.code if ticket.bureau else None,
         "bureau_name": ticket.bureau.name if ticket.bureau else "县营商环境办（待分办）",
         "filed_at": local(ticket.created_at).isoformat(timespec="minutes"),
@@ -68,4 +68,17 @@ def public_view(session: Session, ticket: Ticket, today: dt.date, deadlines: Dea
         if reply else None,
         "rating": {"score": rating.score.value, "label": rating.score.label, "comment": rating.comment} if rating else None,
         "can_rate": ticket.state.value == "replied",
+        **({"problem": ticket.problem.value, "problem_label": ticket.problem.label, "about": about(ticket)}
+           if ticket.problem else {}),
     }
+
+
+def about(ticket: Ticket) -> dict:
+    """What a correction is about: its guide, policy or page, with the path a reader opens."""
+    if ticket.guide is not None:
+        return {"kind": "guide", "slug": ticket.guide.slug, "title": ticket.guide.title,
+                "path": f"/guides/{ticket.guide.slug}"}
+    if ticket.policy is not None:
+        return {"kind": "policy", "slug": ticket.policy.slug, "title": ticket.policy.title,
+                "path": f"/policies/{ticket.policy.slug}"}
+    return {"kind": "page", "path": ticket.page, "title": ticket.page}

@@ -8,6 +8,7 @@ import datetime as dt
 import secrets
 from dataclasses import dataclass
 
+from flask import current_app, has_app_context
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -17,13 +18,14 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal.actors import BUSINESS, SYSTEM, Actor
 from portal.audit import audit, name_actions
-from portal.catalog.models import Bureau, Guide, Topic
+from portal.catalog.models import Bureau, Guide, Policy, Topic
 from portal.clock import chinese_date, local, now
 from portal.errors import Invalid, InvalidFields, NotFound, Refused
 from portal.mail import queue_mail
 from portal.text import CONTROL, plain
 from portal.tickets.models import (
     DeadlineRule,
+    Problem,
     ReplyTemplate,
     Rating,
     Score,
@@ -59,6 +61,8 @@ TRANSITIONS: dict[str, tuple[frozenset[TicketState], TicketState | None]] = {
     "handover": (frozenset({S.ASSIGNED, S.ACCEPTED, S.REOPENED}), None),
     "press": (frozenset({S.ASSIGNED, S.ACCEPTED, S.REOPENED}), None),  # 催办, before the deadline
     "supervise": (frozenset({S.ASSIGNED, S.ACCEPTED, S.REOPENED}), None),  # 督办, after it
+    # A correction's page was revised (the content editor links the revision): the reporter is told
+    "revise": (frozenset({S.ASSIGNED, S.ACCEPTED, S.REOPENED, S.REPLIED, S.CLOSED}), None),
 }
 ACTION_LABELS = {
     "file": "提交诉求", "route": "分送承办单位", "dispatch": "转县营商环境办分办", "sign": "签收",
@@ -66,6 +70,7 @@ ACTION_LABELS = {
     "request_extension": "申请延期", "approve_extension": "同意延期", "refuse_extension": "不同意延期",
     "reply": "答复", "reject": "不予受理", "rate": "评价", "reopen": "重新办理", "autoclose": "自动办结",
     "retopic": "更正领域", "note": "内部备注", "handover": "指派经办人", "press": "催办", "supervise": "督办",
+    "revise": "内容已更正",
 }
 name_actions({f"ticket_{action}": f"工单{label}" for action, label in ACTION_LABELS.items()}
              | {"ticket_note": "工单内部备注", "ticket_handover": "指派经办人",
@@ -75,7 +80,8 @@ name_actions({f"ticket_{action}": f"工单{label}" for action, label in ACTION_L
 # over one for the ticket type, which wins over these (DESIGN.md: sign in 1; reply in 3/5/10/15).
 DEFAULT_DAYS = {
     "sign": 1,
-    "reply": {TicketType.CONSULTATION: 3, TicketType.HELP: 5, TicketType.COMPLAINT: 10, TicketType.SUGGESTION: 15},
+    "reply": {TicketType.CONSULTATION: 3, TicketType.HELP: 5, TicketType.COMPLAINT: 10, TicketType.SUGGESTION: 15,
+              TicketType.CORRECTION: 5},  # a correction: PORTAL_CORRECTION_REPLY_DAYS wins over this
     "autoclose": 5,
 }
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read out over the phone
@@ -94,7 +100,7 @@ def local_day(moment: dt.datetime) -> dt.date:
 def deadline_days(session: Session, ticket: Ticket, clock: str, bureau: Bureau | None = None) -> int:
     """Working days for `clock` (sign, reply, autoclose): topic rule, then bureau, then type, then default."""
     bureau = bureau or ticket.bureau
-    candidates = [("topic", ticket.topic.code)]
+    candidates = [("topic", ticket.topic.code)] if ticket.topic is not None else []
     if bureau is not None:
         candidates.append(("bureau", bureau.code))
     candidates.append(("type", ticket.type.value))
@@ -103,6 +109,8 @@ def deadline_days(session: Session, ticket: Ticket, clock: str, bureau: Bureau |
             DeadlineRule.scope == scope, DeadlineRule.key == key, DeadlineRule.clock == clock))
         if days is not None:
             return days
+    if clock == "reply" and ticket.type is TicketType.CORRECTION and has_app_context():
+        return current_app.config["CORRECTION_REPLY_DAYS"]
     default = DEFAULT_DAYS[clock]
     return default[ticket.type] if isinstance(default, dict) else default
 
@@ -171,7 +179,7 @@ class TicketInput:
     """A filing whose every field has been checked."""
 
     type: TicketType
-    topic: Topic
+    topic: Topic | None
     guide: Guide | None
     subject: str
     description: str
@@ -181,6 +189,11 @@ class TicketInput:
     phone: str
     email: str
     publish: bool
+    # A correction (纠错): what is wrong, the policy or page it is about, and the bureau that owns it
+    problem: Problem | None = None
+    policy: Policy | None = None
+    page: str = ""
+    owner: Bureau | None = None
 
 
 def file_ticket(session: Session, data: TicketInput, actor: Actor = BUSINESS) -> tuple[Ticket, str]:
@@ -194,11 +207,13 @@ def file_ticket(session: Session, data: TicketInput, actor: Actor = BUSINESS) ->
         description=data.description, company_name=data.company_name, credit_code=data.credit_code,
         contact_name=data.contact_name, phone=data.phone, email=data.email, publish=data.publish,
         consented_at=moment, created_at=moment, state=None,
+        problem=data.problem, policy=data.policy, page=data.page,
     )
     session.add(ticket)
     move(ticket, "file", actor, public_text=f"已收到您的{data.type.label}：{data.subject}")
-    if data.topic.lead is not None:
-        assign(session, ticket, data.topic.lead, SYSTEM, "route")
+    lead = data.owner or (data.topic.lead if data.topic is not None else None)  # a correction: the page's owner
+    if lead is not None:
+        assign(session, ticket, lead, SYSTEM, "route")
     else:
         move(ticket, "dispatch", SYSTEM, public_text="该领域未明确牵头单位，由县营商环境办分办。")
     queue_mail(session, data.email, "mail/ticket_filed.txt", ticket=ticket, code=code)
@@ -286,8 +301,9 @@ def correct_topic(session: Session, ticket: Ticket, actor: Actor, topic: Topic |
         return None
     allowed(ticket, "retopic")
     old = ticket.topic
-    event = move(ticket, "retopic", actor, public_text=f"领域由“{old.name}”更正为“{topic.name}”。",
-                 detail=f"{old.code} → {topic.code}")
+    was, was_code = (old.name, old.code) if old is not None else ("未选", "-")
+    event = move(ticket, "retopic", actor, public_text=f"领域由“{was}”更正为“{topic.name}”。",
+                 detail=f"{was_code} → {topic.code}")
     ticket.topic = topic
     return event
 
@@ -392,6 +408,16 @@ def reply(session: Session, ticket: Ticket, actor: Actor, text: str) -> None:
     _drop_requests(ticket)
     ticket.replied_at = now()
     queue_mail(session, ticket.email, "mail/ticket_replied.txt", ticket=ticket, text=text)
+
+
+def tell_revised(session: Session, ticket: Ticket, actor: Actor, what: str, path: str) -> None:
+    """The page a correction is about was revised (a published revision linked to it): the reporter
+    sees it in the ticket's timeline and is mailed when they left an address."""
+    if ticket.type is not TicketType.CORRECTION:
+        raise Invalid(f"工单 {ticket.number} 不是纠错工单。", "correction")
+    move(ticket, "revise", actor, detail=what,
+         public_text=f"{actor.bureau.name if actor.bureau else '本站'}已根据您的纠错更正{what}（{chinese_date(local_day(now()))}）。")
+    queue_mail(session, ticket.email, "mail/correction_revised.txt", ticket=ticket, what=what, path=path)
 
 
 def reject(session: Session, ticket: Ticket, actor: Actor, reason: str) -> None:

@@ -8,13 +8,14 @@ from pathlib import Path
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, session, url_for
 from sqlalchemy import select
 
+from portal import site
 from portal.catalog import queries
 from portal.clock import today
 from portal.errors import show_refusals_with
 from portal.extensions import db, limiter
 from portal.tickets.attachments import attach, check_uploads
 from portal.tickets.deadlines import Deadlines
-from portal.tickets.models import Score, Ticket, TicketState, TicketType
+from portal.tickets.models import FILING_TYPES, Problem, Score, Ticket, TicketState, TicketType
 from portal.tickets.public import public_events, public_view
 from portal.tickets.services import ACTION_LABELS, check_code, file_ticket, rate
 from portal.tickets.validation import validate
@@ -22,6 +23,11 @@ from portal.web import limits_off, with_code
 
 bp = Blueprint("tickets", __name__, url_prefix="/tickets")
 bp.after_request(with_code)  # the filing's code, a ticket's personal data and timeline: never cached
+site.column("tickets", "诉求", "互动交流")
+site.column("tickets.new", "提交诉求", "互动交流")
+site.column("tickets.track", "查询办理进度", "互动交流")
+site.column("tickets.correction", "我为网站找错", "互动交流")
+site.column("tickets.filed", "诉求", "互动交流", public=False)  # a redirect to the tracking page
 
 FILING_LIMIT = "5 per minute;30 per day"
 TRACKING_LIMIT = "10 per minute;100 per day"
@@ -43,7 +49,7 @@ def _form_context(values: dict, errors: dict | None = None, upload_errors: list 
     return {
         "nonce": session[NONCE],
         "values": values, "errors": errors or {}, "upload_errors": upload_errors or [],
-        "types": list(TicketType), "topics": queries.topics(db.session),
+        "types": list(FILING_TYPES), "topics": queries.topics(db.session),
         "guide": queries.guide_by_slug(db.session, values.get("guide", "")) if values.get("guide") else None,
     }
 
@@ -74,6 +80,38 @@ def new():
     # The confirmation is this response, so the code is shown once and kept nowhere: not in the session
     # cookie (signed, not encrypted) as a redirect would need. A reload meets the used nonce (409).
     return render_template("tickets/filed.html", ticket=ticket, code=code, deadline_of=Deadlines(db.session, today()))
+
+
+CORRECTION_FIELDS = ("guide", "policy", "page")
+
+
+@bp.route("/correction", methods=["GET", "POST"])
+@limiter.limit(FILING_LIMIT, methods=["POST"], exempt_when=limits_off)
+def correction():
+    """内容有误？/ 我为网站找错: what is wrong on a guide, a policy or any page; it becomes a correction
+    ticket for the bureau that owns the page (the site operator for the others), followed like any."""
+    source = request.args if request.method == "GET" else request.form
+    values = {name: source.get(name, "")[:300] for name in CORRECTION_FIELDS}
+    if request.method == "GET":
+        return _correction_form(values)
+    if not request.form.get("nonce") or request.form.get("nonce") != session.pop(NONCE, None):
+        return render_template("tickets/resubmitted.html"), 409
+    data, errors = validate(db.session, {**request.form.to_dict(), "type": TicketType.CORRECTION.value})
+    if errors:
+        return _correction_form(request.form.to_dict(), errors), 400
+    ticket, code = file_ticket(db.session, data)
+    _remember(ticket.number)
+    return render_template("tickets/filed.html", ticket=ticket, code=code, deadline_of=Deadlines(db.session, today()))
+
+
+def _correction_form(values: dict, errors: dict | None = None):
+    """The correction form, naming the guide, policy or page it is about."""
+    session[NONCE] = secrets.token_urlsafe(16)
+    guide = queries.guide_by_slug(db.session, values.get("guide", "")) if values.get("guide") else None
+    policy = queries.public_policy_by_slug(db.session, values.get("policy", "")) if values.get("policy") else None
+    page = values.get("page", "") if (values.get("page", "").startswith("/") and not guide and not policy) else ""
+    return render_template("tickets/correction.html", nonce=session[NONCE], values=values, errors=errors or {},
+                           guide=guide, policy=policy, page=page, problems=list(Problem))
 
 
 @bp.get("/filed")

@@ -10,6 +10,7 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from portal import site
 from portal.accounts.access import BUREAU_ROLES, WORKSPACE_ROLES, current_actor, roles_required
 from portal.accounts.services import colleagues, user_by_username
 from portal.catalog import queries as catalog_queries
@@ -19,12 +20,14 @@ from portal.extensions import db
 from portal.text import is_key
 from portal.tickets import queries, services
 from portal.tickets.deadlines import Deadlines
+from portal.tickets.public import about
 from portal.tickets.models import ReplyTemplate, Ticket, TicketState, TicketType
 from portal.tickets.services import TRANSITIONS
 from portal.tickets.views import find_ticket, send_attachment
 from portal.web import date_arg, page_arg, paginate, private, text_arg
 
 bp = Blueprint("workspace", __name__, url_prefix="/staff")
+site.column("workspace", "工单工作台", "其他", public=False)
 api = Blueprint("workspace_api", __name__, url_prefix="/api/v1/staff")
 bp.after_request(private)  # personal data on every page of the workspace
 api.after_request(private)
@@ -114,6 +117,7 @@ def ticket_page(ticket: Ticket, error: str | None = None, failed: str | None = N
         deadline_of=Deadlines(db.session, day),
         action_labels=services.ACTION_LABELS,
         topics=catalog_queries.topics(db.session),
+        correction_about=about(ticket) if ticket.problem else None,
         **extra,
     ), status
 
@@ -245,7 +249,7 @@ def staff_json(ticket: Ticket) -> dict:
     """A ticket as the holder bureau and the supervisor see it, personal data included."""
     return {
         "number": ticket.number, "type": ticket.type.value, "status": ticket.state.value,
-        "status_label": ticket.state.label, "topic": ticket.topic.code,
+        "status_label": ticket.state.label, "topic": ticket.topic.code if ticket.topic else None,
         "guide": ticket.guide.slug if ticket.guide else None,
         "bureau": ticket.bureau.code if ticket.bureau else None,
         "assignee": ticket.assignee.username if ticket.assignee else None,

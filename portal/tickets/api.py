@@ -8,7 +8,8 @@ from portal.extensions import db, limiter
 from portal.tickets.public import public_view
 from portal.tickets.services import check_code, file_ticket
 from portal.tickets.validation import validate
-from portal.tickets.views import FILING_LIMIT, TRACKING_LIMIT, find_ticket
+from portal.tickets.models import Ticket
+from portal.tickets.views import FILING_LIMIT, TRACKING_LIMIT, find_ticket, send_receipt
 from portal.web import json_object, limits_off, with_code
 
 api = Blueprint("tickets_api", __name__, url_prefix="/api/v1")
@@ -30,13 +31,32 @@ def file():
     }), 201
 
 
+def opened(number: str) -> Ticket | None:
+    """The ticket when the request's code opens it. The code comes in the X-Retrieval-Code header (kept
+    out of URLs, logs and Referer headers) or, for old links, ?code=."""
+    code = request.headers.get("X-Retrieval-Code") or request.args.get("code", "")
+    ticket = find_ticket(number[:20])
+    return ticket if check_code(ticket, code[:40]) else None
+
+
+NOT_FOUND = {"error": "未找到", "message": "流水号或提取码不正确。"}
+
+
 @api.get("/tickets/<number>")
 @limiter.limit(TRACKING_LIMIT, exempt_when=limits_off)
 def show(number: str):
-    """The public view, or 404 for an unknown number and a wrong code alike. The code comes in the
-    X-Retrieval-Code header (kept out of URLs, logs and Referer headers) or, for old links, ?code=."""
-    code = request.headers.get("X-Retrieval-Code") or request.args.get("code", "")
-    ticket = find_ticket(number[:20])
-    if not check_code(ticket, code[:40]):
-        return with_code(jsonify({"error": "未找到", "message": "流水号或提取码不正确。"})), 404
+    """The public view, or 404 for an unknown number and a wrong code alike."""
+    ticket = opened(number)
+    if ticket is None:
+        return with_code(jsonify(NOT_FOUND)), 404
     return with_code(jsonify(public_view(db.session, ticket, today())))
+
+
+@api.get("/tickets/<number>/receipt.pdf")
+@limiter.limit(TRACKING_LIMIT, exempt_when=limits_off)
+def receipt(number: str):
+    """The receipt PDF, with the retrieval code as for the public view; 404 for a wrong code alike."""
+    ticket = opened(number)
+    if ticket is None:
+        return with_code(jsonify(NOT_FOUND)), 404
+    return with_code(send_receipt(ticket))

@@ -5,7 +5,8 @@ import re
 import secrets
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, session, url_for
+from flask import (Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, send_file,
+                   session, url_for)
 from sqlalchemy import select
 
 from portal import site
@@ -13,13 +14,15 @@ from portal.catalog import queries
 from portal.clock import today
 from portal.errors import show_refusals_with
 from portal.extensions import db, limiter
+from portal.pdf import cjk_font
+from portal.tickets import receipt as receipts
 from portal.tickets.attachments import attach, check_uploads
 from portal.tickets.deadlines import Deadlines
 from portal.tickets.models import FILING_TYPES, Problem, Score, Ticket, TicketState, TicketType
 from portal.tickets.public import public_events, public_view
 from portal.tickets.services import ACTION_LABELS, check_code, file_ticket, rate
 from portal.tickets.validation import validate
-from portal.web import limits_off, with_code
+from portal.web import absolute_url, limits_off, with_code
 
 bp = Blueprint("tickets", __name__, url_prefix="/tickets")
 bp.after_request(with_code)  # the filing's code, a ticket's personal data and timeline: never cached
@@ -28,6 +31,7 @@ site.column("tickets.new", "提交诉求", "互动交流")
 site.column("tickets.track", "查询办理进度", "互动交流")
 site.column("tickets.correction", "我为网站找错", "互动交流")
 site.column("tickets.filed", "诉求", "互动交流", public=False)  # a redirect to the tracking page
+site.column("tickets.receipt", "诉求回执", "互动交流", public=False)  # its ticket's browser only
 
 FILING_LIMIT = "5 per minute;30 per day"
 TRACKING_LIMIT = "10 per minute;100 per day"
@@ -178,6 +182,30 @@ def rate_reply(number: str):
     else:
         flash("感谢您的评价，您的意见将用于改进服务。", "success")
     return redirect(url_for("tickets.show", number=number), code=303)
+
+
+@bp.get("/<number>/receipt")
+def receipt(number: str):
+    """The printable receipt (回执) of a ticket this browser has opened with its code."""
+    ticket = _tracked_ticket(number)
+    return render_template("tickets/receipt.html", ticket=ticket, title=receipts.title(ticket),
+                           facts=receipts.facts(ticket), how=receipts.how_to_track(absolute_url("tickets.track")))
+
+
+@bp.get("/<number>/receipt.pdf")
+def receipt_pdf(number: str):
+    """The receipt as a PDF drawn on the server, for the same browser only."""
+    return send_receipt(_tracked_ticket(number))
+
+
+def send_receipt(ticket: Ticket):
+    """The receipt PDF as a download; 503 with the reason when the server has no CJK font."""
+    font = cjk_font(current_app.config["PDF_FONT"])
+    body = receipts.receipt_pdf(ticket, font, current_app.jinja_env.globals["site_name"], absolute_url("tickets.track"))
+    response = make_response(body)
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = f'attachment; filename="receipt-{ticket.number}.pdf"'
+    return response
 
 
 @bp.get("/<number>/attachments/<int:attachment_id>")

@@ -32,8 +32,8 @@ def site_columns() -> list[Link]:
     for rule in current_app.url_map.iter_rules():
         if rule.arguments or "GET" not in (rule.methods or ()) or rule.endpoint in seen:
             continue
-        column = site.COLUMNS.get(rule.endpoint)
-        if column is None or not column.public:  # a page of a column of its own: staff pages and APIs have none
+        column = site.column_of(rule.endpoint)
+        if not column.public:  # staff pages, APIs and feeds, a form's after-page
             continue
         seen.add(rule.endpoint)
         found.append(Link(column.name, url_for(rule.endpoint)))

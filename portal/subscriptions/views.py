@@ -13,6 +13,7 @@ from portal.web import limits_off
 
 bp = Blueprint("subscriptions", __name__, url_prefix="/subscribe")
 site.column("subscriptions", "政策订阅", "互动交流")
+site.column("subscriptions.sent", "政策订阅", "互动交流", public=False)  # after the form: check your mail
 
 SUBSCRIBE_LIMIT = "3 per minute;20 per day"
 

@@ -46,17 +46,20 @@ NOT_FOUND = {"error": "未找到", "message": "流水号或提取码不正确。
 @limiter.limit(TRACKING_LIMIT, exempt_when=limits_off)
 def show(number: str):
     """The public view, or 404 for an unknown number and a wrong code alike."""
-    ticket = opened(number)
-    if ticket is None:
-        return with_code(jsonify(NOT_FOUND)), 404
-    return with_code(jsonify(public_view(db.session, ticket, today())))
+    return answer_opened(number, lambda ticket: jsonify(public_view(db.session, ticket, today())))
 
 
 @api.get("/tickets/<number>/receipt.pdf")
 @limiter.limit(TRACKING_LIMIT, exempt_when=limits_off)
 def receipt(number: str):
     """The receipt PDF, with the retrieval code as for the public view; 404 for a wrong code alike."""
+    return answer_opened(number, send_receipt)
+
+
+def answer_opened(number: str, respond):
+    """`respond(ticket)` when the request's code opens the ticket, else the same 404 for every failure;
+    never kept by a cache."""
     ticket = opened(number)
     if ticket is None:
         return with_code(jsonify(NOT_FOUND)), 404
-    return with_code(send_receipt(ticket))
+    return with_code(respond(ticket))

@@ -14,10 +14,12 @@ from portal.accounts.models import Role
 from portal.catalog.content import import_content
 from portal.catalog.models import Guide
 from portal.extensions import db, limiter
+from portal.supervision.ledger import ledger
+from portal.supervision.scoreboard import scoreboard
 from portal.tickets.models import Problem, Ticket, TicketType
 from tests import factories as f
 from tests.catalog.test_editing import guide_form
-from tests.conftest import fresh_database, make_app
+from tests.conftest import mail_app_on, make_app
 from tests.forms import csrf_token, hidden_fields, post
 from tests.staff import login, make_user
 from tests.tickets.conftest import confirmation
@@ -194,12 +196,8 @@ def test_the_form_is_rate_limited(limited_app, catalog, session):
 
 @pytest.fixture
 def mail_app(tmp_path_factory, smtp):
-    controller, _ = smtp
-    application = make_app(fresh_database(tmp_path_factory, "portal_corrections"), tmp_path_factory.mktemp("ix"),
-                           MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port)
+    application = mail_app_on(tmp_path_factory, smtp, "portal_corrections", catalog_lines())
     with application.app_context():
-        import_content(db.session, catalog_lines())
-        db.session.commit()
         make_user(db.session, "wang", Role.STAFF, "scjgj", display_name="王经办")
         make_user(db.session, "lisi", Role.STAFF, "zjj", display_name="李四")
     return application
@@ -285,3 +283,12 @@ def test_a_bureau_confirms_its_guide_unchanged_and_the_page_shows_it(client, cat
     assert re.search(r"最近核对</dt><dd[^>]*>2026年11月25日（部门核对无误）", text(anonymous.get("/guides/gongzhang-kezhi")))
     session.rollback()
     assert session.scalars(select(Guide).where(Guide.slug == "gongzhang-kezhi")).one().checked_on == dt.date(2026, 11, 25)
+
+
+def test_a_late_correction_is_on_the_ledger_and_the_scoreboard_of_its_bureau(client, catalog, session):
+    number = client.post("/api/v1/tickets", json=correction()).get_json()["number"]
+    later = dt.date(2026, 12, 3)  # neither signed by 26 November nor answered by 2 December
+    row = next(r for r in ledger(session, later) if r.ticket.number == number)
+    assert row.bureau.code == "scjgj" and row.open and row.due == dt.date(2026, 11, 26)
+    figures = dict((b.code, f) for b, f in scoreboard(session, dt.date(2026, 11, 23), later, later))
+    assert (figures["scjgj"].received, figures["scjgj"].overdue_now) == (1, 1)

@@ -21,7 +21,7 @@ from portal.tickets.deadlines import Deadlines
 from portal.tickets.models import FILING_TYPES, Problem, Score, Ticket, TicketState, TicketType
 from portal.tickets.public import public_events, public_view
 from portal.tickets.services import ACTION_LABELS, check_code, file_ticket, rate
-from portal.tickets.validation import validate
+from portal.tickets.validation import GUIDE_PAGE, POLICY_PAGE, validate
 from portal.web import absolute_url, limits_off, with_code
 
 bp = Blueprint("tickets", __name__, url_prefix="/tickets")
@@ -111,6 +111,10 @@ def correction():
 def _correction_form(values: dict, errors: dict | None = None):
     """The correction form, naming the guide, policy or page it is about."""
     session[NONCE] = secrets.token_urlsafe(16)
+    if found := GUIDE_PAGE.fullmatch(values.get("page", "")):  # 找错 from a guide's page: that guide
+        values = {**values, "guide": found.group(1)}
+    elif found := POLICY_PAGE.fullmatch(values.get("page", "")):
+        values = {**values, "policy": found.group(1)}
     guide = queries.guide_by_slug(db.session, values.get("guide", "")) if values.get("guide") else None
     policy = queries.public_policy_by_slug(db.session, values.get("policy", "")) if values.get("policy") else None
     page = values.get("page", "") if (values.get("page", "").startswith("/") and not guide and not policy) else ""

@@ -164,6 +164,11 @@ def test_the_form_names_what_is_wrong_and_files_through_the_same_confirmation(cl
     assert "《公章刻制备案》" in tracking and "办理时限有误" in tracking and "县市场监管局" in tracking
 
 
+def test_the_footers_link_on_a_guides_page_names_that_guide(client, catalog):
+    page = text(client.get("/tickets/correction?page=/guides/shigong-xuke"))
+    assert "办事指南《建筑工程施工许可》" in page and 'name="guide" value="shigong-xuke"' in page
+
+
 def test_a_refused_form_comes_back_with_the_message_beside_the_field(client, catalog, session):
     tokens = hidden_fields(client, "/tickets/correction?page=/help", "csrf_token", "nonce")
     answer = client.post("/tickets/correction", data={**tokens, "page": "/help", "description": "太短"})

@@ -41,7 +41,7 @@ def site_columns() -> list[Link]:
 
 
 def catalog_sections() -> list[tuple[str, list[Link]]]:
-    """The catalog's pages: topics, bureaus, guides (each with its printable 告知书) and public policies."""
+    """The catalog's pages: topics, bureaus, guides (each with its printable 告知书), public policies, answers."""
     session = db.session
     guides = list(session.scalars(queries.guides_query()))
     policies = list(session.scalars(queries.policies_query(today(), "all", include_parts=True)))
@@ -51,6 +51,7 @@ def catalog_sections() -> list[tuple[str, list[Link]]]:
         ("办事指南", [Link(g.title, url_for("catalog.guide_show", slug=g.slug)) for g in guides]),
         ("一次性告知书（打印）", [Link(g.title, url_for("catalog.guide_print", slug=g.slug)) for g in guides]),
         ("政策文件", [Link(p.title, url_for("catalog.policy_show", slug=p.slug)) for p in policies]),
+        ("问答", [Link(a.question, url_for("answers.show", slug=a.slug)) for a in session.scalars(queries.answers_query())]),
     ]
 
 

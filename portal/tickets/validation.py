@@ -119,12 +119,13 @@ def _who(raw: Mapping[str, Any], fail, required: bool) -> dict[str, str]:
 
 GUIDE_PAGE = re.compile(r"/guides/([a-z0-9-]{1,80})(?:/print)?/?")
 POLICY_PAGE = re.compile(r"/policies/([a-z0-9-]{1,80})/?")
+ANSWER_PAGE = re.compile(r"/answers/([a-z0-9-]{1,80})/?")
 
 
 def _correction(session: Session, raw: Mapping[str, Any], errors: dict, fail) -> tuple[TicketInput | None, dict]:
     """A correction (纠错): one guide, policy or page of this site; what is wrong and a description;
-    contacts optional (consent only when some are left). It goes to the bureau that owns the page, and a
-    page no bureau owns to the site operator."""
+    contacts optional (consent only when some are left). It goes to the bureau that owns the page (an
+    answer's page: the answering bureau), and a page no bureau owns to the site operator."""
     guide_slug, policy_slug, page = _text(raw.get("guide")), _text(raw.get("policy")), _text(raw.get("page"))
     guide = policy = None
     if page and not guide_slug and not policy_slug:  # a guide's or a policy's own page is that guide or policy
@@ -155,9 +156,11 @@ def _correction(session: Session, raw: Mapping[str, Any], errors: dict, fail) ->
     if errors:
         return None, errors
 
-    owner = guide.bureau if guide else policy.bureau if policy else queries.site_operator(session, _operator())
+    answer = queries.public_answer_by_slug(session, found.group(1)) if (found := ANSWER_PAGE.fullmatch(page)) else None
+    owner = (guide.bureau if guide else policy.bureau if policy else answer.bureau if answer
+             else queries.site_operator(session, _operator()))
     target = guide or policy
-    title = f"《{target.title}》" if target else f"页面 {page}"
+    title = f"《{target.title}》" if target else f"问答“{answer.question[:40]}”" if answer else f"页面 {page}"
     subject = f"纠错：{title}{problem.label}"
     if len(subject) > 100:
         subject = subject[:99] + "…"

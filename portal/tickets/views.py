@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 
 from flask import (Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, send_file,
@@ -11,6 +12,7 @@ from sqlalchemy import select
 
 from portal import site
 from portal.catalog import queries
+from portal.catalog.views import PageSection
 from portal.clock import today
 from portal.errors import show_refusals_with
 from portal.extensions import db, limiter
@@ -21,7 +23,7 @@ from portal.tickets.deadlines import Deadlines
 from portal.tickets.models import FILING_TYPES, Problem, Score, Ticket, TicketState, TicketType
 from portal.tickets.public import public_events, public_view
 from portal.tickets.services import ACTION_LABELS, check_code, file_ticket, rate
-from portal.tickets.validation import GUIDE_PAGE, POLICY_PAGE, validate
+from portal.tickets.validation import ANSWER_PAGE, GUIDE_PAGE, POLICY_PAGE, validate
 from portal.web import absolute_url, limits_off, with_code
 
 bp = Blueprint("tickets", __name__, url_prefix="/tickets")
@@ -48,9 +50,15 @@ def find_ticket(number: str) -> Ticket | None:
     return db.session.scalars(select(Ticket).where(Ticket.number == number)).one_or_none()
 
 
+# Sections that parts above tickets add to the filing form (the knowledge base's 已有答复的类似问题):
+# each provider gets what was typed so far and gives a section, or None.
+FILING_SECTIONS: list[Callable[[dict], PageSection | None]] = []
+
+
 def _form_context(values: dict, errors: dict | None = None, upload_errors: list | None = None) -> dict:
     session[NONCE] = secrets.token_urlsafe(16)  # one submission per form shown: no double filing
     return {
+        "sections": [section for provider in FILING_SECTIONS if (section := provider(values)) is not None],
         "nonce": session[NONCE],
         "values": values, "errors": errors or {}, "upload_errors": upload_errors or [],
         "types": list(FILING_TYPES), "topics": queries.topics(db.session),
@@ -118,8 +126,9 @@ def _correction_form(values: dict, errors: dict | None = None):
     guide = queries.guide_by_slug(db.session, values.get("guide", "")) if values.get("guide") else None
     policy = queries.public_policy_by_slug(db.session, values.get("policy", "")) if values.get("policy") else None
     page = values.get("page", "") if (values.get("page", "").startswith("/") and not guide and not policy) else ""
+    answer = queries.public_answer_by_slug(db.session, found.group(1)) if (found := ANSWER_PAGE.fullmatch(page)) else None
     return render_template("tickets/correction.html", nonce=session[NONCE], values=values, errors=errors or {},
-                           guide=guide, policy=policy, page=page, problems=list(Problem))
+                           guide=guide, policy=policy, answer=answer, page=page, problems=list(Problem))
 
 
 @bp.get("/filed")

@@ -297,3 +297,19 @@ def test_a_late_correction_is_on_the_ledger_and_the_scoreboard_of_its_bureau(cli
     assert row.bureau.code == "scjgj" and row.open and row.due == dt.date(2026, 11, 26)
     figures = dict((b.code, f) for b, f in scoreboard(session, dt.date(2026, 11, 23), later, later))
     assert (figures["scjgj"].received, figures["scjgj"].overdue_now) == (1, 1)
+
+
+def test_an_answers_page_asks_and_its_correction_goes_to_the_answering_bureau(demo_copy):
+    app = demo_copy()
+    client = app.test_client()
+    with app.app_context():
+        from portal.catalog import queries
+        answer = db.session.scalars(queries.answers_query()).first()
+        slug, bureau, question = answer.slug, answer.bureau.code, answer.question
+    assert bureau != "fgj"  # not the site operator: the answering bureau decides
+    page = text(client.get(f"/answers/{slug}"))
+    assert "内容有误？" in page and f"/tickets/correction?page=/answers/{slug}" in page
+    form = text(client.get(f"/tickets/correction?page=/answers/{slug}"))
+    assert f"问答“{question}”" in form
+    body = client.post("/api/v1/tickets", json=correction(guide=None, page=f"/answers/{slug}")).get_json()
+    assert body["bureau"] == bureau

@@ -313,3 +313,20 @@ def test_an_answers_page_asks_and_its_correction_goes_to_the_answering_bureau(de
     assert f"问答“{question}”" in form
     body = client.post("/api/v1/tickets", json=correction(guide=None, page=f"/answers/{slug}")).get_json()
     assert body["bureau"] == bureau
+
+
+def test_with_no_operator_a_pages_correction_waits_for_the_office_and_is_routed_without_a_topic(app, client, session):
+    import_content(session, f.lines(f.bureau(), f.topic(), f.guide()))  # no supervising office among the bureaus
+    session.commit()
+    make_user(session, "zhao", Role.SUPERVISOR, None)
+    body = client.post("/api/v1/tickets", json=correction(guide=None, page="/help")).get_json()
+    assert (body["status"], body["bureau"]) == ("dispatch", None)
+    login(client, "zhao")
+    queue = text(client.get("/supervision/dispatch"))
+    assert body["number"] in queue and "不设领域（网页纠错）" in queue
+    routed = post(client, f"/supervision/tickets/{body['number']}/route",
+                  {"bureau": "scjgj", "topic": "", "reason": "本站帮助页面由市场监管局维护"}, page="/supervision/dispatch")
+    assert routed.status_code == 303
+    session.rollback()
+    ticket = session.scalars(select(Ticket)).one()
+    assert (ticket.bureau.code, ticket.topic, ticket.reply_due) == ("scjgj", None, dt.date(2026, 12, 2))

@@ -1,7 +1,9 @@
 """The problem ledger (问题台账): every holding of a ticket by a bureau in which it was not signed or
 not answered in time, or was badly rated or reopened, with the ticket's age in working days, the
 bureau, the state and the urging history. A ticket held by two bureaus can be on it twice, once for
-each (portal/supervision/holdings.py). The page and the Excel and CSV exports share these rows."""
+each (portal/supervision/holdings.py). A co-bureau's late co-handling task (协办超时: answered after its
+deadline, or still open after it) is a row of its own, for that bureau. The page and the Excel and CSV
+exports share these rows."""
 from __future__ import annotations
 
 import datetime as dt
@@ -14,11 +16,14 @@ from portal.catalog.models import Bureau
 from portal.clock import chinese_date, county_midnight, local
 from portal.supervision.holdings import Holding, holdings, judge
 from portal.supervision.models import Urge
+from portal.tickets.cohandling import CohandlingTask
 from portal.tickets.models import OPEN_STATES, Ticket, TicketEvent, TicketState
+from portal.tickets.visibility import Viewer, party
 from portal.tickets.workdays import Calendar, tentative
 
 S = TicketState
-PROBLEMS = {"late_sign": "未按时签收", "late_reply": "未按时答复", "bad_rating": "差评", "reopened": "重新办理"}
+PROBLEMS = {"late_sign": "未按时签收", "late_reply": "未按时答复", "bad_rating": "差评", "reopened": "重新办理",
+            "late_cohandle": "协办超时"}
 
 
 @dataclass
@@ -32,6 +37,7 @@ class LedgerRow:
     overdue_days: int  # working days past the running deadline, 0 when none
     urges: list = field(default_factory=list)
     due_tentative: bool = False  # in a year whose State Council arrangement is not entered: may move
+    task: CohandlingTask | None = None  # a late co-handling task's row: the co-bureau's, not the holder's
 
     @property
     def problem_labels(self) -> str:
@@ -69,7 +75,8 @@ def problems_of(holding: Holding, today: dt.date, calendar: Calendar) -> list[st
         found.append("late_reply")
     start = local(holding.start.at)
     end = local(holding.ended_by.at) if holding.ended_by is not None else None
-    if any(r.score.bad and local(r.at) >= start and (end is None or local(r.at) < end) for r in holding.ticket.ratings):
+    ratings = [*holding.ticket.ratings, *(r for repeat in holding.ticket.repeats for r in repeat.ratings)]  # 并单
+    if any(r.score.bad and local(r.at) >= start and (end is None or local(r.at) < end) for r in ratings):
         found.append("bad_rating")
     if any(e.action == "reopen" for e in holding.events):
         found.append("reopened")
@@ -78,14 +85,17 @@ def problems_of(holding: Holding, today: dt.date, calendar: Calendar) -> list[st
 
 def ledger(session: Session, today: dt.date, filters: LedgerFilters = LedgerFilters()) -> list[LedgerRow]:
     """The ledger's rows, oldest ticket first."""
-    stmt = (select(Ticket).options(selectinload(Ticket.events), selectinload(Ticket.ratings))
+    stmt = (select(Ticket).options(selectinload(Ticket.events), selectinload(Ticket.ratings),
+                                   selectinload(Ticket.repeats).selectinload(Ticket.ratings))
             .order_by(Ticket.created_at, Ticket.id))
     if filters.open_only:
         stmt = stmt.where(Ticket.state.in_(OPEN_STATES))
     if filters.bureau:  # only tickets the bureau ever held (or acted on) need judging
         held = select(TicketEvent.ticket_id).join(Bureau, TicketEvent.bureau_id == Bureau.id).where(
             Bureau.code == filters.bureau)
-        stmt = stmt.where(Ticket.id.in_(held))
+        asked = select(CohandlingTask.ticket_id).join(Bureau, CohandlingTask.bureau_id == Bureau.id).where(
+            Bureau.code == filters.bureau)
+        stmt = stmt.where(Ticket.id.in_(held.union(asked)))
     if filters.filed_from:
         stmt = stmt.where(Ticket.created_at >= county_midnight(filters.filed_from))
     calendar = Calendar.load(session)
@@ -114,15 +124,24 @@ def ledger(session: Session, today: dt.date, filters: LedgerFilters = LedgerFilt
             rows.append(LedgerRow(ticket, bureau, problems, calendar.between(filed, end), is_open, due, overdue,
                                   urges.get((ticket.id, holding.bureau_id), []),
                                   due is not None and may_move.setdefault(due.year, tentative(session, due))))
+        for task in ticket.cohandling_tasks:
+            if not task.late(today) or (filters.bureau and bureaus[task.bureau_id].code != filters.bureau) or (
+                    filters.problem and filters.problem != "late_cohandle"):
+                continue
+            due = task.due if task.open else None
+            rows.append(LedgerRow(ticket, bureaus[task.bureau_id], ["late_cohandle"], calendar.between(filed, end),
+                                  task.open, due, calendar.between(task.due, today) if task.open else 0, [],
+                                  due is not None and may_move.setdefault(due.year, tentative(session, due)), task))
     return rows
 
 
 COLUMNS = ["流水号", "标题", "类型", "承办单位", "状态", "提交日期", "问题", "已历工作日", "当前期限", "逾期工作日",
-           "催办督办次数", "催办督办记录"]
+           "催办督办次数", "催办督办记录", "渠道", "诉求人"]
 
 
-def ledger_table(rows: list[LedgerRow]) -> list[list]:
-    """The rows as the page, the Excel file and the CSV file show them."""
+def ledger_table(rows: list[LedgerRow], viewer: Viewer = Viewer.OFFICE) -> list[list]:
+    """The rows as the page, the Excel file and the CSV file show them (the business as `viewer` may
+    see it: portal/tickets/visibility.py)."""
     return [[r.ticket.number, r.ticket.subject, r.ticket.type.label, r.bureau.name, r.ticket.state.label,
              chinese_date(r.ticket.created_at), r.problem_labels, r.age, r.due_text, r.overdue_days, len(r.urges),
-             r.urge_summary] for r in rows]
+             r.urge_summary, r.ticket.channel.label, party(r.ticket, viewer).who] for r in rows]

@@ -24,6 +24,7 @@ from portal.errors import Invalid, InvalidFields, NotFound, Refused
 from portal.mail import queue_mail
 from portal.text import CONTROL, plain
 from portal.tickets.models import (
+    Channel,
     DeadlineRule,
     Problem,
     ReplyTemplate,
@@ -54,13 +55,27 @@ TRANSITIONS: dict[str, tuple[frozenset[TicketState], TicketState | None]] = {
     "reply": (frozenset({S.ACCEPTED, S.REOPENED}), S.REPLIED),
     "reject": (frozenset({S.SUBMITTED, S.DISPATCH, S.ASSIGNED, S.ACCEPTED, S.REOPENED}), S.REJECTED),
     "rate": (frozenset({S.REPLIED}), S.CLOSED),
-    "reopen": (frozenset({S.REPLIED}), S.REOPENED),
+    "reopen": (frozenset({S.REPLIED, S.CLOSED}), S.REOPENED),  # a bad rating, or a bad callback of a closed one
     "autoclose": (frozenset({S.REPLIED}), S.CLOSED),
     "retopic": (frozenset({S.SUBMITTED, S.DISPATCH, S.ASSIGNED, S.ACCEPTED, S.REOPENED}), None),  # 更正领域
     "note": (frozenset({S.ASSIGNED, S.ACCEPTED, S.REOPENED, S.REPLIED, S.CLOSED, S.REJECTED, S.DISPATCH}), None),
     "handover": (frozenset({S.ASSIGNED, S.ACCEPTED, S.REOPENED}), None),
     "press": (frozenset({S.ASSIGNED, S.ACCEPTED, S.REOPENED}), None),  # 催办, before the deadline
     "supervise": (frozenset({S.ASSIGNED, S.ACCEPTED, S.REOPENED}), None),  # 督办, after it
+    # 并单 (portal/tickets/merging.py): the repeat becomes `merged`, its master records it; the repeat's
+    # business rates the master's reply on the repeat itself
+    "merge": (frozenset({S.SUBMITTED, S.DISPATCH, S.ASSIGNED, S.ACCEPTED, S.REOPENED}), S.MERGED),
+    "take_repeat": (frozenset({S.ASSIGNED, S.ACCEPTED, S.REOPENED, S.REPLIED, S.CLOSED}), None),
+    "rate_merged": (frozenset({S.MERGED}), None),
+    # co-handling (portal/tickets/cohandling.py): asked while a bureau holds the ticket; a task once asked
+    # may still be answered (late) whatever became of the ticket
+    "cohandle": (frozenset({S.ASSIGNED, S.ACCEPTED, S.REOPENED}), None),  # 商请协办
+    "opinion": (frozenset({S.ASSIGNED, S.ACCEPTED, S.REOPENED, S.REPLIED, S.CLOSED, S.REJECTED}), None),
+    "decline": (frozenset({S.ASSIGNED, S.ACCEPTED, S.REOPENED, S.REPLIED, S.CLOSED, S.REJECTED}), None),
+    "callback": (frozenset({S.REPLIED, S.CLOSED}), None),  # 回访 by the supervising office
+    # a bad rating's appeal (portal/tickets/appeals.py), whatever the ticket's state since
+    "appeal": (frozenset({S.ASSIGNED, S.ACCEPTED, S.REOPENED, S.REPLIED, S.CLOSED, S.REJECTED, S.DISPATCH}), None),
+    "decide_appeal": (frozenset({S.ASSIGNED, S.ACCEPTED, S.REOPENED, S.REPLIED, S.CLOSED, S.REJECTED, S.DISPATCH}), None),
     # A correction's page was revised (the content editor links the revision): the reporter is told
     "revise": (frozenset({S.ASSIGNED, S.ACCEPTED, S.REOPENED, S.REPLIED, S.CLOSED}), None),
 }
@@ -70,6 +85,9 @@ ACTION_LABELS = {
     "request_extension": "申请延期", "approve_extension": "同意延期", "refuse_extension": "不同意延期",
     "reply": "答复", "reject": "不予受理", "rate": "评价", "reopen": "重新办理", "autoclose": "自动办结",
     "retopic": "更正领域", "note": "内部备注", "handover": "指派经办人", "press": "催办", "supervise": "督办",
+    "merge": "并单", "take_repeat": "并入重复诉求", "rate_merged": "评价",
+    "cohandle": "商请协办", "opinion": "协办意见", "decline": "拒绝协办", "callback": "回访",
+    "appeal": "差评申诉", "decide_appeal": "复核差评申诉",
     "revise": "内容已更正",
 }
 name_actions({f"ticket_{action}": f"工单{label}" for action, label in ACTION_LABELS.items()}
@@ -83,6 +101,7 @@ DEFAULT_DAYS = {
     "reply": {TicketType.CONSULTATION: 3, TicketType.HELP: 5, TicketType.COMPLAINT: 10, TicketType.SUGGESTION: 15,
               TicketType.CORRECTION: 5},  # a correction: PORTAL_CORRECTION_REPLY_DAYS wins over this
     "autoclose": 5,
+    "cohandle": 3,  # a co-bureau's answer (portal/tickets/cohandling.py)
 }
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read out over the phone
 CODE_LENGTH = 12
@@ -98,7 +117,8 @@ def local_day(moment: dt.datetime) -> dt.date:
 
 
 def deadline_days(session: Session, ticket: Ticket, clock: str, bureau: Bureau | None = None) -> int:
-    """Working days for `clock` (sign, reply, autoclose): topic rule, then bureau, then type, then default."""
+    """Working days for `clock` (sign, reply, autoclose, cohandle): topic rule, then bureau, then type,
+    then default."""
     bureau = bureau or ticket.bureau
     candidates = [("topic", ticket.topic.code)] if ticket.topic is not None else []
     if bureau is not None:
@@ -189,6 +209,7 @@ class TicketInput:
     phone: str
     email: str
     publish: bool
+    confidential: bool = False  # 保密件: the holding bureau is not told who the business is
     # A correction (纠错): what is wrong, the policy or page it is about, and the bureau that owns it
     problem: Problem | None = None
     policy: Policy | None = None
@@ -196,9 +217,13 @@ class TicketInput:
     owner: Bureau | None = None
 
 
-def file_ticket(session: Session, data: TicketInput, actor: Actor = BUSINESS) -> tuple[Ticket, str]:
+def file_ticket(session: Session, data: TicketInput, actor: Actor = BUSINESS, channel: Channel = Channel.WEB,
+                received_at: dt.datetime | None = None, note: str = "") -> tuple[Ticket, str]:
     """Store a filing and route it: to the topic's lead bureau, or to the dispatch queue. Returns the
-    ticket and its retrieval code, which is stored only hashed and shown (and mailed) once."""
+    ticket and its retrieval code, which is stored only hashed and shown (and mailed) once. Every
+    channel comes through here: the web form and the API by themselves, Open311 with its key's
+    channel, staff with what they took by phone, letter or visit (`received_at`, when it came;
+    `note`, internal, such as how consent was given)."""
     moment = now()
     code = new_code()
     ticket = Ticket(
@@ -206,11 +231,13 @@ def file_ticket(session: Session, data: TicketInput, actor: Actor = BUSINESS) ->
         type=data.type, topic=data.topic, guide=data.guide, subject=data.subject,
         description=data.description, company_name=data.company_name, credit_code=data.credit_code,
         contact_name=data.contact_name, phone=data.phone, email=data.email, publish=data.publish,
-        consented_at=moment, created_at=moment, state=None,
+        consented_at=received_at or moment, created_at=moment, state=None,
+        channel=channel, received_at=received_at or moment, confidential=data.confidential,
         problem=data.problem, policy=data.policy, page=data.page,
     )
     session.add(ticket)
-    move(ticket, "file", actor, public_text=f"已收到您的{data.type.label}：{data.subject}")
+    how = "" if channel in (Channel.WEB, Channel.API) else f"（{channel.label}）"
+    move(ticket, "file", actor, public_text=f"已收到您的{data.type.label}{how}：{data.subject}", note=note)
     lead = data.owner or (data.topic.lead if data.topic is not None else None)  # a correction: the page's owner
     if lead is not None:
         assign(session, ticket, lead, SYSTEM, "route")
@@ -400,14 +427,21 @@ def decide_extension(session: Session, ticket: Ticket, actor: Actor, approve: bo
 
 
 def reply(session: Session, ticket: Ticket, actor: Actor, text: str) -> None:
-    """The bureau's answer, shown under the bureau's name and mailed to the business."""
+    """The bureau's answer, shown under the bureau's name and mailed to the business; not while a
+    co-bureau's task is open and not yet past its deadline."""
+    from portal.tickets.cohandling import hold_reply  # co-handling builds on this module: imported when used
+
     text = plain(text, "答复内容", 10000, "body")
     if len(text) < 10:
         raise Invalid("答复内容至少 10 个字。", "body")
+    allowed(ticket, "reply")
+    hold_reply(ticket, local_day(now()))
     move(ticket, "reply", actor, public_text=text)
     _drop_requests(ticket)
     ticket.replied_at = now()
     queue_mail(session, ticket.email, "mail/ticket_replied.txt", ticket=ticket, text=text)
+    for repeat in ticket.repeats:  # 并单: one reply reaches every business that asked
+        queue_mail(session, repeat.email, "mail/ticket_merged_replied.txt", ticket=repeat, master=ticket, text=text)
 
 
 def tell_revised(session: Session, ticket: Ticket, actor: Actor, what: str, path: str) -> None:
@@ -439,15 +473,23 @@ def rate(session: Session, ticket: Ticket, score: Score, comment: str, actor: Ac
         ticket.flagged = True
     if score.bad and ticket.reopen_count == 0:
         move(ticket, "rate", actor, to_state=S.REPLIED, public_text=f"评价：{score.label}")
-        ticket.reopen_count += 1
-        calendar = Calendar.load(session)
-        ticket.reply_due = calendar.add(local_day(now()), deadline_days(session, ticket, "reply"))
-        move(ticket, "reopen", SYSTEM,
-             public_text=f"因评价为“{score.label}”，已交{ticket.bureau.name}重新办理，答复期限 {chinese_date(ticket.reply_due)}。")
-        queue_mail(session, ticket.email, "mail/ticket_reopened.txt", ticket=ticket, score=score)
+        reopen(session, ticket, f"因评价为“{score.label}”", f"您对答复的评价为“{score.label}”")
     else:
         move(ticket, "rate", actor, public_text=f"评价：{score.label}")
         ticket.closed_at = now()
+
+
+def reopen(session: Session, ticket: Ticket, cause: str, told: str) -> None:
+    """Send a replied or closed ticket back to its bureau for a redo (once: callers check
+    `reopen_count`), with a new reply deadline, flagged for the supervisor; the business is told why
+    (`cause` in its timeline, `told` in its mail)."""
+    ticket.reopen_count += 1
+    ticket.flagged = True
+    ticket.closed_at = None
+    ticket.reply_due = Calendar.load(session).add(local_day(now()), deadline_days(session, ticket, "reply"))
+    move(ticket, "reopen", SYSTEM,
+         public_text=f"{cause}，已交{ticket.bureau.name}重新办理，答复期限 {chinese_date(ticket.reply_due)}。")
+    queue_mail(session, ticket.email, "mail/ticket_reopened.txt", ticket=ticket, told=told)
 
 
 def autoclose(session: Session, today: dt.date) -> list[Ticket]:

@@ -11,6 +11,7 @@ from flask import (Blueprint, abort, current_app, flash, make_response, redirect
 from sqlalchemy import select
 
 from portal import site
+from portal.actors import BUSINESS
 from portal.catalog import queries
 from portal.catalog.views import PageSection
 from portal.clock import today
@@ -20,9 +21,11 @@ from portal.pdf import cjk_font
 from portal.tickets import receipt as receipts
 from portal.tickets.attachments import attach, check_uploads
 from portal.tickets.deadlines import Deadlines
+from portal.tickets.merging import rate_merged
 from portal.tickets.models import FILING_TYPES, Problem, Score, Ticket, TicketState, TicketType
 from portal.tickets.public import public_events, public_view
 from portal.tickets.services import ACTION_LABELS, check_code, file_ticket, rate
+from portal.tickets.similar import earlier_filings
 from portal.tickets.validation import ANSWER_PAGE, GUIDE_PAGE, POLICY_PAGE, validate
 from portal.web import absolute_url, limits_off, with_code
 
@@ -91,7 +94,8 @@ def new():
     _remember(ticket.number)
     # The confirmation is this response, so the code is shown once and kept nowhere: not in the session
     # cookie (signed, not encrypted) as a redirect would need. A reload meets the used nonce (409).
-    return render_template("tickets/filed.html", ticket=ticket, code=code, deadline_of=Deadlines(db.session, today()))
+    return render_template("tickets/filed.html", ticket=ticket, code=code, deadline_of=Deadlines(db.session, today()),
+                           earlier=earlier_filings(db.session, ticket))
 
 
 CORRECTION_FIELDS = ("guide", "policy", "page")
@@ -189,7 +193,10 @@ def rate_reply(number: str):
     if score is None:
         return _show(ticket, {"score": ["请选择评价等级。"]}, 400)
     show_refusals_with(lambda exc: _show(ticket, exc.errors, exc.status))
-    rate(db.session, ticket, score, request.form.get("comment", ""))
+    if ticket.state is TicketState.MERGED:  # the master's reply, rated by this business on its own ticket
+        rate_merged(db.session, ticket, score, request.form.get("comment", ""), BUSINESS)
+    else:
+        rate(db.session, ticket, score, request.form.get("comment", ""))
     if ticket.state is TicketState.REOPENED:
         flash(f"感谢您的评价。诉求已交{ticket.bureau.name}重新办理，并报县营商环境办督办，新的答复期限见下方。", "success")
     else:

@@ -36,7 +36,8 @@ def create_app(test_config: dict | None = None) -> Flask:
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_HOPS"], x_proto=app.config["PROXY_HOPS"])
 
-    from portal import cli, errors, health, pagecache, templating, web
+    from portal import cli, errors, health, pagecache, site, templating, web
+    from portal.about.views import bp as about_bp
     from portal.accounts.access import login_manager
     from portal.accounts.views import bp as accounts_bp
     from portal.answers.views import api as answers_api_bp
@@ -79,12 +80,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.exempt(open311_bp)  # partners authenticate with their API key, and are rate-limited per key
     for blueprint in (tickets_bp, tickets_api_bp, accounts_bp, workspace_bp, workspace_api_bp, editing_bp,
                       supervision_bp, performance_bp, consultations_bp, subscriptions_bp, feeds_bp, catalog_bp,
-                      search_bp, search_api_bp, search_staff_bp, answers_bp, answers_api_bp, health.bp,
-                      desk_bp, open311_bp):
+                      search_bp, search_api_bp, search_staff_bp, answers_bp, answers_api_bp, about_bp,
+                      health.bp, desk_bp, open311_bp):
         app.register_blueprint(blueprint)
     pagecache.depends_on(outbox.last_number)  # moves with every change to a guide, a policy or the synonyms
     pagecache.init_app(app)  # after the blueprints: what they do before a request also happens on a kept page
     templating.init_app(app, cite=cite)
+    site.init_app(app)
     web.init_app(app)
     errors.register_error_handlers(app)
     cli.init_app(app)

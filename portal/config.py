@@ -37,6 +37,39 @@ def _development_secret() -> str:
     return key
 
 
+# The site's furniture (footer, inspection meta tags, contact page): PORTAL_SITE_<NAME>. In development
+# the county's real values are unknown, so clearly fake placeholders stand in and the footer marks each
+# one 示例; in production nothing is invented: a value not set is not shown.
+SITE_PLACEHOLDERS = {
+    "sponsor": "会宁县××局",  # 主办单位
+    "organizer": "会宁县××中心",  # 承办单位
+    "phone": "0943-0000000",
+    "address": "甘肃省白银市会宁县××路×号",
+    "email": "yshj@huining.invalid",
+    "id_code": "0000000000",  # 网站标识码 (10 digits, issued with the site's registration)
+    "icp": "陇ICP备00000000号",
+    "psb": "甘公网安备00000000000000号",  # 公安备案: its 14 digits are the record's code
+    "conac_url": "https://bszs.conac.cn/sitename?method=show&id=00000000000000000000000000000000",  # 党政机关 mark
+}
+
+
+def _site(env, mode: str, base_url: str) -> tuple[dict, frozenset]:
+    """The PORTAL_SITE_* values, and which of them are development placeholders."""
+    values, placeholders = {}, set()
+    for key, placeholder in SITE_PLACEHOLDERS.items():
+        value = (env.get(f"PORTAL_SITE_{key.upper()}") or "").strip()
+        if not value and mode == "development" and placeholder:
+            value = placeholder
+            placeholders.add(key)
+        values[key] = value
+    values["name"] = (env.get("PORTAL_SITE_NAME") or "").strip() or "会宁县营商环境服务平台"
+    # SiteDomain: the host of PORTAL_BASE_URL unless set; empty means the request's host (development)
+    values["domain"] = (env.get("PORTAL_SITE_DOMAIN") or "").strip() or base_url.partition("://")[2].split("/")[0]
+    # The bureau (code) that answers corrections of pages no bureau owns; empty: the supervising office
+    values["operator"] = (env.get("PORTAL_SITE_OPERATOR") or "").strip()
+    return values, frozenset(placeholders)
+
+
 def load_config(environ: dict[str, str] | None = None) -> dict:
     """Read the PORTAL_* settings; production refuses to start without a strong secret key."""
     env = os.environ if environ is None else environ
@@ -71,6 +104,7 @@ def load_config(environ: dict[str, str] | None = None) -> dict:
         raise ConfigError("PORTAL_ENV=production needs PORTAL_BASE_URL (e.g. https://yshj.huining.gov.cn): "
                           "links in mail and feeds never follow the request's Host header")
 
+    site, placeholders = _site(env, mode, base_url)
     database_url = env.get("PORTAL_DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'portal.sqlite3'}"
     index_dir = env.get("PORTAL_INDEX_DIR") or str(ROOT / "search_index")
 
@@ -116,4 +150,10 @@ def load_config(environ: dict[str, str] | None = None) -> dict:
         "MAX_JSON_LENGTH": 64 * 1024,  # a JSON body: a ticket is a few KB; more is an attack on a worker's CPU
         "WTF_CSRF_TIME_LIMIT": None,
         "TIMEZONE": "Asia/Shanghai",
+        "SITE": site,
+        "SITE_PLACEHOLDERS": placeholders,
+        # Working days a bureau has to answer a correction of its page (指南纠错)
+        "CORRECTION_REPLY_DAYS": int(env.get("PORTAL_CORRECTION_REPLY_DAYS", "5") or 5),
+        # The CJK TrueType font the receipt PDF is drawn with; empty: found among the system's fonts
+        "PDF_FONT": (env.get("PORTAL_PDF_FONT") or "").strip(),
     }

@@ -8,9 +8,6 @@ from portal.extensions import db
 from portal.rendering import markdown
 from portal.web import absolute_url
 
-SITE_NAME = "会宁县营商环境服务平台"
-
-
 def url_with(**changes) -> str:
     """The current page's URL with some query arguments changed (None removes one); page resets."""
     # Keys url_for would read as its own options are not query arguments of ours: drop them.
@@ -33,7 +30,7 @@ def init_app(app: Flask, cite=None) -> None:
     app.jinja_env.filters["cndatetime"] = chinese_moment
     app.jinja_env.globals["url_with"] = url_with
     app.jinja_env.globals["url"] = absolute_url
-    app.jinja_env.globals["site_name"] = SITE_NAME
+    app.jinja_env.globals["site_name"] = app.config["SITE"]["name"]
     if cite is not None:
         app.jinja_env.globals["cite"] = lambda text: cite(db.session, text or "")
 

@@ -107,6 +107,17 @@ def make_app(database_url: str, index_dir: Path, **overrides):
     return application
 
 
+def mail_app_on(tmp_path_factory, smtp_server, name: str, lines: list[str]):
+    """An app on a database `name` of its own holding the content `lines`, mailing the test's SMTP server."""
+    controller, _ = smtp_server
+    application = make_app(fresh_database(tmp_path_factory, name), tmp_path_factory.mktemp("ix"),
+                           MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port)
+    with application.app_context():
+        import_content(db.session, lines)
+        db.session.commit()
+    return application
+
+
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
     """The app on an empty, migrated database; every test leaves it empty again."""

@@ -7,6 +7,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
+from portal import site
 from portal.accounts import services
 from portal.accounts.access import client_address, current_actor, roles_required, safe_next
 from portal.accounts.models import Role, User
@@ -19,6 +20,7 @@ from portal.extensions import db, limiter
 from portal.web import date_arg, limits_off, page_arg, paginate, private, text_arg
 
 bp = Blueprint("accounts", __name__)
+site.column("accounts", "工作人员登录", "其他", public=False)
 bp.after_request(private)  # login, passwords, accounts, the audit log
 
 LOGIN_LIMIT = "10 per minute;100 per hour"

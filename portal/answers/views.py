@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, session, url_for
 from sqlalchemy import select
 
+from portal import site
 from portal.accounts.access import current_actor, roles_required
 from portal.accounts.models import Role
 from portal.answers import services
@@ -25,6 +26,7 @@ from portal.web import limits_off, page_arg, paginate, text_arg
 
 bp = Blueprint("answers", __name__)
 api = Blueprint("answers_api", __name__, url_prefix="/api/v1/answers")
+site.column("answers", "问答", "互动交流")
 
 PER_PAGE = 20
 SIMILAR_SHOWN = 5

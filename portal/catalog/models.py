@@ -5,7 +5,7 @@ import datetime as dt
 import enum
 import re
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Text, func
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Text, false, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.database import Base, value_enum
@@ -142,6 +142,9 @@ class Guide(Base):
     faq: Mapped[list] = mapped_column(JSON, default=list)
     updated_on: Mapped[dt.date] = mapped_column(Date)
     views: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # 最近核对: the day a published revision or a bureau's confirmation (核对无误) last vouched for the guide
+    checked_on: Mapped[dt.date | None] = mapped_column(Date)
+    checked_by_revision: Mapped[bool] = mapped_column(default=False, server_default=false())
     modified_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
     )

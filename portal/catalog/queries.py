@@ -132,8 +132,29 @@ def counts_by_topic(session: Session) -> dict[int, int]:
     return dict(rows.all())
 
 
+def public_answer_by_slug(session: Session, slug: str) -> Answer | None:
+    """A published answer (drafts and retired answers are not public)."""
+    if not is_key(slug):
+        return None
+    return session.scalars(select(Answer).where(Answer.slug == slug, Answer.status == AnswerStatus.PUBLISHED)
+                           ).one_or_none()
+
+
+def answers_query() -> Select:
+    """Published answers, newest first."""
+    return (select(Answer).where(Answer.status == AnswerStatus.PUBLISHED)
+            .order_by(Answer.published_on.desc(), Answer.id.desc()))
+
+
 def answers_for_guide(session: Session, guide: Guide, limit: int = 10) -> list[Answer]:
     """Published answers that cite a guide, newest first."""
     return list(session.scalars(
         select(Answer).where(Answer.status == AnswerStatus.PUBLISHED, Answer.guide_links.any(guide_id=guide.id))
         .order_by(Answer.published_on.desc(), Answer.id.desc()).limit(limit)))
+
+
+def site_operator(session: Session, code: str = "") -> Bureau | None:
+    """The bureau that runs the site (PORTAL_SITE_OPERATOR's code), else the supervising office: it
+    answers for pages no bureau owns."""
+    return (bureau_by_code(session, code) if code else None) or session.scalars(
+        select(Bureau).where(Bureau.supervisor.is_(True)).order_by(Bureau.id)).first()

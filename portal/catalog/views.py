@@ -7,17 +7,24 @@ from dataclasses import dataclass
 from flask import Blueprint, abort, current_app, render_template, request
 from sqlalchemy.exc import SQLAlchemyError
 
-from portal import pagecache
+from portal import pagecache, site
 from portal.boundary import transaction
 from portal.catalog import queries
 from portal.catalog.models import Guide, Policy
 from portal.catalog.services import GuideReadings, add_readings
 from portal.clock import today
 from portal.extensions import db
-from portal.web import page_arg, paginate, text_arg
+from portal.rendering import qr_data_uri
+from portal.web import absolute_url, page_arg, paginate, text_arg
 
 bp = Blueprint("catalog", __name__)
 pagecache.public(bp.name)
+for _view, _name, _type in (("home", "首页", "首页"), ("guide_list", "办事指南", "办事服务"), ("guide_show", "办事指南", "办事服务"),
+                            ("guide_print", "一次性告知书", "办事服务"), ("policy_list", "政策文件", "文件资料"),
+                            ("policy_show", "政策文件", "文件资料"), ("topic_list", "领域指标", "专题专栏"),
+                            ("topic_show", "领域指标", "专题专栏"), ("bureau_list", "部门", "机构职能"),
+                            ("bureau_show", "部门", "机构职能")):
+    site.column(f"catalog.{_view}", _name, _type)
 
 GUIDES_PER_PAGE = 20
 POLICIES_PER_PAGE = 20
@@ -93,6 +100,16 @@ def guide_show(slug: str):
     guide = queries.guide_by_slug(db.session, slug) or abort(404)
     sections = [section for provider in GUIDE_SECTIONS if (section := provider(guide)) is not None]
     return render_template("catalog/guide_show.html", guide=guide, sections=sections)
+
+
+@bp.get("/guides/<slug>/print")
+def guide_print(slug: str):
+    """The guide as a 一次性告知书 for A4: every element, the materials as boxes to tick, the page's QR
+    code drawn here, the date printed."""
+    guide = queries.guide_by_slug(db.session, slug) or abort(404)
+    page_url = absolute_url("catalog.guide_show", slug=guide.slug)
+    return render_template("catalog/guide_print.html", guide=guide, page_url=page_url, qr=qr_data_uri(page_url),
+                           printed_on=today())
 
 
 @bp.record_once

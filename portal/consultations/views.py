@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import or_, select
 
+from portal import site
 from portal.accounts.access import BUREAU_ROLES, current_actor, roles_required
 from portal.catalog import queries
 from portal.catalog.models import Policy, PolicyStatus
@@ -17,6 +18,7 @@ from portal.extensions import db, limiter
 from portal.web import limits_off
 
 bp = Blueprint("consultations", __name__)
+site.column("consultations", "征求意见", "互动交流", public=False)  # its pages are the staff's; the form is on the policy page
 
 COMMENT_LIMIT = "5 per minute;20 per day"
 

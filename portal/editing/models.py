@@ -30,6 +30,8 @@ class Revision(Base):
     # A measure put into another bureau's document: that bureau agreed (who, when) before it is published
     part_approved_by: Mapped[str] = mapped_column(String(50), default="", server_default="")
     part_approved_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # The correction (纠错 ticket) this revision puts right: its reporter is told once it is published
+    correction_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"))
 
     bureau: Mapped[Bureau] = relationship()
 

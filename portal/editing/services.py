@@ -29,12 +29,14 @@ from portal.clock import chinese_moment, local, now, today
 from portal.editing.models import Revision
 from portal.errors import InvalidFields, NotFound, Refused
 from portal.text import is_key
+from portal.tickets.models import Ticket, TicketType
+from portal.tickets.services import tell_revised
 
 KIND_LABELS = {"guide": "办事指南", "policy": "政策文件", "answer": "问答"}
 MODELS: dict[str, type[Guide] | type[Policy] | type[Answer]] = {"guide": Guide, "policy": Policy, "answer": Answer}
 LINES = {"guide": guide_line, "policy": policy_line, "answer": answer_line}
 NOTE = text(200)
-name_actions({"guide_draft": "保存办事指南草稿", "guide_publish": "发布办事指南",
+name_actions({"guide_draft": "保存办事指南草稿", "guide_publish": "发布办事指南", "guide_check": "核对办事指南无误",
               "policy_draft": "保存政策文件草稿", "policy_publish": "发布政策文件",
               "policy_part_approve": "同意列为本部门文件的措施",
               "answer_draft": "保存问答草稿", "answer_publish": "发布问答", "answer_retire": "撤下问答"})
@@ -236,13 +238,28 @@ def _slug_taken(session: Session, actor: Actor, kind: str, slug: str) -> str:
     return f"标识 {slug} 已被{holder.name}的{KIND_LABELS[kind]}使用，请换一个标识"
 
 
+def correction_ticket(session: Session, actor: Actor, kind: str, slug: str, number: str) -> Ticket | None:
+    """The correction (纠错 ticket) a revision puts right: one about this document that the actor's
+    bureau holds (the admin: any); none when no number is given."""
+    number = (number or "").strip()
+    if not number:
+        return None
+    ticket = session.scalars(select(Ticket).where(Ticket.number == number[:20])).one_or_none()
+    about = None if ticket is None else ticket.guide if kind == "guide" else ticket.policy
+    if (ticket is None or ticket.type is not TicketType.CORRECTION or about is None or about.slug != slug
+            or not (actor.is_admin or actor.acts_for(ticket.bureau))):
+        raise EditingError({"correction": [f"没有关于本{KIND_LABELS[kind]}、由本部门办理的纠错工单 {number[:20]}"]})
+    return ticket
+
+
 def _new_revision(session: Session, actor: Actor, kind: str, record: dict[str, Any], note: str,
-                  document: Document | None) -> Revision:
+                  document: Document | None, correction: str = "") -> Revision:
     values = check(session, actor, kind, record, document, note)
+    ticket = correction_ticket(session, actor, kind, values["slug"], correction)
     bureau = session.scalars(select(Bureau).where(Bureau.code == values["bureau"])).one()
     revision = Revision(kind=kind, slug=values["slug"], bureau=bureau, record=as_record(kind, values),
                         note=NOTE(note), author_id=actor.user_id, author_name=actor.name, created_at=now(),
-                        published_by="")
+                        published_by="", correction_id=ticket.id if ticket is not None else None)
     session.add(revision)
     session.flush()
     return revision
@@ -312,8 +329,26 @@ def _apply(session: Session, actor: Actor, revision: Revision) -> Guide | Policy
                              reason=f"发布修订 #{revision.id}")  # the note is internal wording
     revision.published_at = now()
     revision.published_by = actor.name
+    if revision.kind == "guide":  # 最近核对: a published revision vouches for the whole guide
+        published.checked_on, published.checked_by_revision = today(), True
+    if revision.correction_id is not None:
+        ticket = session.get(Ticket, revision.correction_id)
+        if ticket is not None:
+            tell_revised(session, ticket, actor, f"{KIND_LABELS[revision.kind]}《{published.title}》",
+                         f"/{'guides' if revision.kind == 'guide' else 'policies'}/{published.slug}")
     session.flush()
     return published
+
+
+def confirm_check(session: Session, actor: Actor, slug: str) -> Guide:
+    """The bureau has checked its guide against the rules in force and found it right (核对无误): the
+    guide page's 最近核对 moves to today."""
+    guide = session.scalars(select(Guide).where(Guide.slug == slug)).one_or_none()
+    if guide is None or not may_edit(actor, guide.bureau):
+        raise NotEditable(slug)
+    guide.checked_on, guide.checked_by_revision = today(), False
+    audit(session, actor, "guide_check", target=slug, detail=f"核对日期 {today().isoformat()}")
+    return guide
 
 
 def _audit(session: Session, actor: Actor, revision: Revision, what: str) -> None:
@@ -322,9 +357,9 @@ def _audit(session: Session, actor: Actor, revision: Revision, what: str) -> Non
 
 
 def save_draft(session: Session, actor: Actor, kind: str, record: dict[str, Any], note: str = "",
-               document: Document | None = None) -> Revision:
+               document: Document | None = None, correction: str = "") -> Revision:
     """Store a checked record as a draft revision; nothing public changes until it is published."""
-    revision = _new_revision(session, actor, kind, record, note, document)
+    revision = _new_revision(session, actor, kind, record, note, document, correction)
     _audit(session, actor, revision, "draft")
     return revision
 
@@ -337,11 +372,11 @@ def publish_revision(session: Session, actor: Actor, revision: Revision) -> Guid
 
 
 def publish(session: Session, actor: Actor, kind: str, record: dict[str, Any], note: str = "",
-            document: Document | None = None) -> Revision:
-    """Save a checked record as a revision and publish it at once."""
+            document: Document | None = None, correction: str = "") -> Revision:
+    """Save a checked record as a revision and publish it at once; a linked correction's reporter is told."""
     if kind == "policy":  # refused before anything is written: the draft is what the other bureau agrees to
         _parent_consent(session, actor, None, check(session, actor, kind, record, document, note), document)
-    revision = _new_revision(session, actor, kind, record, note, document)
+    revision = _new_revision(session, actor, kind, record, note, document, correction)
     _apply(session, actor, revision)
     _audit(session, actor, revision, "publish")
     return revision

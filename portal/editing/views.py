@@ -11,6 +11,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from portal import site
 from portal.accounts.access import current_actor, roles_required
 from portal.accounts.models import Role
 from portal.catalog import queries
@@ -25,6 +26,7 @@ from portal.extensions import db
 from portal.web import private
 
 bp = Blueprint("editing", __name__, url_prefix="/staff/content")
+site.column("editing", "指南和政策维护", "其他", public=False)
 bp.after_request(private)  # drafts not yet public
 
 EDITOR_ROLES = (Role.STAFF, Role.BUREAU_ADMIN, Role.ADMIN)
@@ -148,14 +150,16 @@ def _submit(kind: str, document: Document | None):
     actor = current_actor()
     if errors or action == "preview":
         services.check(db.session, actor, kind, record, document, note)  # every message at once
+        services.correction_ticket(db.session, actor, kind, record.get("slug") or "", request.form.get("correction", "")[:40])
         if errors:
             raise EditingError(errors)
         return _form_page(kind, document, values, {}, preview=True)
+    correction = request.form.get("correction", "")[:40]
     try:
         if action == "draft":
-            revision = services.save_draft(db.session, actor, kind, record, note, document)
+            revision = services.save_draft(db.session, actor, kind, record, note, document, correction)
         else:
-            revision = services.publish(db.session, actor, kind, record, note, document)
+            revision = services.publish(db.session, actor, kind, record, note, document, correction)
         db.session.flush()
     except IntegrityError:  # a new slug published by someone else at the same moment
         raise EditingError({"": [f"标识 {record.get('slug')} 刚被其他人使用，请换一个标识后重试"]}) from None
@@ -235,6 +239,15 @@ def publish(section: str, slug: str, revision_id: int):
         raise EditingError({"": ["该标识刚被其他人使用，请刷新后重试"]}) from None
     flash(f"已发布修订 #{found.id}，公开页面已更新，站内检索稍后同步。", "success")
     return redirect(url_for("editing.history", section=section, slug=found.slug), code=303)
+
+
+@bp.post("/guides/<slug>/check")
+@roles_required(*EDITOR_ROLES)
+def confirm_check(slug: str):
+    """核对无误: the bureau vouches for its guide as it stands; the public page's 最近核对 moves to today."""
+    guide = services.confirm_check(db.session, current_actor(), slug)
+    flash(f"已记录：《{guide.title}》经核对无误，公开页面“最近核对”为今天。", "success")
+    return redirect(url_for("editing.history", section="guides", slug=slug), code=303)
 
 
 @bp.post("/policies/<slug>/revisions/<int:revision_id>/approve-part")

@@ -25,7 +25,7 @@ from portal.clock import COUNTY_TZ, chinese_date, local, now
 from portal.errors import Forbidden, Invalid, InvalidFields, NotFound, Refused
 from portal.open311.models import ApiKey, KeyedTicket
 from portal.text import is_key
-from portal.tickets.models import KEY_CHANNELS, Ticket, TicketState, TicketType
+from portal.tickets.models import FILING_TYPES, KEY_CHANNELS, Ticket, TicketState
 from portal.tickets.services import file_ticket
 from portal.tickets.validation import validate
 
@@ -127,7 +127,7 @@ def definition(topic: Topic) -> dict:
     """The service definition: the portal's own filing fields as GeoReport attributes."""
     yes_no = [{"key": "true", "name": "是"}, {"key": "false", "name": "否"}]
     rows = [
-        ("type", "singlevaluelist", True, "诉求类型", [{"key": t.value, "name": t.label} for t in TicketType]),
+        ("type", "singlevaluelist", True, "诉求类型", [{"key": t.value, "name": t.label} for t in FILING_TYPES]),
         ("subject", "string", True, "标题，4 至 100 字", None),
         ("company_name", "string", False, "单位名称，个人可不填", None),
         ("credit_code", "string", False, "统一社会信用代码，18 位；个人可不填", None),
@@ -307,7 +307,8 @@ def request_record(ticket: Ticket) -> dict:
                 if answering.reply_due else None)
     return {
         "service_request_id": ticket.number, "status": status_of(ticket), "status_notes": "；".join(notes),
-        "service_name": ticket.topic.name, "service_code": ticket.topic.code, "description": ticket.subject,
+        "service_name": ticket.topic.name if ticket.topic else "网站纠错",
+        "service_code": ticket.topic.code if ticket.topic else "", "description": ticket.subject,
         "agency_responsible": answering.bureau.name if answering.bureau else "县营商环境办",
         "service_notice": notice(answering), "requested_datetime": _iso(ticket.created_at),
         "updated_datetime": _iso(max(local(e.at) for e in [*ticket.events, *answering.events])),

@@ -7,6 +7,7 @@ import time
 from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import select
 
+from portal import site
 from portal.accounts.access import client_address, current_actor, roles_required
 from portal.accounts.models import Role
 from portal.catalog import queries
@@ -22,8 +23,10 @@ from portal.search.service import KINDS, MAX_PER_PAGE, ORDERS, STATUSES, SearchR
 from portal.web import int_arg, key_arg
 
 bp = Blueprint("search", __name__)
+site.column("search", "站内搜索", "搜索服务")
 api = Blueprint("search_api", __name__, url_prefix="/api/v1")
 staff = Blueprint("search_staff", __name__, url_prefix="/staff/search-gaps")
+site.column("search_staff", "检索缺口", "其他", public=False)
 
 STATUS_LABELS = {s.value: s.label for s in PolicyStatus if s.value in STATUSES}
 KIND_LABELS = {"guide": "办事指南", "policy": "政策文件", "answer": "问答"}

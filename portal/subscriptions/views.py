@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, url_for
 
+from portal import site
 from portal.catalog import queries
 from portal.errors import show_refusals_with
 from portal.extensions import csrf, db, limiter
@@ -11,6 +12,8 @@ from portal.text import is_key
 from portal.web import limits_off
 
 bp = Blueprint("subscriptions", __name__, url_prefix="/subscribe")
+site.column("subscriptions", "政策订阅", "互动交流")
+site.column("subscriptions.sent", "政策订阅", "互动交流", public=False)  # after the form: check your mail
 
 SUBSCRIBE_LIMIT = "3 per minute;20 per day"
 

@@ -11,6 +11,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 
+from portal import site
 from portal.accounts.access import current_actor, roles_required, safe_next
 from portal.accounts.models import Role
 from portal.catalog import queries as catalog_queries
@@ -41,6 +42,8 @@ from portal.web import date_arg, int_arg, private
 
 bp = Blueprint("supervision", __name__, url_prefix="/supervision")
 public = Blueprint("performance", __name__)
+site.column("supervision", "督办", "其他", public=False)
+site.column("performance", "诉求办理情况", "数据发布")
 bp.after_request(private)  # every bureau's tickets with personal data
 
 S = TicketState

@@ -10,7 +10,8 @@ from portal.tickets.public import public_view, published_summary
 from portal.tickets.similar import public_matches
 from portal.tickets.services import check_code, file_ticket
 from portal.tickets.validation import validate
-from portal.tickets.views import FILING_LIMIT, TRACKING_LIMIT, find_ticket
+from portal.tickets.models import Ticket
+from portal.tickets.views import FILING_LIMIT, TRACKING_LIMIT, find_ticket, send_receipt
 from portal.web import json_object, limits_off, with_code
 
 api = Blueprint("tickets_api", __name__, url_prefix="/api/v1")
@@ -32,16 +33,38 @@ def file():
     }), 201
 
 
+def opened(number: str) -> Ticket | None:
+    """The ticket when the request's code opens it. The code comes in the X-Retrieval-Code header (kept
+    out of URLs, logs and Referer headers) or, for old links, ?code=."""
+    code = request.headers.get("X-Retrieval-Code") or request.args.get("code", "")
+    ticket = find_ticket(number[:20])
+    return ticket if check_code(ticket, code[:40]) else None
+
+
+NOT_FOUND = {"error": "未找到", "message": "流水号或提取码不正确。"}
+
+
 @api.get("/tickets/<number>")
 @limiter.limit(TRACKING_LIMIT, exempt_when=limits_off)
 def show(number: str):
-    """The public view, or 404 for an unknown number and a wrong code alike. The code comes in the
-    X-Retrieval-Code header (kept out of URLs, logs and Referer headers) or, for old links, ?code=."""
-    code = request.headers.get("X-Retrieval-Code") or request.args.get("code", "")
-    ticket = find_ticket(number[:20])
-    if not check_code(ticket, code[:40]):
-        return with_code(jsonify({"error": "未找到", "message": "流水号或提取码不正确。"})), 404
-    return with_code(jsonify(public_view(db.session, ticket, today())))
+    """The public view, or 404 for an unknown number and a wrong code alike."""
+    return answer_opened(number, lambda ticket: jsonify(public_view(db.session, ticket, today())))
+
+
+@api.get("/tickets/<number>/receipt.pdf")
+@limiter.limit(TRACKING_LIMIT, exempt_when=limits_off)
+def receipt(number: str):
+    """The receipt PDF, with the retrieval code as for the public view; 404 for a wrong code alike."""
+    return answer_opened(number, send_receipt)
+
+
+def answer_opened(number: str, respond):
+    """`respond(ticket)` when the request's code opens the ticket, else the same 404 for every failure;
+    never kept by a cache."""
+    ticket = opened(number)
+    if ticket is None:
+        return with_code(jsonify(NOT_FOUND)), 404
+    return with_code(respond(ticket))
 
 
 SIMILAR_LIMIT = "20 per minute;300 per day"

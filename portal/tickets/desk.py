@@ -8,6 +8,7 @@ import secrets
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
+from portal import site
 from portal.accounts.access import WORKSPACE_ROLES, current_actor, roles_required
 from portal.catalog import queries as catalog_queries
 from portal.clock import COUNTY_TZ, now, today
@@ -17,7 +18,7 @@ from portal.tickets import queries
 from portal.tickets.deadlines import Deadlines
 from portal.tickets.intake import take_in
 from portal.tickets.merging import may_merge, merge, mergeable
-from portal.tickets.models import STAFF_CHANNELS, Ticket, TicketType
+from portal.tickets.models import FILING_TYPES, STAFF_CHANNELS, Ticket
 from portal.tickets.similar import earlier_filings, likely_repeats
 from portal.tickets.views import find_ticket
 from portal.tickets.visibility import Viewer, party, viewer_of
@@ -25,6 +26,7 @@ from portal.tickets.workspace import TICKET_PAGE_EXTRAS, ticket_page, visible_ti
 from portal.web import with_code
 
 bp = Blueprint("desk", __name__, url_prefix="/staff")
+site.column("desk", "工单工作台", "其他", public=False)
 bp.after_request(with_code)  # personal data, and the confirmation's retrieval code: never cached
 NONCE = "staff_filing_nonce"
 
@@ -38,7 +40,7 @@ def _what_staff_see() -> dict:
 def _form(values: dict, errors: dict | None = None, status: int = 200):
     session[NONCE] = secrets.token_urlsafe(16)  # one filing per form shown: a double click files once
     return render_template("staff/ticket_new.html", values=values, errors=errors or {}, nonce=session[NONCE],
-                           channels=STAFF_CHANNELS, types=list(TicketType),
+                           channels=STAFF_CHANNELS, types=list(FILING_TYPES),
                            topics=catalog_queries.topics(db.session)), status
 
 

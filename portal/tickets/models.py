@@ -9,7 +9,7 @@ from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import User
-from portal.catalog.models import Bureau, Guide, Topic
+from portal.catalog.models import Bureau, Guide, Policy, Topic
 from portal.clock import now
 from portal.database import Base, value_enum
 
@@ -19,10 +19,30 @@ class TicketType(enum.Enum):
     HELP = "help"
     COMPLAINT = "complaint"
     SUGGESTION = "suggestion"
+    CORRECTION = "correction"  # 纠错: a reader reports a mistake on a guide, a policy or any page
 
     @property
     def label(self) -> str:
-        return {"consultation": "咨询", "help": "求助", "complaint": "投诉", "suggestion": "建议"}[self.value]
+        return {"consultation": "咨询", "help": "求助", "complaint": "投诉", "suggestion": "建议",
+                "correction": "纠错"}[self.value]
+
+
+FILING_TYPES = (TicketType.CONSULTATION, TicketType.HELP, TicketType.COMPLAINT, TicketType.SUGGESTION)  # the form's
+
+
+class Problem(enum.Enum):
+    """What a correction says is wrong."""
+
+    TIME_LIMIT = "time_limit"
+    MATERIAL = "material"
+    LINK = "link"
+    OUTDATED = "outdated"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return {"time_limit": "办理时限有误", "material": "申请材料有误", "link": "链接打不开",
+                "outdated": "内容已过时", "other": "其他问题"}[self.value]
 
 
 class TicketState(enum.Enum):
@@ -119,7 +139,7 @@ class Ticket(Base):
     code_hash: Mapped[str] = mapped_column(String(200))
     type: Mapped[TicketType] = mapped_column(value_enum(TicketType, "ticket_type"))
     state: Mapped[TicketState] = mapped_column(value_enum(TicketState, "ticket_state"), index=True)
-    topic_id: Mapped[int] = mapped_column(ForeignKey("topics.id", ondelete="RESTRICT"))
+    topic_id: Mapped[int | None] = mapped_column(ForeignKey("topics.id", ondelete="RESTRICT"))  # none: a page's correction
     guide_id: Mapped[int | None] = mapped_column(ForeignKey("guides.id", ondelete="SET NULL"))
     bureau_id: Mapped[int | None] = mapped_column(ForeignKey("bureaus.id", ondelete="RESTRICT"), index=True)
     subject: Mapped[str] = mapped_column(String(100))
@@ -149,13 +169,18 @@ class Ticket(Base):
     received_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)  # staff: when it came
     confidential: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # 保密件
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"), index=True)
+    # A correction (纠错): what is wrong, and the policy or page it is about (a guide's is guide_id)
+    problem: Mapped[Problem | None] = mapped_column(value_enum(Problem, "correction_problem"))
+    policy_id: Mapped[int | None] = mapped_column(ForeignKey("policies.id", ondelete="SET NULL"))
+    page: Mapped[str] = mapped_column(String(200), default="", server_default="")
 
     # Two changes made at once from the same state (a double rating, a rating and autoclose): the
     # second finds the version moved on and is refused instead of writing a second history.
     __mapper_args__ = {"version_id_col": version}
 
-    topic: Mapped[Topic] = relationship()
+    topic: Mapped[Topic | None] = relationship()
     guide: Mapped[Guide | None] = relationship()
+    policy: Mapped[Policy | None] = relationship()
     bureau: Mapped[Bureau | None] = relationship(foreign_keys=[bureau_id])
     pending_transfer_to: Mapped[Bureau | None] = relationship(foreign_keys=[pending_transfer_to_id])
     assignee: Mapped[User | None] = relationship()

@@ -48,8 +48,8 @@ def public_view(session: Session, ticket: Ticket, today: dt.date, deadlines: Dea
         "subject": ticket.subject,
         "status": ticket.state.value,
         "status_label": ticket.state.label,
-        "topic": ticket.topic.code,
-        "topic_name": ticket.topic.name,
+        "topic": ticket.topic.code if ticket.topic else None,
+        "topic_name": ticket.topic.name if ticket.topic else "",
         "bureau": ticket.bureau.code if ticket.bureau else None,
         "bureau_name": ticket.bureau.name if ticket.bureau else "县营商环境办（待分办）",
         "filed_at": local(ticket.created_at).isoformat(timespec="minutes"),
@@ -73,6 +73,8 @@ def public_view(session: Session, ticket: Ticket, today: dt.date, deadlines: Dea
         "can_rate": ticket.state.value == "replied" or (ticket.state is TicketState.MERGED and answered(ticket)
                                                          and not ticket.ratings),
         "merged_into": master_summary(ticket),
+        **({"problem": ticket.problem.value, "problem_label": ticket.problem.label, "about": about(ticket)}
+           if ticket.problem else {}),
     }
 
 
@@ -80,8 +82,19 @@ def published_summary(ticket: Ticket) -> dict:
     """A published ticket as the filing form offers it to another business: what it asked, where it is,
     and the answer once there is one; no personal data, no number to open it by."""
     reply = ticket.reply_event if ticket.state in (TicketState.REPLIED, TicketState.CLOSED) else None
-    return {"subject": ticket.subject, "topic_name": ticket.topic.name, "status_label": ticket.state.label,
+    return {"subject": ticket.subject, "topic_name": ticket.topic.name if ticket.topic else "", "status_label": ticket.state.label,
             "bureau_name": ticket.bureau.name if ticket.bureau else "县营商环境办（待分办）",
             "filed_on": local(ticket.created_at).date().isoformat(),
             "reply_due": ticket.reply_due.isoformat() if ticket.reply_due and reply is None else None,
             "reply": reply.public_text if reply is not None else None}
+
+
+def about(ticket: Ticket) -> dict:
+    """What a correction is about: its guide, policy or page, with the path a reader opens."""
+    if ticket.guide is not None:
+        return {"kind": "guide", "slug": ticket.guide.slug, "title": ticket.guide.title,
+                "path": f"/guides/{ticket.guide.slug}"}
+    if ticket.policy is not None:
+        return {"kind": "policy", "slug": ticket.policy.slug, "title": ticket.policy.title,
+                "path": f"/policies/{ticket.policy.slug}"}
+    return {"kind": "page", "path": ticket.page, "title": ticket.page}

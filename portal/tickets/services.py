@@ -8,6 +8,7 @@ import datetime as dt
 import secrets
 from dataclasses import dataclass
 
+from flask import current_app, has_app_context
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -17,7 +18,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal.actors import BUSINESS, SYSTEM, Actor
 from portal.audit import audit, name_actions
-from portal.catalog.models import Bureau, Guide, Topic
+from portal.catalog.models import Bureau, Guide, Policy, Topic
 from portal.clock import chinese_date, local, now
 from portal.errors import Invalid, InvalidFields, NotFound, Refused
 from portal.mail import queue_mail
@@ -25,6 +26,7 @@ from portal.text import CONTROL, plain
 from portal.tickets.models import (
     Channel,
     DeadlineRule,
+    Problem,
     ReplyTemplate,
     Rating,
     Score,
@@ -74,6 +76,8 @@ TRANSITIONS: dict[str, tuple[frozenset[TicketState], TicketState | None]] = {
     # a bad rating's appeal (portal/tickets/appeals.py), whatever the ticket's state since
     "appeal": (frozenset({S.ASSIGNED, S.ACCEPTED, S.REOPENED, S.REPLIED, S.CLOSED, S.REJECTED, S.DISPATCH}), None),
     "decide_appeal": (frozenset({S.ASSIGNED, S.ACCEPTED, S.REOPENED, S.REPLIED, S.CLOSED, S.REJECTED, S.DISPATCH}), None),
+    # A correction's page was revised (the content editor links the revision): the reporter is told
+    "revise": (frozenset({S.ASSIGNED, S.ACCEPTED, S.REOPENED, S.REPLIED, S.CLOSED}), None),
 }
 ACTION_LABELS = {
     "file": "提交诉求", "route": "分送承办单位", "dispatch": "转县营商环境办分办", "sign": "签收",
@@ -84,6 +88,7 @@ ACTION_LABELS = {
     "merge": "并单", "take_repeat": "并入重复诉求", "rate_merged": "评价",
     "cohandle": "商请协办", "opinion": "协办意见", "decline": "拒绝协办", "callback": "回访",
     "appeal": "差评申诉", "decide_appeal": "复核差评申诉",
+    "revise": "内容已更正",
 }
 name_actions({f"ticket_{action}": f"工单{label}" for action, label in ACTION_LABELS.items()}
              | {"ticket_note": "工单内部备注", "ticket_handover": "指派经办人",
@@ -93,7 +98,8 @@ name_actions({f"ticket_{action}": f"工单{label}" for action, label in ACTION_L
 # over one for the ticket type, which wins over these (DESIGN.md: sign in 1; reply in 3/5/10/15).
 DEFAULT_DAYS = {
     "sign": 1,
-    "reply": {TicketType.CONSULTATION: 3, TicketType.HELP: 5, TicketType.COMPLAINT: 10, TicketType.SUGGESTION: 15},
+    "reply": {TicketType.CONSULTATION: 3, TicketType.HELP: 5, TicketType.COMPLAINT: 10, TicketType.SUGGESTION: 15,
+              TicketType.CORRECTION: 5},  # a correction: PORTAL_CORRECTION_REPLY_DAYS wins over this
     "autoclose": 5,
     "cohandle": 3,  # a co-bureau's answer (portal/tickets/cohandling.py)
 }
@@ -114,7 +120,7 @@ def deadline_days(session: Session, ticket: Ticket, clock: str, bureau: Bureau |
     """Working days for `clock` (sign, reply, autoclose, cohandle): topic rule, then bureau, then type,
     then default."""
     bureau = bureau or ticket.bureau
-    candidates = [("topic", ticket.topic.code)]
+    candidates = [("topic", ticket.topic.code)] if ticket.topic is not None else []
     if bureau is not None:
         candidates.append(("bureau", bureau.code))
     candidates.append(("type", ticket.type.value))
@@ -123,6 +129,8 @@ def deadline_days(session: Session, ticket: Ticket, clock: str, bureau: Bureau |
             DeadlineRule.scope == scope, DeadlineRule.key == key, DeadlineRule.clock == clock))
         if days is not None:
             return days
+    if clock == "reply" and ticket.type is TicketType.CORRECTION and has_app_context():
+        return current_app.config["CORRECTION_REPLY_DAYS"]
     default = DEFAULT_DAYS[clock]
     return default[ticket.type] if isinstance(default, dict) else default
 
@@ -191,7 +199,7 @@ class TicketInput:
     """A filing whose every field has been checked."""
 
     type: TicketType
-    topic: Topic
+    topic: Topic | None
     guide: Guide | None
     subject: str
     description: str
@@ -202,6 +210,11 @@ class TicketInput:
     email: str
     publish: bool
     confidential: bool = False  # 保密件: the holding bureau is not told who the business is
+    # A correction (纠错): what is wrong, the policy or page it is about, and the bureau that owns it
+    problem: Problem | None = None
+    policy: Policy | None = None
+    page: str = ""
+    owner: Bureau | None = None
 
 
 def file_ticket(session: Session, data: TicketInput, actor: Actor = BUSINESS, channel: Channel = Channel.WEB,
@@ -220,12 +233,14 @@ def file_ticket(session: Session, data: TicketInput, actor: Actor = BUSINESS, ch
         contact_name=data.contact_name, phone=data.phone, email=data.email, publish=data.publish,
         consented_at=received_at or moment, created_at=moment, state=None,
         channel=channel, received_at=received_at or moment, confidential=data.confidential,
+        problem=data.problem, policy=data.policy, page=data.page,
     )
     session.add(ticket)
     how = "" if channel in (Channel.WEB, Channel.API) else f"（{channel.label}）"
     move(ticket, "file", actor, public_text=f"已收到您的{data.type.label}{how}：{data.subject}", note=note)
-    if data.topic.lead is not None:
-        assign(session, ticket, data.topic.lead, SYSTEM, "route")
+    lead = data.owner or (data.topic.lead if data.topic is not None else None)  # a correction: the page's owner
+    if lead is not None:
+        assign(session, ticket, lead, SYSTEM, "route")
     else:
         move(ticket, "dispatch", SYSTEM, public_text="该领域未明确牵头单位，由县营商环境办分办。")
     queue_mail(session, data.email, "mail/ticket_filed.txt", ticket=ticket, code=code)
@@ -313,8 +328,9 @@ def correct_topic(session: Session, ticket: Ticket, actor: Actor, topic: Topic |
         return None
     allowed(ticket, "retopic")
     old = ticket.topic
-    event = move(ticket, "retopic", actor, public_text=f"领域由“{old.name}”更正为“{topic.name}”。",
-                 detail=f"{old.code} → {topic.code}")
+    was, was_code = (old.name, old.code) if old is not None else ("未选", "-")
+    event = move(ticket, "retopic", actor, public_text=f"领域由“{was}”更正为“{topic.name}”。",
+                 detail=f"{was_code} → {topic.code}")
     ticket.topic = topic
     return event
 
@@ -426,6 +442,16 @@ def reply(session: Session, ticket: Ticket, actor: Actor, text: str) -> None:
     queue_mail(session, ticket.email, "mail/ticket_replied.txt", ticket=ticket, text=text)
     for repeat in ticket.repeats:  # 并单: one reply reaches every business that asked
         queue_mail(session, repeat.email, "mail/ticket_merged_replied.txt", ticket=repeat, master=ticket, text=text)
+
+
+def tell_revised(session: Session, ticket: Ticket, actor: Actor, what: str, path: str) -> None:
+    """The page a correction is about was revised (a published revision linked to it): the reporter
+    sees it in the ticket's timeline and is mailed when they left an address."""
+    if ticket.type is not TicketType.CORRECTION:
+        raise Invalid(f"工单 {ticket.number} 不是纠错工单。", "correction")
+    move(ticket, "revise", actor, detail=what,
+         public_text=f"{actor.bureau.name if actor.bureau else '本站'}已根据您的纠错更正{what}（{chinese_date(local_day(now()))}）。")
+    queue_mail(session, ticket.email, "mail/correction_revised.txt", ticket=ticket, what=what, path=path)
 
 
 def reject(session: Session, ticket: Ticket, actor: Actor, reason: str) -> None:

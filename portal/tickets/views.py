@@ -6,27 +6,37 @@ import secrets
 from collections.abc import Callable
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, session, url_for
+from flask import (Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, send_file,
+                   session, url_for)
 from sqlalchemy import select
 
+from portal import site
 from portal.actors import BUSINESS
 from portal.catalog import queries
 from portal.catalog.views import PageSection
 from portal.clock import today
 from portal.errors import show_refusals_with
 from portal.extensions import db, limiter
+from portal.pdf import cjk_font
+from portal.tickets import receipt as receipts
 from portal.tickets.attachments import attach, check_uploads
 from portal.tickets.deadlines import Deadlines
 from portal.tickets.merging import rate_merged
-from portal.tickets.models import Score, Ticket, TicketState, TicketType
+from portal.tickets.models import FILING_TYPES, Problem, Score, Ticket, TicketState, TicketType
 from portal.tickets.public import public_events, public_view
 from portal.tickets.services import ACTION_LABELS, check_code, file_ticket, rate
 from portal.tickets.similar import earlier_filings
-from portal.tickets.validation import validate
-from portal.web import limits_off, with_code
+from portal.tickets.validation import ANSWER_PAGE, GUIDE_PAGE, POLICY_PAGE, validate
+from portal.web import absolute_url, limits_off, with_code
 
 bp = Blueprint("tickets", __name__, url_prefix="/tickets")
 bp.after_request(with_code)  # the filing's code, a ticket's personal data and timeline: never cached
+site.column("tickets", "诉求", "互动交流")
+site.column("tickets.new", "提交诉求", "互动交流")
+site.column("tickets.track", "查询办理进度", "互动交流")
+site.column("tickets.correction", "我为网站找错", "互动交流")
+site.column("tickets.filed", "诉求", "互动交流", public=False)  # a redirect to the tracking page
+site.column("tickets.receipt", "诉求回执", "互动交流", public=False)  # its ticket's browser only
 
 FILING_LIMIT = "5 per minute;30 per day"
 TRACKING_LIMIT = "10 per minute;100 per day"
@@ -54,7 +64,7 @@ def _form_context(values: dict, errors: dict | None = None, upload_errors: list 
         "sections": [section for provider in FILING_SECTIONS if (section := provider(values)) is not None],
         "nonce": session[NONCE],
         "values": values, "errors": errors or {}, "upload_errors": upload_errors or [],
-        "types": list(TicketType), "topics": queries.topics(db.session),
+        "types": list(FILING_TYPES), "topics": queries.topics(db.session),
         "guide": queries.guide_by_slug(db.session, values.get("guide", "")) if values.get("guide") else None,
     }
 
@@ -86,6 +96,43 @@ def new():
     # cookie (signed, not encrypted) as a redirect would need. A reload meets the used nonce (409).
     return render_template("tickets/filed.html", ticket=ticket, code=code, deadline_of=Deadlines(db.session, today()),
                            earlier=earlier_filings(db.session, ticket))
+
+
+CORRECTION_FIELDS = ("guide", "policy", "page")
+
+
+@bp.route("/correction", methods=["GET", "POST"])
+@limiter.limit(FILING_LIMIT, methods=["POST"], exempt_when=limits_off)
+def correction():
+    """内容有误？/ 我为网站找错: what is wrong on a guide, a policy or any page; it becomes a correction
+    ticket for the bureau that owns the page (the site operator for the others), followed like any."""
+    source = request.args if request.method == "GET" else request.form
+    values = {name: source.get(name, "")[:300] for name in CORRECTION_FIELDS}
+    if request.method == "GET":
+        return _correction_form(values)
+    if not request.form.get("nonce") or request.form.get("nonce") != session.pop(NONCE, None):
+        return render_template("tickets/resubmitted.html"), 409
+    data, errors = validate(db.session, {**request.form.to_dict(), "type": TicketType.CORRECTION.value})
+    if errors:
+        return _correction_form(request.form.to_dict(), errors), 400
+    ticket, code = file_ticket(db.session, data)
+    _remember(ticket.number)
+    return render_template("tickets/filed.html", ticket=ticket, code=code, deadline_of=Deadlines(db.session, today()))
+
+
+def _correction_form(values: dict, errors: dict | None = None):
+    """The correction form, naming the guide, policy or page it is about."""
+    session[NONCE] = secrets.token_urlsafe(16)
+    if found := GUIDE_PAGE.fullmatch(values.get("page", "")):  # 找错 from a guide's page: that guide
+        values = {**values, "guide": found.group(1)}
+    elif found := POLICY_PAGE.fullmatch(values.get("page", "")):
+        values = {**values, "policy": found.group(1)}
+    guide = queries.guide_by_slug(db.session, values.get("guide", "")) if values.get("guide") else None
+    policy = queries.public_policy_by_slug(db.session, values.get("policy", "")) if values.get("policy") else None
+    page = values.get("page", "") if (values.get("page", "").startswith("/") and not guide and not policy) else ""
+    answer = queries.public_answer_by_slug(db.session, found.group(1)) if (found := ANSWER_PAGE.fullmatch(page)) else None
+    return render_template("tickets/correction.html", nonce=session[NONCE], values=values, errors=errors or {},
+                           guide=guide, policy=policy, answer=answer, page=page, problems=list(Problem))
 
 
 @bp.get("/filed")
@@ -155,6 +202,30 @@ def rate_reply(number: str):
     else:
         flash("感谢您的评价，您的意见将用于改进服务。", "success")
     return redirect(url_for("tickets.show", number=number), code=303)
+
+
+@bp.get("/<number>/receipt")
+def receipt(number: str):
+    """The printable receipt (回执) of a ticket this browser has opened with its code."""
+    ticket = _tracked_ticket(number)
+    return render_template("tickets/receipt.html", ticket=ticket, title=receipts.title(ticket),
+                           facts=receipts.facts(ticket), how=receipts.how_to_track(absolute_url("tickets.track")))
+
+
+@bp.get("/<number>/receipt.pdf")
+def receipt_pdf(number: str):
+    """The receipt as a PDF drawn on the server, for the same browser only."""
+    return send_receipt(_tracked_ticket(number))
+
+
+def send_receipt(ticket: Ticket):
+    """The receipt PDF as a download; 503 with the reason when the server has no CJK font."""
+    font = cjk_font(current_app.config["PDF_FONT"])
+    body = receipts.receipt_pdf(ticket, font, current_app.jinja_env.globals["site_name"], absolute_url("tickets.track"))
+    response = make_response(body)
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = f'attachment; filename="receipt-{ticket.number}.pdf"'
+    return response
 
 
 @bp.get("/<number>/attachments/<int:attachment_id>")

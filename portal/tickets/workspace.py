@@ -10,6 +10,7 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask_login import current_user, login_required
 from sqlalchemy import case, func, or_, select
 
+from portal import site
 from portal.accounts.access import BUREAU_ROLES, WORKSPACE_ROLES, current_actor, roles_required
 from portal.accounts.services import colleagues, user_by_username
 from portal.catalog import queries as catalog_queries
@@ -20,6 +21,7 @@ from portal.extensions import db
 from portal.text import is_key
 from portal.tickets import appeals, cohandling, queries, services
 from portal.tickets.deadlines import Deadlines
+from portal.tickets.public import about
 from portal.tickets.models import ReplyTemplate, Ticket, TicketState, TicketType
 from portal.tickets.services import TRANSITIONS
 from portal.tickets.similar import likely_repeats
@@ -29,6 +31,7 @@ from portal.tickets.visibility import party, sees_identity, viewer_of
 from portal.web import date_arg, page_arg, paginate, private, text_arg
 
 bp = Blueprint("workspace", __name__, url_prefix="/staff")
+site.column("workspace", "工单工作台", "其他", public=False)
 api = Blueprint("workspace_api", __name__, url_prefix="/api/v1/staff")
 bp.after_request(private)  # personal data on every page of the workspace
 api.after_request(private)
@@ -165,6 +168,7 @@ def ticket_page(ticket: Ticket, error: str | None = None, failed: str | None = N
         deadline_of=Deadlines(db.session, day),
         action_labels=services.ACTION_LABELS,
         topics=catalog_queries.topics(db.session),
+        correction_about=about(ticket) if ticket.problem else None,
         sections=[section for provider in TICKET_SECTIONS if (section := provider(ticket)) is not None],
         **extra,
     ), status
@@ -349,7 +353,7 @@ def staff_json(ticket: Ticket, viewing: Sight = OFFICE) -> dict:
     viewer = viewer_of(current_user)
     data = {
         "number": ticket.number, "type": ticket.type.value, "status": ticket.state.value,
-        "status_label": ticket.state.label, "topic": ticket.topic.code,
+        "status_label": ticket.state.label, "topic": ticket.topic.code if ticket.topic else None,
         "guide": ticket.guide.slug if ticket.guide else None,
         "bureau": ticket.bureau.code if ticket.bureau else None,
         "assignee": ticket.assignee.username if ticket.assignee else None,

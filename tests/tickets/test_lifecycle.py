@@ -37,7 +37,7 @@ BEING_HANDLED = {  # accepted, or reopened after a bad rating and handled again 
     "request_transfer": SAME, "approve_transfer": S.ASSIGNED, "refuse_transfer": SAME,
     "request_extension": SAME, "approve_extension": SAME, "refuse_extension": SAME,
     "reply": S.REPLIED, "reject": S.REJECTED, "note": SAME, "handover": SAME, "press": SAME, "supervise": SAME,
-    "retopic": SAME,
+    "retopic": SAME, "revise": SAME,
 }
 # From each state (None: a ticket not yet filed), the actions DESIGN.md's lifecycle allows, and where each leads.
 LIFECYCLE = {
@@ -46,11 +46,11 @@ LIFECYCLE = {
     S.DISPATCH: {"route": S.ASSIGNED, "reject": S.REJECTED, "note": SAME, "retopic": SAME},
     S.ASSIGNED: {"sign": S.ACCEPTED, "return": S.DISPATCH, "request_transfer": SAME, "approve_transfer": S.ASSIGNED,
                  "refuse_transfer": SAME, "reject": S.REJECTED, "note": SAME, "handover": SAME, "press": SAME,
-                 "supervise": SAME, "retopic": SAME},
+                 "supervise": SAME, "retopic": SAME, "revise": SAME},
     S.ACCEPTED: BEING_HANDLED,
     S.REOPENED: BEING_HANDLED,
-    S.REPLIED: {"rate": S.CLOSED, "reopen": S.REOPENED, "autoclose": S.CLOSED, "note": SAME},
-    S.CLOSED: {"note": SAME},
+    S.REPLIED: {"rate": S.CLOSED, "reopen": S.REOPENED, "autoclose": S.CLOSED, "note": SAME, "revise": SAME},
+    S.CLOSED: {"note": SAME, "revise": SAME},  # a correction's page revised after the answer: the reporter is told
     S.REJECTED: {"note": SAME},
 }
 # 并单 (issue 13): an unanswered ticket may be merged into a master held by a bureau (answered or not);

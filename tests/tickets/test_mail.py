@@ -11,7 +11,7 @@ from portal.tickets.models import Ticket
 from portal.actors import Actor
 from portal.tickets.services import reply, sign
 from tests import factories as f
-from tests.conftest import fresh_database, make_app
+from tests.conftest import fresh_database, mail_app_on, make_app
 from tests.mailbox import smtp_server
 from tests.servers import free_port
 from tests.tickets.conftest import form_data
@@ -19,13 +19,7 @@ from tests.tickets.conftest import form_data
 
 @pytest.fixture
 def mail_app(tmp_path_factory, smtp):
-    controller, _ = smtp
-    application = make_app(fresh_database(tmp_path_factory, "portal_mail"), tmp_path_factory.mktemp("ix"),
-                           MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port)
-    with application.app_context():
-        import_content(db.session, f.lines(f.bureau(), f.topic(), f.guide()))
-        db.session.commit()
-    return application
+    return mail_app_on(tmp_path_factory, smtp, "portal_mail", f.lines(f.bureau(), f.topic(), f.guide()))
 
 
 def test_filing_and_reply_mails_arrive_with_number_code_and_answer(mail_app, smtp):

@@ -1,0 +1,1 @@
+"""The site's own pages: sitemap, privacy, help, contact, about, accessibility."""

@@ -43,6 +43,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from portal.catalog.views import bp as catalog_bp
     from portal.consultations.views import bp as consultations_bp
     from portal.editing.views import bp as editing_bp
+    from portal.measures.views import bp as measures_bp
     from portal.search import outbox
     from portal.search.index import IndexStore
     from portal.search.reader import SearchReader
@@ -67,7 +68,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.init_app(app)
     csrf.exempt(tickets_api_bp)  # JSON clients send no form token; they are rate-limited instead
     for blueprint in (tickets_bp, tickets_api_bp, accounts_bp, workspace_bp, workspace_api_bp, editing_bp,
-                      supervision_bp, performance_bp, consultations_bp, subscriptions_bp, feeds_bp, catalog_bp,
+                      supervision_bp, performance_bp, measures_bp, consultations_bp, subscriptions_bp, feeds_bp, catalog_bp,
                       search_bp, search_api_bp, health.bp):
         app.register_blueprint(blueprint)
     pagecache.depends_on(outbox.last_number)  # moves with every change to a guide, a policy or the synonyms

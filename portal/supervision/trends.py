@@ -86,7 +86,7 @@ def iso_week(monday: dt.date) -> str:
 def parse_week(text: str | None) -> dt.date | None:
     """The Monday of an ISO week written 2026-W47, or None for anything else."""
     text = (text or "").strip().upper()
-    if len(text) != 8 or text[4:6] != "-W" or not (text[:4] + text[6:]).isdigit():
+    if len(text) != 8 or not text.isascii() or text[4:6] != "-W" or not (text[:4] + text[6:]).isdigit():
         return None
     try:
         monday = dt.date.fromisocalendar(int(text[:4]), int(text[6:]), 1)

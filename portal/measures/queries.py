@@ -10,7 +10,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from portal.catalog.models import Bureau, Policy, PolicyTopic
-from portal.clock import county_midnight, local
+from portal.clock import local
 from portal.consultations.models import Comment, Decision, Visibility
 from portal.measures.models import MeasureProgress, MeasureStatus, MeasureTicket, Milestone
 from portal.tickets.models import Rating, Ticket, TicketState, TicketType
@@ -208,13 +208,12 @@ def comments(session: Session, item: Measure) -> Comments:
 
 
 def stale(session: Session, plan: str, today: dt.date) -> list[tuple[Measure, int | None, Answered]]:
-    """Measures whose lead bureau has not reported for STALE_DAYS days (or never), oldest report
-    first, each with how long since and its related tickets' figures."""
+    """Measures not done whose lead bureau has not reported for STALE_DAYS days or more (or never),
+    never reported first, then the oldest report first; each with the days since and its related
+    tickets' figures."""
     found = []
-    limit = county_midnight(today - dt.timedelta(days=STALE_DAYS))
     for item in measures(session, plan):
-        if item.status is MeasureStatus.DONE:
-            continue
-        if item.reported_at is None or local(item.reported_at) < local(limit):
-            found.append((item, item.days_since_report(today), answered(session, item)))
+        days = item.days_since_report(today)
+        if item.status is not MeasureStatus.DONE and (days is None or days >= STALE_DAYS):
+            found.append((item, days, answered(session, item)))
     return sorted(found, key=lambda f: (f[1] is not None, -(f[1] or 0), f[0].no))

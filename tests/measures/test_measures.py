@@ -208,3 +208,39 @@ def test_the_start_page_lists_measures_not_reported_for_30_days(plan, client):
     assert "从未报送" in stale and "66 天前" in stale and "30 天前" in stale
     row_8 = [part for part in html.split('data-no="') if part.startswith("8\"")]
     assert row_8 == []  # reported 8 days ago
+
+
+def test_seed_demo_writes_the_demo_progress_once(runner, session):
+    first = runner.invoke(args=["seed-demo"])
+    assert first.exit_code == 0, first.output
+    assert "演示措施进展 49 条" in first.output
+    again = runner.invoke(args=["seed-demo"])
+    assert again.exit_code == 0 and "演示措施进展" not in again.output
+    assert session.scalar(select(func.count()).select_from(Milestone)) == 49
+    notes = session.scalars(select(Milestone.note)).all()
+    assert all(note.endswith("（演示数据）") for note in notes)
+
+
+def test_the_published_comments_about_a_measure_are_counted_with_their_adoption(plan, client):
+    from portal.consultations.models import Comment, Decision, Visibility
+
+    from portal.catalog.models import Policy
+
+    whole = plan.scalars(select(Policy).where(Policy.slug == PLAN)).one()
+    measure_8 = plan.scalars(select(Policy).where(Policy.slug == "yshj-2022-m08")).one()
+    moment = dt.datetime(2022, 9, 14, 10, 0, tzinfo=dt.timezone.utc)
+
+    def comment(policy, article, visibility, decision=None):
+        plan.add(Comment(policy=policy, company="会宁县示例机械有限公司", contact_name="王建国", phone="13912345678",
+                         article=article, body="建议公布高压办电各环节时限。", consented_at=moment, created_at=moment,
+                         visibility=visibility, decision=decision))
+
+    comment(whole, "措施8：提升办电效率", Visibility.PUBLISHED, Decision.ADOPTED)
+    comment(measure_8, "全文", Visibility.PUBLISHED, Decision.NOT_ADOPTED)
+    comment(whole, "措施8：提升办电效率", Visibility.PENDING)  # not yet public: not counted
+    comment(whole, "措施9：提升供水供气效率", Visibility.PUBLISHED, Decision.ADOPTED)  # another measure
+    plan.commit()
+    with at():
+        html = client.get("/measures/8").get_data(as_text=True)
+    assert '公开意见 <span id="n-comments">2</span> 条，采纳 1 条、部分采纳 0 条、不采纳 1 条。' in html
+    assert "王建国" not in html and "13912345678" not in html

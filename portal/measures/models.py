@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import Date, DateTime, ForeignKey, Integer, String, Text, event
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy import Date, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.audit import append_only
 from portal.catalog.models import Bureau, Policy
 from portal.clock import now
 from portal.database import Base, value_enum
@@ -74,12 +75,4 @@ class MeasureTicket(Base):
     ticket: Mapped[Ticket] = relationship()
 
 
-class AppendOnly(Exception):
-    """An attempt to change or delete a milestone."""
-
-
-@event.listens_for(Session, "before_flush")
-def _milestones_are_append_only(session: Session, _context, _instances) -> None:
-    for obj in (*session.dirty, *session.deleted):
-        if isinstance(obj, Milestone) and (obj in session.deleted or session.is_modified(obj)):
-            raise AppendOnly("进展记录只能追加，不能修改或删除。")
+append_only(Milestone, "进展记录只能追加，不能修改或删除。")

@@ -12,14 +12,14 @@ from sqlalchemy import func, select
 
 from portal.accounts.models import Role
 from portal.actors import Actor
-from portal.audit import AuditEntry
+from portal.audit import AppendOnly, AuditEntry
 from portal.catalog import queries as catalog
 from portal.catalog.content import import_content
 from portal.cli import DEMO_CONTENT
 from portal.clock import as_of
 from portal.demo.measures import seed_measures
 from portal.measures import queries
-from portal.measures.models import AppendOnly, MeasureTicket, Milestone
+from portal.measures.models import MeasureTicket, Milestone
 from portal.tickets import services
 from portal.tickets.models import Score, TicketType
 from portal.tickets.services import TicketInput

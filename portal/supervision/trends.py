@@ -13,19 +13,20 @@ companies leaves such tickets out.
 """
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from portal.catalog.models import Bureau, Guide, Topic
-from portal.clock import county_midnight, local
+from portal.clock import county_midnight
 from portal.search.analyzer import words as analyzed_words
 from portal.supervision.models import TicketRisk
-from portal.tickets.models import Ticket
+from portal.tickets.models import Ticket, TicketEvent
 
 BASELINE_WEEKS = 8
 ALPHA = 0.01  # how unlikely by chance a count must be to be flagged
@@ -33,6 +34,7 @@ MIN_COUNT = 5  # fewer tickets than this in a week are never flagged: too few to
 MIN_BASELINE = 0.5  # a key never seen before is judged against half a ticket a week, not against zero
 REPEAT_DAYS = 30
 REPEAT_COUNT = 3  # companies with this many tickets in REPEAT_DAYS are listed
+REPEAT_SHOWN = 50  # the most frequent of them
 TOP_WORDS = 20
 
 DIMENSIONS = [("topic", "领域"), ("bureau", "承办单位"), ("guide", "办事指南"), ("company", "企业")]
@@ -51,7 +53,7 @@ def poisson_tail(count: int, mean: float) -> float:
     while True:
         term = math.exp(-mean + i * log_mean - math.lgamma(i + 1))
         total += term
-        if i > mean and term < 1e-17 * total:
+        if i > mean and term < 1e-12 * total:
             break
         i += 1
         if i > count + 10_000:
@@ -129,12 +131,12 @@ class Row:
         return round(self.count / self.baseline, 1) if self.baseline else None
 
 
-@dataclass
+@dataclass(frozen=True)
 class Repeat:
-    """A company with several tickets in the 30 days up to the week's end."""
+    """A company with several tickets in the 30 days up to the week's end: their numbers, oldest first."""
 
     name: str
-    tickets: list[Ticket]
+    numbers: tuple[str, ...]
 
 
 @dataclass
@@ -166,53 +168,78 @@ def _confidential_column():
     return getattr(Ticket, "confidential", None)
 
 
+# The figures of a week, kept per process until a ticket is filed or moves (any new ticket or event):
+# the office reloading the page, or the digest after it, does not count them again.
+_FIGURES_KEPT: dict[tuple, tuple] = {}
+
+
 def trends(session: Session, week: dt.date, today: dt.date, *, see_confidential: bool = True) -> Trends:
-    """The week of Monday `week` against the eight weeks before it (see the module's docstring)."""
+    """The week of Monday `week` against the eight weeks before it (see the module's docstring); the
+    risk tickets are read afresh, the counts are kept until anything changes (`_FIGURES_KEPT`)."""
+    latest = session.execute(select(select(func.max(Ticket.id)).scalar_subquery(),
+                                    select(func.max(TicketEvent.id)).scalar_subquery())).one()
+    key = (str(session.get_bind().url), week, see_confidential, *latest)
+    figures = _FIGURES_KEPT.get(key)
+    if figures is None:
+        figures = _figures(session, week, see_confidential)
+        if len(_FIGURES_KEPT) > 50:
+            _FIGURES_KEPT.clear()
+        _FIGURES_KEPT[key] = figures
+    weeks, totals, rows, words, repeated, flagged = figures
+    return Trends(week=week, weeks=weeks, totals=totals, rows=rows, words=words, repeats=repeated,
+                  risks=risks_between(session, week, week + dt.timedelta(days=6)),
+                  partial=today < week + dt.timedelta(days=6), flagged=flagged)
+
+
+def _figures(session: Session, week: dt.date, see_confidential: bool) -> tuple:
+    """One pass over the span's tickets, reading only the columns counted (no ticket is loaded)."""
     first = week - dt.timedelta(weeks=BASELINE_WEEKS)
     weeks = [first + dt.timedelta(weeks=i) for i in range(BASELINE_WEEKS + 1)]
-    low, high = county_midnight(first), county_midnight(week + dt.timedelta(days=7))
+    bounds = [county_midnight(monday) for monday in weeks[1:]]
+    end = week + dt.timedelta(days=6)
+    repeat_from = county_midnight(end - dt.timedelta(days=REPEAT_DAYS - 1))
     confidential = _confidential_column()
-    columns = [Ticket.id, Ticket.created_at, Ticket.topic_id, Ticket.bureau_id, Ticket.guide_id,
+    columns = [Ticket.id, Ticket.number, Ticket.created_at, Ticket.topic_id, Ticket.bureau_id, Ticket.guide_id,
                Ticket.company_name, Ticket.credit_code]
     if confidential is not None:
         columns.append(confidential)
+    totals = [0] * (BASELINE_WEEKS + 1)
+    spans: dict[int, list[int]] = {}
     counts: dict[tuple[str, object], list[int]] = defaultdict(lambda: [0] * (BASELINE_WEEKS + 1))
     companies: dict[str, str] = {}
-    totals = [0] * (BASELINE_WEEKS + 1)
-    ids_by_week: dict[int, list[int]] = defaultdict(list)
-    for row in session.execute(select(*columns).where(Ticket.created_at >= low, Ticket.created_at < high)):
-        index = (local(row.created_at).date() - first).days // 7
-        if not 0 <= index <= BASELINE_WEEKS:
-            continue
-        totals[index] += 1
-        ids_by_week[index].append(row.id)
-        counts[("topic", row.topic_id)][index] += 1
+    recent: dict[str, list[str]] = defaultdict(list)
+    for row in session.execute(select(*columns).where(Ticket.created_at >= county_midnight(first),
+                                                      Ticket.created_at < county_midnight(week + dt.timedelta(days=7)))
+                               .order_by(Ticket.created_at, Ticket.id)):
+        moment = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=dt.timezone.utc)
+        i = bisect.bisect_right(bounds, moment)
+        totals[i] += 1
+        low, high = spans.get(i, (row.id, row.id))
+        spans[i] = (min(low, row.id), max(high, row.id))
+        counts[("topic", row.topic_id)][i] += 1
         if row.bureau_id is not None:
-            counts[("bureau", row.bureau_id)][index] += 1
+            counts[("bureau", row.bureau_id)][i] += 1
         if row.guide_id is not None:
-            counts[("guide", row.guide_id)][index] += 1
-        hidden = confidential is not None and bool(row[-1]) and not see_confidential
-        key = _company_key(row.company_name or "", row.credit_code or "")
-        if key and not hidden:
-            counts[("company", key)][index] += 1
-            companies.setdefault(key, row.company_name or key)
+            counts[("guide", row.guide_id)][i] += 1
+        company = _company_key(row.company_name or "", row.credit_code or "")
+        if not company or (confidential is not None and row[-1] and not see_confidential):
+            continue
+        counts[("company", company)][i] += 1
+        companies[company] = row.company_name
+        if moment >= repeat_from:
+            recent[company].append(row.number)
     names = _names(session, counts)
     rows: dict[str, list[Row]] = {name: [] for name, _ in DIMENSIONS}
     for (dimension, key), series in counts.items():
-        if dimension == "company":
-            label = companies[key]
-        else:
-            label = names.get((dimension, key), str(key))
+        label = companies[key] if dimension == "company" else names.get((dimension, key), str(key))
         rows[dimension].append(_judged(Row(dimension, str(key), label, series[-1], series[:-1])))
     for dimension in rows:
         rows[dimension].sort(key=lambda r: (not r.flagged, -r.count, -r.baseline, r.label))
-    words = _word_rows(session, ids_by_week, week)
-    result = Trends(week=week, weeks=weeks, totals=totals, rows=rows, words=words,
-                    repeats=repeats(session, week + dt.timedelta(days=6), see_confidential=see_confidential),
-                    risks=risks_between(session, week, week + dt.timedelta(days=6)),
-                    partial=today < week + dt.timedelta(days=6))
-    result.flagged = [r for name, _ in DIMENSIONS for r in rows[name] if r.flagged] + [w for w in words if w.flagged]
-    return result
+    words = _word_rows(session, weeks, {i: (totals[i], *spans[i]) for i in spans})
+    flagged = [r for name, _ in DIMENSIONS for r in rows[name] if r.flagged] + [w for w in words if w.flagged]
+    repeated = sorted((Repeat(companies[key], tuple(numbers)) for key, numbers in recent.items()
+                       if len(numbers) >= REPEAT_COUNT), key=lambda r: (-len(r.numbers), r.name))[:REPEAT_SHOWN]
+    return weeks, totals, rows, words, repeated, flagged
 
 
 def _judged(row: Row) -> Row:
@@ -234,52 +261,35 @@ def _names(session: Session, counts) -> dict[tuple[str, object], str]:
 
 
 # Words of a week that has ended never change (subjects and descriptions are not edited): counted
-# once per process and kept, keyed by the week's tickets (their number and highest id).
+# once per process and kept, keyed by the week's tickets (their number and lowest and highest id).
 _WORDS_KEPT: dict[tuple, Counter] = {}
 
 
-def _week_words(session: Session, ids: list[int]) -> Counter:
-    if not ids:
+def _week_words(session: Session, monday: dt.date, span: tuple[int, int, int] | None) -> Counter:
+    if span is None:
         return Counter()
-    key = (str(session.get_bind().url), len(ids), max(ids), min(ids))
+    key = (str(session.get_bind().url), monday, *span)
     kept = _WORDS_KEPT.get(key)
     if kept is not None:
         return kept
     found: Counter = Counter()
-    for start in range(0, len(ids), 500):
-        for subject, description in session.execute(
-                select(Ticket.subject, Ticket.description).where(Ticket.id.in_(ids[start:start + 500]))):
-            found.update({w for w in analyzed_words(f"{subject}\n{description}") if len(w) > 1 and not w.isdigit()})
+    texts = select(Ticket.subject, Ticket.description).where(
+        Ticket.created_at >= county_midnight(monday), Ticket.created_at < county_midnight(monday + dt.timedelta(weeks=1)))
+    for subject, description in session.execute(texts):
+        found.update({w for w in analyzed_words(f"{subject}\n{description}") if len(w) > 1 and not w.isdigit()})
     if len(_WORDS_KEPT) > 200:
         _WORDS_KEPT.clear()
     _WORDS_KEPT[key] = found
     return found
 
 
-def _word_rows(session: Session, ids_by_week: dict[int, list[int]], week: dt.date) -> list[Row]:
-    by_week = [_week_words(session, ids_by_week.get(i, [])) for i in range(BASELINE_WEEKS + 1)]
+def _word_rows(session: Session, weeks: list[dt.date], spans: dict[int, tuple[int, int, int]]) -> list[Row]:
+    by_week = [_week_words(session, monday, spans.get(i)) for i, monday in enumerate(weeks)]
     current = by_week[-1]
     rows = [_judged(Row("word", word, word, count, [c.get(word, 0) for c in by_week[:-1]]))
             for word, count in current.items()]
     rows.sort(key=lambda r: (not r.flagged, -r.count, r.label))
     return rows[:TOP_WORDS]
-
-
-def repeats(session: Session, end: dt.date, *, see_confidential: bool = True) -> list[Repeat]:
-    """Companies with REPEAT_COUNT or more tickets filed in the REPEAT_DAYS days up to `end`, most first
-    (grouped in SQL: only the repeat companies' tickets are loaded)."""
-    low, high = county_midnight(end - dt.timedelta(days=REPEAT_DAYS - 1)), county_midnight(end + dt.timedelta(days=1))
-    key = case((Ticket.credit_code != "", func.upper(Ticket.credit_code)), else_=Ticket.company_name)
-    where = [Ticket.created_at >= low, Ticket.created_at < high, Ticket.company_name != ""]
-    confidential = _confidential_column()
-    if confidential is not None and not see_confidential:
-        where.append(confidential.is_(False))
-    frequent = select(key).where(*where).group_by(key).having(func.count() >= REPEAT_COUNT)
-    groups: dict[str, list[Ticket]] = defaultdict(list)
-    for ticket in session.scalars(select(Ticket).where(*where, key.in_(frequent)).order_by(Ticket.created_at)):
-        groups[_company_key(ticket.company_name, ticket.credit_code)].append(ticket)
-    found = [Repeat(tickets[-1].company_name, tickets) for tickets in groups.values()]
-    return sorted(found, key=lambda r: (-len(r.tickets), r.name))
 
 
 def risks_between(session: Session, start: dt.date, end: dt.date, limit: int | None = None) -> list[TicketRisk]:
@@ -307,3 +317,9 @@ def trends_table(result: Trends) -> list[list]:
         table.append([KIND_LABELS[row.dimension], row.label, row.count, round(row.baseline, 2),
                       " ".join(str(n) for n in row.history), row.ratio, round(row.p, 5), "是" if row.flagged else ""])
     return table
+
+
+def forget() -> None:
+    """Drop what this process kept (the tests empty the tables between tests, and ids start again)."""
+    _FIGURES_KEPT.clear()
+    _WORDS_KEPT.clear()

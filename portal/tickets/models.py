@@ -104,7 +104,7 @@ class Ticket(Base):
     email: Mapped[str] = mapped_column(String(200), default="")
     publish: Mapped[bool] = mapped_column(Boolean, default=False)
     consented_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now, index=True)  # trends
     assigned_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     sign_due: Mapped[dt.date | None] = mapped_column(Date)
     reply_due: Mapped[dt.date | None] = mapped_column(Date)

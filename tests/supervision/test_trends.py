@@ -123,7 +123,7 @@ def test_three_times_the_usual_complaints_are_flagged_and_a_normal_week_is_not(h
     assert ("topic", "企业开办") not in flagged and ("topic", "办理建筑许可") not in flagged
     words = {r.label: r for r in spike.words}
     assert words["用电报装"].count == 11 and words["用电报装"].baseline == 4.0 and words["用电报装"].flagged
-    assert [(r.name, len(r.tickets)) for r in spike.repeats] == [("会宁县示例建筑有限公司", 3)]
+    assert [(r.name, len(r.numbers)) for r in spike.repeats] == [("会宁县示例建筑有限公司", 3)]
     assert [r.ticket.subject for r in spike.risks] == ["施工队欠薪又停电"]
 
     normal = trends(history, ORDINARY[-1], dt.date(2026, 11, 25))

@@ -24,6 +24,8 @@ STATUS = ('not_started', 'in_progress', 'done', 'behind')
 
 
 def upgrade() -> None:
+    with op.batch_alter_table('tickets') as batch:  # the trends count tickets by when they were filed
+        batch.create_index(batch.f('ix_tickets_created_at'), ['created_at'], unique=False)
     risk_words = op.create_table('risk_words',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('word', sa.String(length=20), nullable=False),
@@ -108,3 +110,5 @@ def downgrade() -> None:
         batch.drop_index(batch.f('ix_ticket_risks_at'))
     op.drop_table('ticket_risks')
     op.drop_table('risk_words')
+    with op.batch_alter_table('tickets') as batch:
+        batch.drop_index(batch.f('ix_tickets_created_at'))

@@ -32,6 +32,7 @@ BASELINE_WEEKS = 8
 ALPHA = 0.01  # how unlikely by chance a count must be to be flagged
 MIN_COUNT = 5  # fewer tickets than this in a week are never flagged: too few to act on
 MIN_BASELINE = 0.5  # a key never seen before is judged against half a ticket a week, not against zero
+MIN_RATIO = 1.5  # and a rise is at least half again the baseline
 REPEAT_DAYS = 30
 REPEAT_COUNT = 3  # companies with this many tickets in REPEAT_DAYS are listed
 REPEAT_SHOWN = 50  # the most frequent of them
@@ -61,22 +62,24 @@ def poisson_tail(count: int, mean: float) -> float:
     return min(total, 1.0)
 
 
-def unusual_rise(count: int, baseline_mean: float, alpha: float = ALPHA,
-                 min_count: int = MIN_COUNT) -> tuple[bool, float]:
+def unusual_rise(count: int, baseline_mean: float, alpha: float = ALPHA, min_count: int = MIN_COUNT,
+                 min_ratio: float = MIN_RATIO) -> tuple[bool, float]:
     """Whether `count` tickets in a week is a rise unlikely by chance against `baseline_mean`, the mean
     weekly count of the eight weeks before; returns (flagged, p).
 
     The test: one-sided Poisson, p = P(X >= count) for X ~ Poisson(max(baseline_mean, 0.5)); flagged
-    when p < alpha (0.01) and count >= min_count (5). Why this one: tickets arrive one by one and
+    when p < alpha (0.01), count >= min_count (5) and count >= min_ratio (1.5) x that mean. Why this one: tickets arrive one by one and
     independently enough that a week's count of one kind is well described by a Poisson count; the
     test needs nothing but the baseline's mean (eight weeks are too few to estimate a variance, which
     a z-score would need, and a z-score on counts of 0-10 is badly off); it is one-sided because only
     rises are warnings. The floor of 0.5 keeps a key never seen before from being flagged on its first
-    ticket, and the minimum count keeps 2 tickets against 0.1 from being an alarm. With about forty
+    ticket, and the minimum count keeps 2 tickets against 0.1 from being an alarm. Real weekly counts
+    vary somewhat more than Poisson's (holidays, a campaign), which matters for big keys: 130 against a
+    mean of 100 is p = 0.002 yet no news, so a rise must also be half again the mean. With about forty
     keys a week, alpha 0.01 gives a false alarm every few weeks, not every week."""
     mean = max(baseline_mean, MIN_BASELINE)
     p = poisson_tail(count, mean)
-    return (count >= min_count and count > mean and p < alpha), p
+    return (count >= min_count and count >= min_ratio * mean and p < alpha), p
 
 
 def iso_week(monday: dt.date) -> str:

@@ -62,6 +62,11 @@ def test_a_rise_is_flagged_only_when_unlikely_by_chance_and_big_enough():
     assert flagged is True and p == pytest.approx(0.000172, abs=1e-6)
     assert unusual_rise(4, 0.0)[0] is False  # fewer than five tickets are never an alarm
     assert unusual_rise(3, 8.0)[0] is False  # a fall is no warning
+    # a big key: 130 against 100 a week is unlikely by chance (normal approximation, z = 29.5 / 10 = 2.95,
+    # p about 0.0016) but not half again the mean: no alarm; 150 is
+    flagged, p = unusual_rise(130, 100.0)
+    assert flagged is False and p < 0.01
+    assert unusual_rise(150, 100.0)[0] is True
 
 
 def test_weeks_are_read_as_iso_weeks_and_nonsense_is_ignored():

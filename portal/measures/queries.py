@@ -119,19 +119,16 @@ def _related_condition(item: Measure):
     conditions = [Ticket.id.in_(linked)]
     if item.topic_ids:
         conditions.append(Ticket.topic_id.in_(item.topic_ids))
-    condition = or_(*conditions)
-    confidential = getattr(Ticket, "confidential", None)
-    return condition, confidential
+    return or_(*conditions)
 
 
 def related_tickets(session: Session, item: Measure, *, see_confidential: bool = False,
                     limit: int = 100) -> list[Ticket]:
     """Tickets of the measure's topics and those staff linked to it, newest first (confidential ones
     only for the supervising office)."""
-    condition, confidential = _related_condition(item)
-    stmt = select(Ticket).where(condition)
-    if confidential is not None and not see_confidential:
-        stmt = stmt.where(confidential.is_(False))
+    stmt = select(Ticket).where(_related_condition(item))
+    if not see_confidential:
+        stmt = stmt.where(Ticket.confidential.is_(False))
     return list(session.scalars(stmt.order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(limit)))
 
 
@@ -143,7 +140,7 @@ class Answered:
     answered: int = 0
     running: int = 0
     rejected: int = 0
-    other: int = 0
+    merged: int = 0  # repeats answered through their master (并单)
     rated: int = 0
     satisfied: int = 0
     by_type: dict[str, int] = field(default_factory=dict)
@@ -156,8 +153,7 @@ class Answered:
 def answered(session: Session, item: Measure) -> Answered:
     """Counts of the related tickets by outcome and type, and their ratings; confidential tickets are
     left out altogether (this is shown to the public)."""
-    condition, confidential = _related_condition(item)
-    where = [condition] + ([confidential.is_(False)] if confidential is not None else [])
+    where = [_related_condition(item), Ticket.confidential.is_(False)]
     result = Answered()
     for state, kind, count in session.execute(select(Ticket.state, Ticket.type, func.count())
                                               .where(*where).group_by(Ticket.state, Ticket.type)):
@@ -169,7 +165,7 @@ def answered(session: Session, item: Measure) -> Answered:
         elif state is S.REJECTED:
             result.rejected += count
         else:
-            result.other += count
+            result.merged += count
         result.by_type[kind.label] = result.by_type.get(kind.label, 0) + count
     result.by_type = {t.label: result.by_type[t.label] for t in TicketType if t.label in result.by_type}
     last = (select(Rating.ticket_id, func.max(Rating.id).label("id")).join(Ticket, Ticket.id == Rating.ticket_id)

@@ -1,7 +1,8 @@
 """Hot topics and early warning (/supervision/trends and the weekly digest).
 
-For an ISO week (Monday to Sunday, county days) the tickets filed are counted by topic, bureau, guide
-and company, each against its own baseline: its counts in the eight weeks before. A rise is flagged
+For an ISO week (Monday to Sunday, county days) the tickets received (`received_at`: when the business
+raised it, on any channel) are counted by topic, bureau, guide, channel and company, each against its
+own baseline: its counts in the eight weeks before. A rise is flagged
 by one test, `unusual_rise` (below). The words of the week's subjects and descriptions (segmented by
 the search analyzer, function words out, each word counted once per ticket) are compared in the same
 way; companies with three or more tickets in the 30 days up to the week's end are listed; and the
@@ -26,7 +27,7 @@ from portal.catalog.models import Bureau, Guide, Topic
 from portal.clock import county_midnight
 from portal.search.analyzer import words as analyzed_words
 from portal.supervision.models import TicketRisk
-from portal.tickets.models import Ticket, TicketEvent
+from portal.tickets.models import Channel, Ticket, TicketEvent
 
 BASELINE_WEEKS = 8
 ALPHA = 0.01  # how unlikely by chance a count must be to be flagged
@@ -38,7 +39,7 @@ REPEAT_COUNT = 3  # companies with this many tickets in REPEAT_DAYS are listed
 REPEAT_SHOWN = 50  # the most frequent of them
 TOP_WORDS = 20
 
-DIMENSIONS = [("topic", "领域"), ("bureau", "承办单位"), ("guide", "办事指南"), ("company", "企业")]
+DIMENSIONS = [("topic", "领域"), ("bureau", "承办单位"), ("guide", "办事指南"), ("channel", "渠道"), ("company", "企业")]
 
 
 def poisson_tail(count: int, mean: float) -> float:
@@ -167,10 +168,6 @@ def _company_key(company: str, credit_code: str) -> str:
     return credit_code.strip().upper() or company.strip()
 
 
-def _confidential_column():
-    return getattr(Ticket, "confidential", None)
-
-
 # The figures of a week, kept per process until a ticket is filed or moves (any new ticket or event):
 # the office reloading the page, or the digest after it, does not count them again.
 _FIGURES_KEPT: dict[tuple, tuple] = {}
@@ -201,20 +198,17 @@ def _figures(session: Session, week: dt.date, see_confidential: bool) -> tuple:
     bounds = [county_midnight(monday) for monday in weeks[1:]]
     end = week + dt.timedelta(days=6)
     repeat_from = county_midnight(end - dt.timedelta(days=REPEAT_DAYS - 1))
-    confidential = _confidential_column()
-    columns = [Ticket.id, Ticket.number, Ticket.created_at, Ticket.topic_id, Ticket.bureau_id, Ticket.guide_id,
-               Ticket.company_name, Ticket.credit_code]
-    if confidential is not None:
-        columns.append(confidential)
+    columns = [Ticket.id, Ticket.number, Ticket.received_at, Ticket.topic_id, Ticket.bureau_id, Ticket.guide_id,
+               Ticket.channel, Ticket.company_name, Ticket.credit_code, Ticket.confidential]
     totals = [0] * (BASELINE_WEEKS + 1)
     spans: dict[int, list[int]] = {}
     counts: dict[tuple[str, object], list[int]] = defaultdict(lambda: [0] * (BASELINE_WEEKS + 1))
     companies: dict[str, str] = {}
     recent: dict[str, list[str]] = defaultdict(list)
-    for row in session.execute(select(*columns).where(Ticket.created_at >= county_midnight(first),
-                                                      Ticket.created_at < county_midnight(week + dt.timedelta(days=7)))
-                               .order_by(Ticket.created_at, Ticket.id)):
-        moment = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=dt.timezone.utc)
+    for row in session.execute(select(*columns).where(Ticket.received_at >= county_midnight(first),
+                                                      Ticket.received_at < county_midnight(week + dt.timedelta(days=7)))
+                               .order_by(Ticket.received_at, Ticket.id)):
+        moment = row.received_at if row.received_at.tzinfo else row.received_at.replace(tzinfo=dt.timezone.utc)
         i = bisect.bisect_right(bounds, moment)
         totals[i] += 1
         low, high = spans.get(i, (row.id, row.id))
@@ -224,8 +218,9 @@ def _figures(session: Session, week: dt.date, see_confidential: bool) -> tuple:
             counts[("bureau", row.bureau_id)][i] += 1
         if row.guide_id is not None:
             counts[("guide", row.guide_id)][i] += 1
+        counts[("channel", row.channel.value)][i] += 1
         company = _company_key(row.company_name or "", row.credit_code or "")
-        if not company or (confidential is not None and row[-1] and not see_confidential):
+        if not company or (row.confidential and not see_confidential):
             continue
         counts[("company", company)][i] += 1
         companies[company] = row.company_name
@@ -234,7 +229,8 @@ def _figures(session: Session, week: dt.date, see_confidential: bool) -> tuple:
     names = _names(session, counts)
     rows: dict[str, list[Row]] = {name: [] for name, _ in DIMENSIONS}
     for (dimension, key), series in counts.items():
-        label = companies[key] if dimension == "company" else names.get((dimension, key), str(key))
+        label = {"company": lambda: companies[key], "channel": lambda: Channel(key).label}.get(
+            dimension, lambda: names.get((dimension, key), str(key)))()
         rows[dimension].append(_judged(Row(dimension, str(key), label, series[-1], series[:-1])))
     for dimension in rows:
         rows[dimension].sort(key=lambda r: (not r.flagged, -r.count, -r.baseline, r.label))
@@ -277,7 +273,7 @@ def _week_words(session: Session, monday: dt.date, span: tuple[int, int, int] | 
         return kept
     found: Counter = Counter()
     texts = select(Ticket.subject, Ticket.description).where(
-        Ticket.created_at >= county_midnight(monday), Ticket.created_at < county_midnight(monday + dt.timedelta(weeks=1)))
+        Ticket.received_at >= county_midnight(monday), Ticket.received_at < county_midnight(monday + dt.timedelta(weeks=1)))
     for subject, description in session.execute(texts):
         found.update({w for w in analyzed_words(f"{subject}\n{description}") if len(w) > 1 and not w.isdigit()})
     if len(_WORDS_KEPT) > 200:

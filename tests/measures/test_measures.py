@@ -244,3 +244,19 @@ def test_the_published_comments_about_a_measure_are_counted_with_their_adoption(
         html = client.get("/measures/8").get_data(as_text=True)
     assert '公开意见 <span id="n-comments">2</span> 条，采纳 1 条、部分采纳 0 条、不采纳 1 条。' in html
     assert "王建国" not in html and "13912345678" not in html
+
+
+def test_confidential_tickets_are_left_out_of_the_measure_pages(plan, client):
+    with at(dt.datetime(2026, 11, 24, 9, 0)):
+        data = TicketInput(type=TicketType.COMPLAINT, topic=catalog.topic_by_code(plan, "hddl"), guide=None,
+                           subject="保密：供电所索要好处费", description="申请保密处理。", company_name="会宁县保密测试有限公司",
+                           credit_code="", contact_name="李女士", phone="13700000000", email="", publish=False,
+                           confidential=True)
+        services.file_ticket(plan, data)
+    plan.commit()
+    with at():
+        public = client.get("/measures/8").get_data(as_text=True)
+    assert 'id="n-related">3<' in public and 'id="n-running">1<' in public
+    login(client, "gdgs")
+    staff = client.get("/staff/measures/8").get_data(as_text=True)
+    assert "供电所索要好处费" not in staff and "会宁县保密测试有限公司" not in staff

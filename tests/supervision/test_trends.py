@@ -13,17 +13,17 @@ from sqlalchemy import delete, func, select
 
 from portal.accounts.models import Role
 from portal.accounts.services import create_user
-from portal.actors import OPERATOR
+from portal.actors import OPERATOR, Actor
 from portal.audit import AuditEntry
 from portal.catalog import queries
 from portal.catalog.content import import_content
-from portal.clock import as_of
+from portal.clock import COUNTY_TZ, as_of
 from portal.mail import MailMessage
 from portal.supervision.models import RiskWord, TicketRisk, TrendDigest
 from portal.supervision.risks import save_risk_words
 from portal.supervision.trends import parse_week, poisson_tail, trends, unusual_rise
 from portal.tickets import services
-from portal.tickets.models import TicketType
+from portal.tickets.models import Channel, TicketType
 from portal.tickets.services import TicketInput
 from tests import factories as f
 from tests.forms import csrf_token
@@ -303,3 +303,45 @@ def test_the_risk_words_command_sets_and_lists_the_words(app, session, runner):
     bad = runner.invoke(args=["tickets", "risk-words", "--set", "长" * 25])
     assert bad.exit_code == 1 and "超过 20 个字" in bad.output
     assert runner.invoke(args=["tickets", "risk-words"]).output.strip() == "风险词：群体、上访"
+
+
+def test_a_ticket_counts_in_the_week_it_was_received_on_its_channel(app, session):
+    _content(session)
+    desk = Actor("staff", "市场监管局经办人", queries.bureau_by_code(session, "scjgj"))
+    with as_of(dt.datetime(2026, 11, 23, 9, 0)):  # Monday of week 48: entered from Sunday's call
+        data = TicketInput(type=TicketType.HELP, topic=queries.topic_by_code(session, "qykb"), guide=None,
+                           subject="周日电话反映执照问题", description="电话中反映营业执照变更问题。", company_name="",
+                           credit_code="", contact_name="张先生", phone="13800000000", email="", publish=False)
+        services.file_ticket(session, data, desk, channel=Channel.PHONE,
+                             received_at=dt.datetime(2026, 11, 22, 18, 0, tzinfo=COUNTY_TZ).astimezone(dt.timezone.utc))  # as intake gives it
+    session.commit()
+    week_47 = trends(session, dt.date(2026, 11, 16), dt.date(2026, 11, 25))
+    assert week_47.totals[-1] == 1
+    assert [(r.label, r.count) for r in week_47.rows["channel"]] == [("电话", 1)]
+    assert trends(session, dt.date(2026, 11, 23), dt.date(2026, 11, 25)).totals[-1] == 0
+
+
+def test_a_confidential_tickets_company_is_shown_to_the_office_only(app, session, office, client):
+    _content(session)
+    make_user(session, "admin", Role.ADMIN, None)
+    for day in (17, 18, 19):
+        with as_of(dt.datetime(2026, 11, day, 10, 0)):
+            data = TicketInput(type=TicketType.COMPLAINT, topic=queries.topic_by_code(session, "qykb"), guide=None,
+                               subject="不愿透露身份的投诉", description="担心被打击报复，申请保密。",
+                               company_name="会宁县保密测试有限公司", credit_code="", contact_name="李女士",
+                               phone="13700000000", email="", publish=False, confidential=True)
+            services.file_ticket(session, data)
+    session.commit()
+    login(client, "dbz")
+    seen = client.get("/supervision/trends?week=2026-W47").get_data(as_text=True)
+    assert "会宁县保密测试有限公司" in seen.split('id="repeat-companies"')[1]
+    assert "会宁县保密测试有限公司" in seen.split('id="by-company"')[1].split("</table>")[0]
+    operator = app.test_client()
+    login(operator, "admin")
+    hidden = operator.get("/supervision/trends?week=2026-W47")
+    assert hidden.status_code == 200
+    assert "会宁县保密测试有限公司" not in hidden.get_data(as_text=True)
+    assert 'id="repeat-companies"' not in hidden.get_data(as_text=True)
+    workbook = operator.get("/supervision/trends?week=2026-W47&format=xlsx")
+    names = [row[1] for row in load_workbook(io.BytesIO(workbook.data)).active.iter_rows(min_row=2, values_only=True)]
+    assert "会宁县保密测试有限公司" not in names and "企业开办" in names

@@ -2,7 +2,7 @@
 plan's measures' progress, milestones and linked tickets
 
 Revision ID: 0017
-Revises: 0010
+Revises: 0012
 Create Date: 2026-12-01
 """
 import datetime as dt
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 
 revision = '0017'
-down_revision = '0010'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 
@@ -24,8 +24,8 @@ STATUS = ('not_started', 'in_progress', 'done', 'behind')
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('tickets') as batch:  # the trends count tickets by when they were filed
-        batch.create_index(batch.f('ix_tickets_created_at'), ['created_at'], unique=False)
+    with op.batch_alter_table('tickets') as batch:  # the trends count tickets by when they were received
+        batch.create_index(batch.f('ix_tickets_received_at'), ['received_at'], unique=False)
     risk_words = op.create_table('risk_words',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('word', sa.String(length=20), nullable=False),
@@ -111,4 +111,4 @@ def downgrade() -> None:
     op.drop_table('ticket_risks')
     op.drop_table('risk_words')
     with op.batch_alter_table('tickets') as batch:
-        batch.drop_index(batch.f('ix_tickets_created_at'))
+        batch.drop_index(batch.f('ix_tickets_received_at'))

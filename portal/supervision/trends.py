@@ -8,7 +8,7 @@ the search analyzer, function words out, each word counted once per ticket) are 
 way; companies with three or more tickets in the 30 days up to the week's end are listed; and the
 tickets the risk words flagged on arrival (portal.supervision.risks) are shown.
 
-The figures are read from the tickets as filed (who holds a ticket now: its current bureau). A
+The figures are read from the tickets as they are now (who holds a ticket: its current bureau). A
 confidential ticket's company is shown only to the supervising office: any other viewer's list of
 companies leaves such tickets out.
 """
@@ -147,7 +147,7 @@ class Repeat:
 class Trends:
     week: dt.date  # its Monday
     weeks: list[dt.date]  # the baseline weeks and the week itself, oldest first
-    totals: list[int]  # tickets filed in each of `weeks`
+    totals: list[int]  # tickets received in each of `weeks`
     rows: dict[str, list[Row]]
     words: list[Row]
     repeats: list[Repeat]
@@ -299,10 +299,6 @@ def risks_between(session: Session, start: dt.date, end: dt.date, limit: int | N
     if limit is not None:
         stmt = stmt.limit(limit)
     return list(session.scalars(stmt))
-
-
-def count_risks_since(session: Session, start: dt.date) -> int:
-    return session.scalar(select(func.count()).select_from(TicketRisk).where(TicketRisk.at >= county_midnight(start)))
 
 
 COLUMNS = ["类别", "名称", "本周件数", "前8周平均", "前8周逐周（从早到晚）", "倍数", "P值（单侧泊松检验）", "异常上升"]

@@ -2,7 +2,7 @@
 plan's measures' progress, milestones and linked tickets
 
 Revision ID: 0017
-Revises: 0012
+Revises: 0013
 Create Date: 2026-12-01
 """
 import datetime as dt
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 
 revision = '0017'
-down_revision = '0012'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 

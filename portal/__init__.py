@@ -46,6 +46,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from portal.catalog.views import bp as catalog_bp
     from portal.consultations.views import bp as consultations_bp
     from portal.editing.views import bp as editing_bp
+    from portal.measures.views import bp as measures_bp
     from portal.search import outbox
     from portal.search.index import IndexStore
     from portal.search.reader import SearchReader
@@ -79,7 +80,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.exempt(tickets_api_bp)  # JSON clients send no form token; they are rate-limited instead
     csrf.exempt(open311_bp)  # partners authenticate with their API key, and are rate-limited per key
     for blueprint in (tickets_bp, tickets_api_bp, accounts_bp, workspace_bp, workspace_api_bp, editing_bp,
-                      supervision_bp, performance_bp, consultations_bp, subscriptions_bp, feeds_bp, catalog_bp,
+                      supervision_bp, performance_bp, measures_bp, consultations_bp, subscriptions_bp, feeds_bp, catalog_bp,
                       search_bp, search_api_bp, search_staff_bp, answers_bp, answers_api_bp, about_bp,
                       health.bp, desk_bp, open311_bp):
         app.register_blueprint(blueprint)

@@ -38,11 +38,23 @@ class AppendOnly(Exception):
     """An attempt to change or delete history."""
 
 
+_APPEND_ONLY: dict[type, str] = {}
+
+
+def append_only(model: type, message: str) -> None:
+    """Rows of `model` are history: a flush that would change or delete one raises AppendOnly(message)."""
+    _APPEND_ONLY[model] = message
+
+
 @event.listens_for(Session, "before_flush")
-def _audit_log_is_append_only(session: Session, _context, _instances) -> None:
+def _history_is_append_only(session: Session, _context, _instances) -> None:
     for obj in (*session.dirty, *session.deleted):
-        if isinstance(obj, AuditEntry) and (obj in session.deleted or session.is_modified(obj)):
-            raise AppendOnly("审计日志只能追加，不能修改或删除。")
+        message = _APPEND_ONLY.get(type(obj))
+        if message is not None and (obj in session.deleted or session.is_modified(obj)):
+            raise AppendOnly(message)
+
+
+append_only(AuditEntry, "审计日志只能追加，不能修改或删除。")
 
 
 def name_actions(names: dict[str, str]) -> None:

@@ -102,6 +102,12 @@ def seed_demo_command(force: bool):
         tickets = seed_tickets(db.session)
     if tickets:
         click.echo(f"演示工单 {len(tickets)} 件（各种状态，部分已逾期；含电话受理、12345转办、保密件和一对并单）。")
+    from portal.demo.measures import seed_measures
+
+    with transaction():
+        reports = seed_measures(db.session, current_app.config["MEASURES_PLAN"])
+    if reports:
+        click.echo(f"演示措施进展 {reports} 条（各牵头单位报送，标注为演示数据）。")
 
 
 @policies_cli.command("expire", job=True)

@@ -120,6 +120,8 @@ def load_config(environ: dict[str, str] | None = None) -> dict:
         # /healthz answers 503 (degraded) when a change has waited longer than this for the index writer
         "INDEX_MAX_LAG": int(env.get("PORTAL_INDEX_MAX_LAG", "300") or 300),
         # Anonymous public pages kept in each worker's memory (portal/pagecache.py) and for how long at most
+        # the plan whose parts (措施) are tracked on /measures: a policy's slug in the content
+        "MEASURES_PLAN": env.get("PORTAL_MEASURES_PLAN", "huining-yshj-2022").strip() or "huining-yshj-2022",
         "PAGE_CACHE": _flag(env.get("PORTAL_PAGE_CACHE"), True),
         "PAGE_CACHE_SECONDS": float(env.get("PORTAL_PAGE_CACHE_SECONDS", "300") or 300),
         # Guide readings are counted in memory and added to the database at most this often

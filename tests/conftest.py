@@ -28,6 +28,7 @@ from portal.cli import DEMO_CONTENT
 from portal.clock import as_of
 from portal.database import Base
 from portal.extensions import db, limiter
+from portal.supervision import trends
 from tests.clock import NOW
 from tests.hosts import redis_url  # noqa: F401  (a real Redis server for any test that asks)
 from tests.mailbox import smtp  # noqa: F401  (a real SMTP server for any test that asks)
@@ -136,6 +137,7 @@ def _empty_tables_after_test(request):
             for table in reversed(Base.metadata.sorted_tables):
                 conn.execute(table.delete())
         pagecache.clear()  # the index log starts again from 1: the next test's pages are not these
+        trends.forget()  # nor are the trends' kept figures (ticket and event ids start again too)
     shutil.rmtree(application.config["ATTACHMENT_DIR"], ignore_errors=True)
 
 

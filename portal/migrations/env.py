@@ -6,6 +6,7 @@ from alembic import context
 import portal.accounts.models  # noqa: F401  (registers the tables)
 import portal.catalog.models  # noqa: F401
 import portal.consultations.models  # noqa: F401
+import portal.measures.models  # noqa: F401
 import portal.mail  # noqa: F401
 import portal.open311.models  # noqa: F401
 import portal.search.models  # noqa: F401

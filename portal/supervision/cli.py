@@ -1,12 +1,17 @@
-"""flask --app portal tickets remind: the supervising office's daily reminder job."""
+"""flask --app portal tickets remind | digest | risk-words: the supervising office's periodic jobs
+(daily reminders, the weekly trends digest) and its risk words."""
 from __future__ import annotations
 
 import click
 
+from portal.actors import OPERATOR
 from portal.boundary import transaction
 from portal.clock import today
+from portal.errors import InvalidFields
 from portal.extensions import db
-from portal.supervision.services import remind
+from portal.supervision.models import TrendDigest
+from portal.supervision.risks import risk_words, save_risk_words
+from portal.supervision.services import remind, send_digest
 from portal.tickets.cli import tickets_cli
 from portal.tickets.workdays import Calendar
 
@@ -23,3 +28,29 @@ def remind_command():
     click.echo(f"提醒 {counts['bureaus']} 个部门、{counts['tickets']} 件工单；发出邮件 {unit.sent} 封，失败 {unit.failed} 封。")
     if counts["without_address"]:
         click.echo("以下部门有到期工单但没有登记邮箱（users email 设置后再运行）：" + "、".join(counts["without_address"]))
+
+
+@tickets_cli.command("digest", job=True)
+def digest_command():
+    """Mail the supervising office last week's trends (Monday mornings; once per ISO week)."""
+    with transaction() as unit:
+        record, result = send_digest(db.session, today())
+    if record is None and db.session.get(TrendDigest, result.week) is not None:
+        click.echo(f"{result.label} 的周报已发送过，本次不再发送。")
+    elif record is None:
+        click.echo(f"{result.label} 的周报未发送：县营商环境办没有登记邮箱的账号（users email 设置后再运行）。")
+    else:
+        click.echo(f"{result.label} 的周报已发送：{unit.sent} 封，失败 {unit.failed} 封；异常上升 {len(result.flagged)} 项。")
+
+
+@tickets_cli.command("risk-words")
+@click.option("--set", "words", default=None, help="新的风险词表（逗号或空格分隔），替换原有词表")
+def risk_words_command(words: str | None):
+    """Print the risk words, or replace them (each change audited, as on /supervision/risk-words)."""
+    if words is not None:
+        try:
+            added, removed = save_risk_words(db.session, OPERATOR, words)
+        except InvalidFields as exc:
+            raise click.ClickException("".join(m for messages in exc.errors.values() for m in messages)) from exc
+        click.echo(f"增加 {len(added)} 个：{'、'.join(added) or '无'}；删除 {len(removed)} 个：{'、'.join(removed) or '无'}。")
+    click.echo("风险词：" + ("、".join(risk_words(db.session)) or "（空）"))

@@ -56,3 +56,38 @@ class Reminder(Base):
     day: Mapped[dt.date] = mapped_column(Date)
     kind: Mapped[str] = mapped_column(String(12))  # due_tomorrow or overdue
     at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)
+
+
+class RiskWord(Base):
+    """A word the supervising office watches for (群体, 上访, 欠薪 …): a ticket whose subject or
+    description holds one is flagged when it is filed. Kept by the office, every change audited."""
+
+    __tablename__ = "risk_words"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    word: Mapped[str] = mapped_column(String(20), unique=True)
+    added_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)
+    added_by: Mapped[str] = mapped_column(String(50), default="")
+
+
+class TicketRisk(Base):
+    """The risk words a ticket held when it was filed, written in the filing's own transaction."""
+
+    __tablename__ = "ticket_risks"
+
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True)
+    words: Mapped[str] = mapped_column(String(200))  # the words found, joined by "、"
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now, index=True)
+
+    ticket: Mapped[Ticket] = relationship()
+
+
+class TrendDigest(Base):
+    """The weekly trends digest sent for one ISO week (its Monday): `tickets digest` sends each once."""
+
+    __tablename__ = "trend_digests"
+
+    week: Mapped[dt.date] = mapped_column(Date, primary_key=True, autoincrement=False)
+    sent_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)
+    recipients: Mapped[int] = mapped_column(default=0)
+    flagged: Mapped[int] = mapped_column(default=0)

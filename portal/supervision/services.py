@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
+from portal.accounts.models import Role, User
 from portal.accounts.services import bureau_addresses
 from portal.actors import Actor
 from portal.catalog.models import Bureau
@@ -16,7 +17,8 @@ from portal.catalog.models import Topic
 from portal.clock import chinese_moment, local, now
 from portal.errors import Invalid, Refused
 from portal.mail import queue_mail
-from portal.supervision.models import Reminder, Urge, UrgeKind
+from portal.supervision.models import Reminder, TrendDigest, Urge, UrgeKind
+from portal.supervision.trends import Trends, iso_week, last_complete_week, trends
 from portal.text import plain
 from portal.tickets import cohandling
 from portal.tickets.models import OPEN_STATES, Ticket
@@ -129,3 +131,28 @@ def remind(session: Session, today: dt.date) -> dict:
         counts["bureaus"] += 1
         counts["tickets"] += len(items)
     return counts
+
+
+def office_addresses(session: Session) -> list[str]:
+    """Where the supervising office's mail goes: its active accounts' addresses."""
+    return sorted(set(session.scalars(select(User.email).where(
+        User.role == Role.SUPERVISOR, User.active.is_(True), User.email != ""))))
+
+
+def send_digest(session: Session, today: dt.date) -> tuple[TrendDigest | None, Trends]:
+    """Mail the supervising office the trends of the last week that has ended, once per ISO week: a
+    week already sent (its row in trend_digests) is not sent again, however often the job runs. With no
+    address to send to nothing is recorded, so the digest goes out once an address is set."""
+    week = last_complete_week(today)
+    result = trends(session, week, today)
+    if session.get(TrendDigest, week) is not None:
+        return None, result
+    addresses = office_addresses(session)
+    if not addresses:
+        return None, result
+    for address in addresses:
+        queue_mail(session, address, "mail/trends_digest.txt", trends=result, week=iso_week(week))
+    record = TrendDigest(week=week, sent_at=now(), recipients=len(addresses), flagged=len(result.flagged))
+    session.add(record)
+    session.flush()
+    return record, result

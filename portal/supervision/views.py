@@ -18,9 +18,10 @@ from portal.catalog import queries as catalog_queries
 from portal.clock import today
 from portal.errors import DomainError, Invalid, show_refusals_with
 from portal.extensions import db
-from portal.supervision import exports
+from portal.supervision import exports, trends as trend_figures
 from portal.supervision.callbacks import (CALLBACK_DAYS, SAMPLE_SIZE, Resolution, callbacks_of, candidates,
                                          record_callback, sample)
+from portal.supervision.risks import risk_words, save_risk_words
 from portal.supervision.ledger import COLUMNS as LEDGER_COLUMNS
 from portal.supervision.ledger import PROBLEMS, LedgerFilters, ledger, ledger_table
 from portal.supervision.scoreboard import CHARTS
@@ -47,6 +48,7 @@ site.column("performance", "诉求办理情况", "数据发布")
 bp.after_request(private)  # every bureau's tickets with personal data
 
 S = TicketState
+TREND_ROLES = (Role.SUPERVISOR, Role.ADMIN)
 ACTIONS = {"route": "分办", "transfer": "审批转办", "extension": "审批延期", "urge": "催办督办",
            "callback": "回访", "appeal": "复核差评申诉"}
 
@@ -107,10 +109,19 @@ def index():
     overdue_total = db.session.scalar(select(func.count()).select_from(ticket_queries.workspace_tickets(
         current_user, ticket_queries.Filters(view="overdue"), day).order_by(None).subquery()))
     open_problems = len(ledger(db.session, day, LedgerFilters(open_only=True)))
+    risks = trend_figures.risks_between(db.session, day - dt.timedelta(days=RISKS_SHOWN_DAYS - 1), day, limit=20)
+    sections = [section(db.session, day) for section in START_PAGE_SECTIONS]
     return render_template("supervision/index.html", dispatch=_dispatch_queue(), approvals=_pending_approvals(),
                            appeals=appeals.pending_appeals(db.session),
                            overdue=overdue, overdue_total=overdue_total, open_problems=open_problems,
-                           missing_years=years_to_enter(db.session, day), deadline_of=Deadlines(db.session, day))
+                           missing_years=years_to_enter(db.session, day), deadline_of=Deadlines(db.session, day),
+                           risks=risks, risks_days=RISKS_SHOWN_DAYS, sections=sections)
+
+
+RISKS_SHOWN_DAYS = 30
+# Parts above supervision add what the office should see on its start page: each entry is called with
+# (session, today) and returns (template, context) for a section of the page (as the measures do).
+START_PAGE_SECTIONS: list = []
 
 
 @bp.get("/dispatch")
@@ -324,3 +335,42 @@ def _public_figures(start: dt.date, end: dt.date, day: dt.date) -> list:
         _public_cache.clear()
         _public_cache[key] = cached = (moment, rows)
     return cached[1]
+
+
+@bp.get("/trends")
+@roles_required(*TREND_ROLES)
+def trends_page():
+    """Hot topics and early warning for one ISO week (?week=2026-W47; by default the last week that has
+    ended) against the eight before it; ?format=xlsx downloads every row. Only the supervising office
+    sees confidential tickets' companies."""
+    day = today()
+    latest = trend_figures.monday_of(day)
+    week = trend_figures.parse_week(request.args.get("week")) or trend_figures.last_complete_week(day)
+    week = min(week, latest)
+    result = trend_figures.trends(db.session, week, day, see_confidential=current_user.role is Role.SUPERVISOR)
+    download = exports.requested(f"诉求趋势-{result.label}", "诉求趋势", trend_figures.COLUMNS,
+                                 trend_figures.trends_table(result))
+    if download is not None:
+        return download
+    choices = [latest - dt.timedelta(weeks=i) for i in range(0, 26)]
+    total_chart = list(zip(result.weeks, result.totals))
+    charts = [(row, list(zip(result.weeks, [*row.history, row.count]))) for row in result.flagged[:8]]
+    return render_template("supervision/trends.html", trends=result, choices=choices, latest=latest,
+                           total_chart=total_chart, charts=charts, dimensions=trend_figures.DIMENSIONS,
+                           iso_week=trend_figures.iso_week, alpha=trend_figures.ALPHA,
+                           min_count=trend_figures.MIN_COUNT, repeat_count=trend_figures.REPEAT_COUNT,
+                           repeat_days=trend_figures.REPEAT_DAYS)
+
+
+@bp.route("/risk-words", methods=["GET", "POST"])
+@roles_required(Role.SUPERVISOR)
+def risk_words_page():
+    """The risk words a filing is checked for: one a line, saved as a whole list (each change audited)."""
+    if request.method == "POST":
+        typed = request.form.get("words", "")
+        show_refusals_with(lambda exc: (render_template("supervision/risk_words.html", words=typed,
+                                                        errors=exc.errors), exc.status))
+        added, removed = save_risk_words(db.session, current_actor(), typed)
+        flash(f"风险词已保存：增加 {len(added)} 个，删除 {len(removed)} 个。", "success")
+        return redirect(url_for("supervision.risk_words_page"), code=303)
+    return render_template("supervision/risk_words.html", words="\n".join(risk_words(db.session)), errors={})

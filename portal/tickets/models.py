@@ -166,7 +166,7 @@ class Ticket(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     channel: Mapped[Channel] = mapped_column(value_enum(Channel, "ticket_channel"), default=Channel.WEB,
                                              server_default=Channel.WEB.value)
-    received_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)  # staff: when it came
+    received_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now, index=True)  # staff: when it came; trends count by it
     confidential: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # 保密件
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"), index=True)
     # A correction (纠错): what is wrong, and the policy or page it is about (a guide's is guide_id)

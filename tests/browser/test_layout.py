@@ -18,6 +18,7 @@ from portal.catalog.content import import_content
 from portal.cli import DEMO_CONTENT
 from portal.clock import as_of
 from portal.demo import PASSWORD, seed_accounts
+from portal.demo.measures import seed_measures
 from portal.demo.tickets import seed_tickets
 from portal.extensions import db
 from portal.tickets import services
@@ -53,6 +54,7 @@ def demo(tmp_path_factory):
             import_content(db.session, handle)
         seed_accounts(db.session)
         seed_tickets(db.session)
+        seed_measures(db.session, app.config["MEASURES_PLAN"])
         data = TicketInput(type=TicketType.COMPLAINT, topic=queries.topic_by_code(db.session, "qykb"), guide=None,
                            subject="营业执照变更登记超时", description="十日前提交变更登记，至今没有结果。",
                            company_name="会宁县某某餐饮有限公司", credit_code="", contact_name="李女士",
@@ -177,6 +179,8 @@ PUBLIC = {
     "search-nothing": "/search?q=qwzx火星签证",
     "policy-plan": "/policies/huining-yshj-2022",
     "performance": "/performance",
+    "measures": "/measures",
+    "measure": "/measures/8",
     "bureaus": "/bureaus",
 }
 
@@ -220,6 +224,11 @@ def test_the_workspace_fits_the_screen(browser, server, demo, artifacts, size):
     assert "2027年国务院放假安排尚未录入" in page.locator(".ticket-facts").inner_text()
     check_layout(page, artifacts, "workspace-ticket", size)
     assert serious_violations(page) == []
+    page.goto(server + "/staff/measures")
+    check_layout(page, artifacts, "workspace-measures", size)
+    page.goto(server + "/staff/measures/2")
+    check_layout(page, artifacts, "workspace-measure", size)
+    assert serious_violations(page) == []
     context.close()
 
 
@@ -229,6 +238,9 @@ SUPERVISION = {
     "approvals": "/supervision/approvals",
     "ledger": "/supervision/ledger",
     "scoreboard": "/supervision/scoreboard",
+    "trends": "/supervision/trends",
+    "trends-this-week": "/supervision/trends?week=2026-W53",
+    "risk-words": "/supervision/risk-words",
     "callbacks": "/supervision/callbacks?all=1",
     "all-tickets": "/staff/?view=all",
 }

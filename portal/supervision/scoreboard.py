@@ -22,16 +22,10 @@ from collections import defaultdict
 from dataclasses import dataclass, fields
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from portal.catalog.models import Bureau
-from portal.clock import county_midnight
-from portal.supervision.holdings import ASSIGNING, day_of, holdings, judge
-from portal.supervision.models import Urge
-from portal.tickets.models import OPEN_STATES, Rating, Ticket, TicketEvent, TicketState
-from portal.tickets.workdays import Calendar
-
-S = TicketState
+from portal.supervision import figures
 
 
 @dataclass
@@ -76,49 +70,31 @@ class Figures:
         return round(self.answer_days / self.answered, 1) if self.answered else None
 
 
-def _facts(session: Session, start: dt.date, end: dt.date, today: dt.date) -> list[tuple[int, dt.date, Figures]]:
-    """Every counted thing in the period as (bureau id, county day, its contribution)."""
-    calendar = Calendar.load(session)
-    low, high = county_midnight(start), county_midnight(end + dt.timedelta(days=1))
-    facts: list[tuple[int, dt.date, Figures]] = []
-    assigned = select(TicketEvent.ticket_id).where(TicketEvent.action.in_(ASSIGNING), TicketEvent.at >= low,
-                                                   TicketEvent.at < high)
-    for ticket in session.scalars(select(Ticket).where(Ticket.id.in_(assigned)).options(selectinload(Ticket.events))):
-        for holding in holdings(ticket):
-            if not start <= holding.day <= end:
-                continue
-            verdict = judge(holding, today, calendar)
-            item = Figures(received=1)
-            if verdict.signed_on_time is not None:
-                item.signed_judged, item.signed_on_time = 1, int(verdict.signed_on_time)
-            if verdict.answered_on_time is not None:
-                item.answered_judged, item.answered_on_time = 1, int(verdict.answered_on_time)
-            if verdict.answer_days is not None:
-                item.answered, item.answer_days = 1, verdict.answer_days
-            facts.append((holding.bureau_id, holding.day, item))
-    for rating in session.scalars(select(Rating).where(Rating.at >= low, Rating.at < high,
-                                                       Rating.bureau_id.is_not(None))):
-        facts.append((rating.bureau_id, day_of(rating.at), Figures(rated=1, satisfied=int(not rating.score.bad),
-                                                                   bad=int(rating.score.bad))))
-    for event in session.scalars(select(TicketEvent).where(
-            TicketEvent.action.in_(("reopen", "return")), TicketEvent.at >= low, TicketEvent.at < high,
-            TicketEvent.bureau_id.is_not(None))):
-        counted = Figures(reopened=1) if event.action == "reopen" else Figures(returns=1)
-        facts.append((event.bureau_id, day_of(event.at), counted))
-    for urge in session.scalars(select(Urge).where(Urge.at >= low, Urge.at < high)):
-        facts.append((urge.bureau_id, day_of(urge.at), Figures(urges=1)))
-    return facts
+# what each kind of stored fact adds to
+FACT_FIELDS = {"satisfied": ("rated", "satisfied"), "bad": ("rated", "bad"), "reopened": ("reopened",),
+               "returned": ("returns",), "urged": ("urges",)}
+
+
+def _sums(session: Session, start: dt.date, end: dt.date, today: dt.date, by_day: bool,
+          bureau_id: int | None = None) -> dict[tuple[int, dt.date | None], Figures]:
+    """The period's figures per (bureau id, day or None), added up in SQL from the stored rows."""
+    found: dict[tuple[int, dt.date | None], Figures] = defaultdict(Figures)
+    for bureau, day, *counts in figures.holding_sums(session, start, end, today, by_day, bureau_id):
+        item = found[(bureau, day)]
+        (item.received, item.signed_judged, item.signed_on_time, item.answered_judged, item.answered_on_time,
+         item.answered, item.answer_days) = (int(n) for n in counts)
+    for bureau, day, kind, count in figures.fact_sums(session, start, end, by_day, bureau_id):
+        item = found[(bureau, day)]
+        for name in FACT_FIELDS[kind]:
+            setattr(item, name, getattr(item, name) + count)
+    return found
 
 
 def scoreboard(session: Session, start: dt.date, end: dt.date, today: dt.date) -> list[tuple[Bureau, Figures]]:
     """Every bureau with anything to count in the period (or overdue now), by bureau order."""
-    totals: dict[int, Figures] = defaultdict(Figures)
-    for bureau_id, _day_, item in _facts(session, start, end, today):
-        totals[bureau_id].add(item)
-    for ticket in session.scalars(select(Ticket).where(Ticket.state.in_(OPEN_STATES), Ticket.bureau_id.is_not(None))):
-        due = ticket.running_due
-        if due is not None and today > due:
-            totals[ticket.bureau_id].overdue_now += 1
+    totals: dict[int, Figures] = {bureau: item for (bureau, _), item in _sums(session, start, end, today, False).items()}
+    for bureau, count in figures.overdue_now(session, today).items():
+        totals.setdefault(bureau, Figures()).overdue_now = count
     bureaus = {b.id: b for b in session.scalars(select(Bureau).where(Bureau.id.in_(list(totals))))}
     return [(bureaus[i], totals[i]) for i in sorted(totals, key=lambda i: bureaus[i].id)]
 
@@ -140,9 +116,8 @@ def weekly(session: Session, start: dt.date, end: dt.date, today: dt.date,
            bureau: Bureau | None = None) -> list[tuple[dt.date, Figures]]:
     """The same figures for each week of the period (the county, or one bureau)."""
     buckets = {monday: Figures() for monday in weeks(start, end)}
-    for bureau_id, day, item in _facts(session, start, end, today):
-        if bureau is None or bureau_id == bureau.id:
-            buckets[day - dt.timedelta(days=day.weekday())].add(item)
+    for (_, day), item in _sums(session, start, end, today, True, bureau.id if bureau else None).items():
+        buckets[day - dt.timedelta(days=day.weekday())].add(item)
     return list(buckets.items())
 
 

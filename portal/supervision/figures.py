@@ -1,0 +1,234 @@
+"""The supervising office's figures kept as rows, written in the transaction of the step that decides
+them, so that the ledger, the scoreboard, the start page and /performance add up rows in SQL instead
+of judging every ticket of the span in Python on every request.
+
+- `holding_figures`: one row per holding (portal/supervision/holdings.py), rewritten from the
+  ticket's events by the very judging code the pages used before (`judge`, `problems_of`) whenever a
+  step of the ticket is flushed. A verdict that still depends on the day (signing or answering not yet
+  done) is stored as the running deadline it depends on, and compared with today in SQL: the rows
+  never need rewriting as days pass.
+- `figure_facts`: one row per rating, reopening, return and urge, on its county day, for the bureau
+  it counts for.
+- "Overdue now" is read from the tickets themselves (`Ticket.running_due` in SQL).
+
+`flask --app portal figures rebuild` writes both tables anew from the events (after an upgrade, or
+after the operator entered holidays for days already past: answer days are counted in working days);
+`figures check` recounts every ticket in Python and reports any difference.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator
+
+from sqlalchemy import case, delete, func, insert, inspect, or_, select, true
+from sqlalchemy.orm import Session, selectinload
+
+from portal.changes import watch
+from portal.supervision.holdings import day_of, holdings, judge, problems_of
+from portal.supervision.models import FigureFact, HoldingFigure, Urge
+from portal.tickets.models import OPEN_STATES, Rating, Ticket, TicketEvent, TicketState
+from portal.tickets.workdays import Calendar
+
+S = TicketState
+H = HoldingFigure
+NEVER = dt.date.min  # judged "as of" a day before every deadline: only what the events have settled
+SIGN_STEPS = ("sign", "reject", "return")
+ANSWER_STEPS = ("reply", "reject")
+FACT_EVENTS = {"reopen": "reopened", "return": "returned"}
+
+
+def holding_rows(ticket: Ticket, calendar: Calendar) -> list[dict]:
+    """The stored form of each of the ticket's holdings, in order."""
+    rows = []
+    is_open = ticket.state in OPEN_STATES
+    for holding in holdings(ticket):
+        verdict = judge(holding, NEVER, calendar)
+        problems = problems_of(holding, NEVER, calendar)
+        current = holding.current
+        sign_pending = (current and ticket.state is S.ASSIGNED and not any(
+            e.action in SIGN_STEPS and e.from_state is S.ASSIGNED for e in holding.events))
+        reply_pending = current and is_open and not any(e.action in ANSWER_STEPS for e in holding.events)
+        rows.append(dict(
+            bureau_id=holding.bureau_id, day=holding.day, current=current, ticket_open=is_open,
+            running_due=ticket.running_due if current and is_open else None,
+            signed_on_time=verdict.signed_on_time, sign_open_due=ticket.sign_due if sign_pending else None,
+            answered_on_time=verdict.answered_on_time, reply_open_due=ticket.reply_due if reply_pending else None,
+            answer_days=verdict.answer_days, bad_rating="bad_rating" in problems, reopened="reopened" in problems))
+    return rows
+
+
+def _bureau_id(item) -> int | None:
+    return item.bureau.id if item.bureau is not None else item.bureau_id
+
+
+class _Calendar:
+    """The working-day calendar, loaded the first time a flush needs it (to count answer days)."""
+
+    def __init__(self, session: Session, state: dict):
+        self.session, self.state = session, state
+
+    def between(self, start: dt.date, end: dt.date) -> int:
+        if "calendar" not in self.state:
+            self.state["calendar"] = Calendar.load(self.session)
+        return self.state["calendar"].between(start, end)
+
+
+def _record(session: Session, state: dict) -> None:
+    """On each flush: every ticket with a new step gets its holdings rewritten; every new rating,
+    reopening, return and urge its fact."""
+    touched: dict[int, Ticket] = {}
+    for item in list(session.new):
+        if isinstance(item, TicketEvent):
+            if item.bureau is not None:  # the key is set at flush; the holdings need it now
+                item.bureau_id = item.bureau.id
+            if item.ticket is not None:
+                touched[id(item.ticket)] = item.ticket
+            if item.action in FACT_EVENTS and _bureau_id(item) is not None:
+                session.add(FigureFact(ticket=item.ticket, bureau_id=_bureau_id(item), day=day_of(item.at),
+                                       kind=FACT_EVENTS[item.action]))
+        elif isinstance(item, Rating):
+            if item.ticket is not None:
+                touched[id(item.ticket)] = item.ticket
+            if item.bureau_id is not None:
+                session.add(FigureFact(ticket=item.ticket, bureau_id=item.bureau_id, day=day_of(item.at),
+                                       kind="bad" if item.score.bad else "satisfied"))
+        elif isinstance(item, Urge):
+            session.add(FigureFact(ticket=item.ticket, bureau_id=_bureau_id(item), day=day_of(item.at), kind="urged"))
+    for item in session.dirty:  # deadlines set after the step's event was flushed (an autoflush in between)
+        if isinstance(item, Ticket) and any(getattr(inspect(item).attrs, name).history.has_changes()
+                                            for name in ("state", "sign_due", "reply_due")):
+            touched[id(item)] = item
+    for ticket in touched.values():
+        _rewrite(session, ticket, _Calendar(session, state))
+
+
+def _rewrite(session: Session, ticket: Ticket, calendar) -> None:
+    existing = {} if ticket.id is None else {
+        row.seq: row for row in session.scalars(select(H).where(H.ticket_id == ticket.id))}
+    for seq, values in enumerate(holding_rows(ticket, calendar)):
+        row = existing.pop(seq, None)
+        if row is None:
+            session.add(H(ticket=ticket, seq=seq, filed_at=ticket.created_at, **values))
+            continue
+        for name, value in values.items():
+            if getattr(row, name) != value:
+                setattr(row, name, value)
+    for row in existing.values():
+        session.delete(row)
+
+
+def install() -> None:
+    """Keep the figures in the transaction of every ticket step."""
+    watch("figures", _record)
+
+
+# -- rebuilding from the events ------------------------------------------------------------------
+
+def rebuild(session: Session, batch: int = 1000) -> tuple[int, int]:
+    """Write both tables anew from the tickets' events, ratings and urges; returns (holdings, facts)."""
+    session.execute(delete(H))
+    session.execute(delete(FigureFact))
+    calendar = Calendar.load(session)
+    held = 0
+    last = 0
+    while True:
+        tickets = list(session.scalars(select(Ticket).where(Ticket.id > last).order_by(Ticket.id).limit(batch)
+                                       .options(selectinload(Ticket.events), selectinload(Ticket.ratings))))
+        if not tickets:
+            break
+        rows = [dict(ticket_id=t.id, seq=seq, filed_at=t.created_at, **values)
+                for t in tickets for seq, values in enumerate(holding_rows(t, calendar))]
+        if rows:
+            session.execute(insert(H), rows)
+        held += len(rows)
+        last = tickets[-1].id
+        session.expunge_all()
+    facts = [dict(ticket_id=r.ticket_id, bureau_id=r.bureau_id, day=day_of(r.at),
+                  kind="bad" if r.score.bad else "satisfied")
+             for r in session.execute(select(Rating.ticket_id, Rating.bureau_id, Rating.at, Rating.score)
+                                      .where(Rating.bureau_id.is_not(None)))]
+    facts += [dict(ticket_id=e.ticket_id, bureau_id=e.bureau_id, day=day_of(e.at), kind=FACT_EVENTS[e.action])
+              for e in session.execute(select(TicketEvent.ticket_id, TicketEvent.bureau_id, TicketEvent.at,
+                                              TicketEvent.action).where(TicketEvent.action.in_(list(FACT_EVENTS)),
+                                                                        TicketEvent.bureau_id.is_not(None)))]
+    facts += [dict(ticket_id=u.ticket_id, bureau_id=u.bureau_id, day=day_of(u.at), kind="urged")
+              for u in session.execute(select(Urge.ticket_id, Urge.bureau_id, Urge.at))]
+    for start in range(0, len(facts), 5000):
+        session.execute(insert(FigureFact), facts[start:start + 5000])
+    return held, len(facts)
+
+
+# -- reading: verdicts as of a day, in SQL --------------------------------------------------------
+
+def late_sign(today: dt.date):
+    return or_(H.signed_on_time.is_(False), H.sign_open_due < today)
+
+
+def late_reply(today: dt.date):
+    return or_(H.answered_on_time.is_(False), H.reply_open_due < today)
+
+
+def _count(condition):
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+PROBLEM_CONDITIONS = {
+    "late_sign": late_sign,
+    "late_reply": late_reply,
+    "bad_rating": lambda _today: H.bad_rating == true(),
+    "reopened": lambda _today: H.reopened == true(),
+}
+
+
+def problems(today: dt.date, only: str = ""):
+    """The condition for a holding on the ledger (with the problem `only`, if given)."""
+    if only:
+        return PROBLEM_CONDITIONS[only](today)
+    return or_(*(condition(today) for condition in PROBLEM_CONDITIONS.values()))
+
+
+def holding_sums(session: Session, start: dt.date, end: dt.date, today: dt.date, by_day: bool = False,
+                 bureau_id: int | None = None) -> Iterator[tuple]:
+    """(bureau id, day or None, received, signed judged, signed on time, answered judged, answered on
+    time, answered, answer days) for the holdings begun in the period."""
+    keys = [H.bureau_id, H.day] if by_day else [H.bureau_id]
+    stmt = select(*keys, func.count(),
+                  _count(or_(H.signed_on_time.is_not(None), H.sign_open_due < today)),
+                  _count(H.signed_on_time == true()),
+                  _count(or_(H.answered_on_time.is_not(None), H.reply_open_due < today)),
+                  _count(H.answered_on_time == true()),
+                  func.count(H.answer_days), func.coalesce(func.sum(H.answer_days), 0),
+                  ).where(H.day >= start, H.day <= end).group_by(*keys)
+    if bureau_id is not None:
+        stmt = stmt.where(H.bureau_id == bureau_id)
+    for row in session.execute(stmt):
+        yield tuple(row) if by_day else (row[0], None, *row[1:])
+
+
+def fact_sums(session: Session, start: dt.date, end: dt.date, by_day: bool = False,
+              bureau_id: int | None = None) -> Iterator[tuple]:
+    """(bureau id, day or None, kind, count) of the facts of the period."""
+    columns = [FigureFact.bureau_id, FigureFact.day, FigureFact.kind] if by_day else [FigureFact.bureau_id, FigureFact.kind]
+    stmt = select(*columns, func.count()).where(FigureFact.day >= start, FigureFact.day <= end).group_by(*columns)
+    if bureau_id is not None:
+        stmt = stmt.where(FigureFact.bureau_id == bureau_id)
+    for row in session.execute(stmt):
+        yield (row[0], row[1], row[2], row[3]) if by_day else (row[0], None, row[1], row[2])
+
+
+def overdue_now(session: Session, today: dt.date) -> dict[int, int]:
+    """Per bureau, its open tickets past their running deadline today."""
+    return dict(session.execute(select(Ticket.bureau_id, func.count()).where(
+        Ticket.state.in_(OPEN_STATES), Ticket.bureau_id.is_not(None), Ticket.running_due < today)
+        .group_by(Ticket.bureau_id)).all())
+
+
+def chunks(items: Iterable, size: int) -> Iterator[list]:
+    chunk: list = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk

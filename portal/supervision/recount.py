@@ -1,0 +1,87 @@
+"""The full recount: every ticket of the span loaded with its events and judged in Python, as the
+pages did before the figures were kept as rows (portal/supervision/figures.py). It is the reference
+the stored figures are checked against (`flask --app portal figures check`, the recount test), not
+what the pages read."""
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from portal.clock import county_midnight
+from portal.supervision.holdings import ASSIGNING, day_of, holdings, judge, problems_of
+from portal.supervision.models import Urge
+from portal.supervision.scoreboard import Figures
+from portal.tickets.models import OPEN_STATES, Rating, Ticket, TicketEvent
+from portal.tickets.workdays import Calendar
+
+
+def facts(session: Session, start: dt.date, end: dt.date, today: dt.date) -> list[tuple[int, dt.date, Figures]]:
+    """Every counted thing in the period as (bureau id, county day, its contribution)."""
+    calendar = Calendar.load(session)
+    low, high = county_midnight(start), county_midnight(end + dt.timedelta(days=1))
+    found: list[tuple[int, dt.date, Figures]] = []
+    assigned = select(TicketEvent.ticket_id).where(TicketEvent.action.in_(ASSIGNING), TicketEvent.at >= low,
+                                                   TicketEvent.at < high)
+    for ticket in session.scalars(select(Ticket).where(Ticket.id.in_(assigned)).options(selectinload(Ticket.events))):
+        for holding in holdings(ticket):
+            if not start <= holding.day <= end:
+                continue
+            verdict = judge(holding, today, calendar)
+            item = Figures(received=1)
+            if verdict.signed_on_time is not None:
+                item.signed_judged, item.signed_on_time = 1, int(verdict.signed_on_time)
+            if verdict.answered_on_time is not None:
+                item.answered_judged, item.answered_on_time = 1, int(verdict.answered_on_time)
+            if verdict.answer_days is not None:
+                item.answered, item.answer_days = 1, verdict.answer_days
+            found.append((holding.bureau_id, holding.day, item))
+    for rating in session.scalars(select(Rating).where(Rating.at >= low, Rating.at < high,
+                                                       Rating.bureau_id.is_not(None))):
+        found.append((rating.bureau_id, day_of(rating.at), Figures(rated=1, satisfied=int(not rating.score.bad),
+                                                                   bad=int(rating.score.bad))))
+    for event in session.scalars(select(TicketEvent).where(
+            TicketEvent.action.in_(("reopen", "return")), TicketEvent.at >= low, TicketEvent.at < high,
+            TicketEvent.bureau_id.is_not(None))):
+        counted = Figures(reopened=1) if event.action == "reopen" else Figures(returns=1)
+        found.append((event.bureau_id, day_of(event.at), counted))
+    for urge in session.scalars(select(Urge).where(Urge.at >= low, Urge.at < high)):
+        found.append((urge.bureau_id, day_of(urge.at), Figures(urges=1)))
+    return found
+
+
+def scoreboard(session: Session, start: dt.date, end: dt.date, today: dt.date) -> dict[int, Figures]:
+    """Per bureau id, the period's figures (and overdue now), recounted."""
+    totals: dict[int, Figures] = defaultdict(Figures)
+    for bureau_id, _day, item in facts(session, start, end, today):
+        totals[bureau_id].add(item)
+    for ticket in session.scalars(select(Ticket).where(Ticket.state.in_(OPEN_STATES), Ticket.bureau_id.is_not(None))):
+        due = ticket.running_due
+        if due is not None and today > due:
+            totals[ticket.bureau_id].overdue_now += 1
+    return dict(totals)
+
+
+def weekly(session: Session, start: dt.date, end: dt.date, today: dt.date) -> dict[tuple[int, dt.date], Figures]:
+    """Per (bureau id, Monday), the period's figures, recounted."""
+    buckets: dict[tuple[int, dt.date], Figures] = defaultdict(Figures)
+    for bureau_id, day, item in facts(session, start, end, today):
+        buckets[(bureau_id, day - dt.timedelta(days=day.weekday()))].add(item)
+    return dict(buckets)
+
+
+def ledger(session: Session, today: dt.date) -> list[tuple[int, int, tuple[str, ...], dt.date | None]]:
+    """(ticket id, bureau id, problems, running deadline if still open with it) of every holding on
+    the ledger, in the ledger's order, recounted."""
+    calendar = Calendar.load(session)
+    rows = []
+    for ticket in session.scalars(select(Ticket).options(selectinload(Ticket.events), selectinload(Ticket.ratings))
+                                  .order_by(Ticket.created_at, Ticket.id)):
+        for holding in holdings(ticket):
+            found = problems_of(holding, today, calendar)
+            if found:
+                is_open = holding.current and ticket.state in OPEN_STATES
+                rows.append((ticket.id, holding.bureau_id, tuple(found), ticket.running_due if is_open else None))
+    return rows

@@ -22,6 +22,7 @@ from collections.abc import Iterable, Iterator
 
 from sqlalchemy import case, delete, func, insert, inspect, or_, select, true
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.changes import watch
 from portal.supervision.holdings import day_of, holdings, judge, problems_of
@@ -99,22 +100,30 @@ def _record(session: Session, state: dict) -> None:
                                             for name in ("state", "sign_due", "reply_due")):
             touched[id(item)] = item
     for ticket in touched.values():
-        _rewrite(session, ticket, _Calendar(session, state))
+        _rewrite(session, ticket, _Calendar(session, state), state.setdefault("rows", {}))
 
 
-def _rewrite(session: Session, ticket: Ticket, calendar) -> None:
-    existing = {} if ticket.id is None else {
-        row.seq: row for row in session.scalars(select(H).where(H.ticket_id == ticket.id))}
-    for seq, values in enumerate(holding_rows(ticket, calendar)):
-        row = existing.pop(seq, None)
+def _rewrite(session: Session, ticket: Ticket, calendar, known: dict) -> None:
+    """Bring the ticket's stored holdings in line with its events; the rows are read once per
+    transaction (`known`), and a ticket never rated has no ratings to read."""
+    rows = known.get(ticket)
+    if rows is None:
+        rows = known[ticket] = {} if ticket.id is None else {
+            row.seq: row for row in session.scalars(select(H).where(H.ticket_id == ticket.id))}
+    if "ratings" in inspect(ticket).unloaded and not any(e.action == "rate" for e in ticket.events):
+        set_committed_value(ticket, "ratings", [])
+    wanted = holding_rows(ticket, calendar)
+    for seq, values in enumerate(wanted):
+        row = rows.get(seq)
         if row is None:
-            session.add(H(ticket=ticket, seq=seq, filed_at=ticket.created_at, **values))
+            rows[seq] = H(ticket=ticket, seq=seq, filed_at=ticket.created_at, **values)
+            session.add(rows[seq])
             continue
         for name, value in values.items():
             if getattr(row, name) != value:
                 setattr(row, name, value)
-    for row in existing.values():
-        session.delete(row)
+    for seq in [seq for seq in rows if seq >= len(wanted)]:
+        session.delete(rows.pop(seq))
 
 
 def install() -> None:

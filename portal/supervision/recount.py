@@ -7,9 +7,10 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from portal.catalog.models import Bureau
 from portal.clock import county_midnight
 from portal.supervision.holdings import ASSIGNING, day_of, holdings, judge, problems_of
 from portal.supervision.models import Urge
@@ -85,3 +86,34 @@ def ledger(session: Session, today: dt.date) -> list[tuple[int, int, tuple[str, 
                 is_open = holding.current and ticket.state in OPEN_STATES
                 rows.append((ticket.id, holding.bureau_id, tuple(found), ticket.running_due if is_open else None))
     return rows
+
+
+def differences(session: Session, today: dt.date) -> list[str]:
+    """Where the kept figures, read as the pages read them, differ from a full recount as of `today`:
+    the scoreboard per bureau and per bureau and week over every day with a ticket step, and the
+    ledger's rows. Empty when they agree."""
+    from portal.supervision import scoreboard as kept
+    from portal.supervision.ledger import ledger as kept_ledger
+
+    first, last = session.execute(select(func.min(TicketEvent.at), func.max(TicketEvent.at))).one()
+    if first is None:
+        return []
+    start, end = day_of(first), max(day_of(last), today)
+    found = []
+    stored = {bureau.id: item for bureau, item in kept.scoreboard(session, start, end, today)}
+    counted = scoreboard(session, start, end, today)
+    for bureau in sorted(set(stored) | set(counted)):
+        if stored.get(bureau, Figures()) != counted.get(bureau, Figures()):
+            found.append(f"部门 {bureau}：保存 {stored.get(bureau)}，重算 {counted.get(bureau)}")
+    weeks = weekly(session, start, end, today)
+    for bureau in sorted({b for b, _ in weeks} | set(stored)):
+        holder = session.get(Bureau, bureau)
+        for monday, item in kept.weekly(session, start, end, today, holder):
+            if item != weeks.get((bureau, monday), Figures()):
+                found.append(f"部门 {bureau} {monday} 当周：保存 {item}，重算 {weeks.get((bureau, monday))}")
+    rows = [(r.ticket.id, r.bureau.id, tuple(r.problems), r.due) for r in kept_ledger(session, today)]
+    expected = ledger(session, today)
+    if rows != expected:
+        missing, extra = set(expected) - set(rows), set(rows) - set(expected)
+        found.append(f"问题台账：保存 {len(rows)} 行，重算 {len(expected)} 行；缺 {sorted(missing)[:5]}，多 {sorted(extra)[:5]}")
+    return found

@@ -169,11 +169,13 @@ class Story:
 
 def write_tickets(session: Session, count: int, days: int, seed: int = DEFAULT_SEED,
                   unit: Callable | None = None, batch: int = 200) -> int:
-    """Write `count` tickets filed over the `days` days up to now; `unit()` gives the context of one
-    unit of work (a batch of tickets); returns how many were written."""
+    """Write `count` tickets filed over the `days` days before today, each step taken only if its
+    moment is before today; `unit()` gives the context of one unit of work (a batch of tickets, one
+    flush for each ticket's story after its filing); returns how many were written."""
     rng = random.Random(seed)
-    until = now()
-    start = until.astimezone(COUNTY_TZ) - dt.timedelta(days=days)
+    # up to the start of today: the same seed writes the same tickets all day
+    until = dt.datetime.combine(now().astimezone(COUNTY_TZ).date(), dt.time(0), tzinfo=COUNTY_TZ)
+    start = until - dt.timedelta(days=days)
     moments = sorted(start + dt.timedelta(seconds=rng.uniform(0, days * 86400)) for _ in range(count))
     written = 0
     for first in range(0, count, batch):
@@ -181,8 +183,11 @@ def write_tickets(session: Session, count: int, days: int, seed: int = DEFAULT_S
             cast = Cast.load(session)
             for offset, filed in enumerate(moments[first:first + batch]):
                 story = Story(session, rng, cast, filed, until)
-                story.file(first + offset)
-                story.live()
+                with session.no_autoflush:  # two flushes a ticket, not one per query
+                    story.file(first + offset)
+                    session.flush()  # stored with its defaults (a reopening reads reopen_count)
+                    story.live()
+                session.flush()
                 written += 1
         session.expunge_all()
     return written

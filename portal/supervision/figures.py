@@ -22,6 +22,8 @@ from collections.abc import Iterable, Iterator
 
 from sqlalchemy import case, delete, func, insert, inspect, or_, select, true
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.changes import watch
@@ -58,10 +60,6 @@ def holding_rows(ticket: Ticket, calendar: Calendar) -> list[dict]:
     return rows
 
 
-def _bureau_id(item) -> int | None:
-    return item.bureau.id if item.bureau is not None else item.bureau_id
-
-
 class _Calendar:
     """The working-day calendar, loaded the first time a flush needs it (to count answer days)."""
 
@@ -75,60 +73,62 @@ class _Calendar:
 
 
 def _record(session: Session, state: dict) -> None:
-    """On each flush: every ticket with a new step gets its holdings rewritten; every new rating,
-    reopening, return and urge its fact."""
-    touched: dict[int, Ticket] = {}
-    for item in list(session.new):
-        if isinstance(item, TicketEvent):
-            if item.bureau is not None:  # the key is set at flush; the holdings need it now
-                item.bureau_id = item.bureau.id
+    """Before each flush: note every ticket with a new step, or whose state or deadlines changed (they
+    may be set after the step's event was flushed), and every new rating, reopening, return and urge."""
+    tickets, facts = state.setdefault("tickets", {}), state.setdefault("facts", [])
+    for item in session.new:
+        if isinstance(item, (TicketEvent, Rating)):
             if item.ticket is not None:
-                touched[id(item.ticket)] = item.ticket
-            if item.action in FACT_EVENTS and _bureau_id(item) is not None:
-                session.add(FigureFact(ticket=item.ticket, bureau_id=_bureau_id(item), day=day_of(item.at),
-                                       kind=FACT_EVENTS[item.action]))
-        elif isinstance(item, Rating):
-            if item.ticket is not None:
-                touched[id(item.ticket)] = item.ticket
-            if item.bureau_id is not None:
-                session.add(FigureFact(ticket=item.ticket, bureau_id=item.bureau_id, day=day_of(item.at),
-                                       kind="bad" if item.score.bad else "satisfied"))
+                tickets[id(item.ticket)] = item.ticket
+            if isinstance(item, Rating) or item.action in FACT_EVENTS:
+                facts.append(item)
         elif isinstance(item, Urge):
-            session.add(FigureFact(ticket=item.ticket, bureau_id=_bureau_id(item), day=day_of(item.at), kind="urged"))
-    for item in session.dirty:  # deadlines set after the step's event was flushed (an autoflush in between)
+            facts.append(item)
+    for item in session.dirty:
         if isinstance(item, Ticket) and any(getattr(inspect(item).attrs, name).history.has_changes()
                                             for name in ("state", "sign_due", "reply_due")):
-            touched[id(item)] = item
-    for ticket in touched.values():
-        _rewrite(session, ticket, _Calendar(session, state), state.setdefault("rows", {}))
+            tickets[id(item)] = item
+    for ticket in tickets.values():  # read now: a read after the flush would race the flushed rows
+        if "ratings" in inspect(ticket).unloaded and not any(e.action == "rate" for e in ticket.events):
+            set_committed_value(ticket, "ratings", [])  # never rated: nothing to read
+        else:
+            ticket.ratings  # noqa: B018 (loaded)
 
 
-def _rewrite(session: Session, ticket: Ticket, calendar, known: dict) -> None:
-    """Bring the ticket's stored holdings in line with its events; the rows are read once per
-    transaction (`known`), and a ticket never rated has no ratings to read."""
-    rows = known.get(ticket)
-    if rows is None:
-        rows = known[ticket] = {} if ticket.id is None else {
-            row.seq: row for row in session.scalars(select(H).where(H.ticket_id == ticket.id))}
-    if "ratings" in inspect(ticket).unloaded and not any(e.action == "rate" for e in ticket.events):
-        set_committed_value(ticket, "ratings", [])
-    wanted = holding_rows(ticket, calendar)
-    for seq, values in enumerate(wanted):
-        row = rows.get(seq)
-        if row is None:
-            rows[seq] = H(ticket=ticket, seq=seq, filed_at=ticket.created_at, **values)
-            session.add(rows[seq])
-            continue
-        for name, value in values.items():
-            if getattr(row, name) != value:
-                setattr(row, name, value)
-    for seq in [seq for seq in rows if seq >= len(wanted)]:
-        session.delete(rows.pop(seq))
+def _write(session: Session, state: dict) -> None:
+    """After each flush (every key known): the noted tickets' holdings written over with their
+    present verdicts, the noted facts added; SQL statements only, so no stale copy is kept."""
+    tickets, facts = state.pop("tickets", {}), state.pop("facts", [])
+    rows = []
+    for ticket in tickets.values():
+        rows += [dict(ticket_id=ticket.id, seq=seq, filed_at=ticket.created_at, **values)
+                 for seq, values in enumerate(holding_rows(ticket, _Calendar(session, state)))]
+    if rows:
+        insert_of = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        statement = insert_of(H)
+        session.execute(statement.on_conflict_do_update(
+            index_elements=["ticket_id", "seq"],
+            set_={name: statement.excluded[name] for name in rows[0] if name not in ("ticket_id", "seq", "filed_at")}),
+            rows)
+    counted = [fact_of(item) for item in facts]
+    if counted := [fact for fact in counted if fact is not None]:
+        session.execute(insert(FigureFact), counted)
+
+
+def fact_of(item) -> dict | None:
+    """The fact a rating, a reopening or return (with its bureau) or an urge counts as."""
+    if item.bureau_id is None:
+        return None
+    if isinstance(item, Rating):
+        kind = "bad" if item.score.bad else "satisfied"
+    else:
+        kind = "urged" if isinstance(item, Urge) else FACT_EVENTS[item.action]
+    return dict(ticket_id=item.ticket_id, bureau_id=item.bureau_id, day=day_of(item.at), kind=kind)
 
 
 def install() -> None:
     """Keep the figures in the transaction of every ticket step."""
-    watch("figures", _record)
+    watch("figures", _record, after_flush=_write)
 
 
 # -- rebuilding from the events ------------------------------------------------------------------
@@ -152,16 +152,10 @@ def rebuild(session: Session, batch: int = 1000) -> tuple[int, int]:
         held += len(rows)
         last = tickets[-1].id
         session.expunge_all()
-    facts = [dict(ticket_id=r.ticket_id, bureau_id=r.bureau_id, day=day_of(r.at),
-                  kind="bad" if r.score.bad else "satisfied")
-             for r in session.execute(select(Rating.ticket_id, Rating.bureau_id, Rating.at, Rating.score)
-                                      .where(Rating.bureau_id.is_not(None)))]
-    facts += [dict(ticket_id=e.ticket_id, bureau_id=e.bureau_id, day=day_of(e.at), kind=FACT_EVENTS[e.action])
-              for e in session.execute(select(TicketEvent.ticket_id, TicketEvent.bureau_id, TicketEvent.at,
-                                              TicketEvent.action).where(TicketEvent.action.in_(list(FACT_EVENTS)),
-                                                                        TicketEvent.bureau_id.is_not(None)))]
-    facts += [dict(ticket_id=u.ticket_id, bureau_id=u.bureau_id, day=day_of(u.at), kind="urged")
-              for u in session.execute(select(Urge.ticket_id, Urge.bureau_id, Urge.at))]
+    facts = [fact_of(item) for kind in (Rating, Urge) for item in session.scalars(select(kind))]
+    facts += [fact_of(item) for item in session.scalars(
+        select(TicketEvent).where(TicketEvent.action.in_(list(FACT_EVENTS))))]
+    facts = [fact for fact in facts if fact is not None]
     for start in range(0, len(facts), 5000):
         session.execute(insert(FigureFact), facts[start:start + 5000])
     return held, len(facts)

@@ -66,7 +66,8 @@ class LedgerFilters:
 def _statement(today: dt.date, filters: LedgerFilters):
     """The stored holdings on the ledger, with their tickets, oldest ticket first."""
     stmt = (select(H, Ticket).join(Ticket, Ticket.id == H.ticket_id).where(figures.problems(today, filters.problem))
-            .order_by(H.filed_at, H.ticket_id, H.seq))
+            .order_by(H.filed_at, H.ticket_id, H.seq)
+            .execution_options(populate_existing=True))  # the rows are written by SQL: never a stale copy
     if filters.open_only:
         stmt = stmt.where(H.ticket_open == true())
     if filters.bureau:

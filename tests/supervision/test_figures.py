@@ -113,7 +113,8 @@ class Run:
 
 def stored(session) -> tuple[list, list]:
     held = [tuple(getattr(r, c.key) for c in HoldingFigure.__table__.columns if c.key not in ("id", "filed_at"))
-            for r in session.scalars(select(HoldingFigure).order_by(HoldingFigure.ticket_id, HoldingFigure.seq))]
+            for r in session.scalars(select(HoldingFigure).order_by(HoldingFigure.ticket_id, HoldingFigure.seq)
+                                     .execution_options(populate_existing=True))]
     facts = sorted((r.ticket_id, r.bureau_id, r.day, r.kind) for r in session.scalars(select(FigureFact)))
     return held, facts
 

@@ -3,10 +3,11 @@ them, so that the ledger, the scoreboard, the start page and /performance add up
 of judging every ticket of the span in Python on every request.
 
 - `holding_figures`: one row per holding (portal/supervision/holdings.py), rewritten from the
-  ticket's events by the very judging code the pages used before (`judge`, `problems_of`) whenever a
-  step of the ticket is flushed. A verdict that still depends on the day (signing or answering not yet
-  done) is stored as the running deadline it depends on, and compared with today in SQL: the rows
-  never need rewriting as days pass.
+  ticket's events by the very judging code the pages used before (`judge`, `problems_of`) as the
+  transaction of any step of the ticket commits (noted at each flush, written once at the commit).
+  A verdict that still depends on the day (signing or answering not yet done) is stored as the
+  running deadline it depends on, and compared with today in SQL: the rows never need rewriting as
+  days pass.
 - `figure_facts`: one row per rating, reopening, return and urge, on its county day, for the bureau
   it counts for.
 - "Overdue now" is read from the tickets themselves (`Ticket.running_due` in SQL).
@@ -88,19 +89,18 @@ def _record(session: Session, state: dict) -> None:
         if isinstance(item, Ticket) and any(getattr(inspect(item).attrs, name).history.has_changes()
                                             for name in ("state", "sign_due", "reply_due")):
             tickets[id(item)] = item
-    for ticket in tickets.values():  # read now: a read after the flush would race the flushed rows
-        if "ratings" in inspect(ticket).unloaded and not any(e.action == "rate" for e in ticket.events):
-            set_committed_value(ticket, "ratings", [])  # never rated: nothing to read
-        else:
-            ticket.ratings  # noqa: B018 (loaded)
 
 
 def _write(session: Session, state: dict) -> None:
-    """After each flush (every key known): the noted tickets' holdings written over with their
-    present verdicts, the noted facts added; SQL statements only, so no stale copy is kept."""
+    """As the transaction commits, once (every key known after a last flush): the noted tickets'
+    holdings written over with their final verdicts, the noted facts added; SQL statements only, so no
+    stale copy is kept in the session."""
+    session.flush()
     tickets, facts = state.pop("tickets", {}), state.pop("facts", [])
     rows = []
     for ticket in tickets.values():
+        if "ratings" in inspect(ticket).unloaded and not any(e.action == "rate" for e in ticket.events):
+            set_committed_value(ticket, "ratings", [])  # never rated: nothing to read
         rows += [dict(ticket_id=ticket.id, seq=seq, filed_at=ticket.created_at, **values)
                  for seq, values in enumerate(holding_rows(ticket, _Calendar(session, state)))]
     if rows:
@@ -128,7 +128,7 @@ def fact_of(item) -> dict | None:
 
 def install() -> None:
     """Keep the figures in the transaction of every ticket step."""
-    watch("figures", _record, after_flush=_write)
+    watch("figures", _record, before_commit=_write)
 
 
 # -- rebuilding from the events ------------------------------------------------------------------

@@ -63,20 +63,25 @@ class LedgerFilters:
     filed_to: dt.date | None = None
 
 
+def _conditions(today: dt.date, filters: LedgerFilters) -> list:
+    """Which stored holdings are on the ledger with these filters."""
+    found = [figures.problems(today, filters.problem)]
+    if filters.open_only:
+        found.append(H.ticket_open == true())
+    if filters.bureau:
+        found.append(H.bureau_id == select(Bureau.id).where(Bureau.code == filters.bureau).scalar_subquery())
+    if filters.filed_from:
+        found.append(H.filed_at >= county_midnight(filters.filed_from))
+    if filters.filed_to:
+        found.append(H.filed_at < county_midnight(filters.filed_to + dt.timedelta(days=1)))
+    return found
+
+
 def _statement(today: dt.date, filters: LedgerFilters):
     """The stored holdings on the ledger, with their tickets, oldest ticket first."""
-    stmt = (select(H, Ticket).join(Ticket, Ticket.id == H.ticket_id).where(figures.problems(today, filters.problem))
+    return (select(H, Ticket).join(Ticket, Ticket.id == H.ticket_id).where(*_conditions(today, filters))
             .order_by(H.filed_at, H.ticket_id, H.seq)
             .execution_options(populate_existing=True))  # the rows are written by SQL: never a stale copy
-    if filters.open_only:
-        stmt = stmt.where(H.ticket_open == true())
-    if filters.bureau:
-        stmt = stmt.where(H.bureau_id == select(Bureau.id).where(Bureau.code == filters.bureau).scalar_subquery())
-    if filters.filed_from:
-        stmt = stmt.where(H.filed_at >= county_midnight(filters.filed_from))
-    if filters.filed_to:
-        stmt = stmt.where(H.filed_at < county_midnight(filters.filed_to + dt.timedelta(days=1)))
-    return stmt
 
 
 class _Rows:
@@ -130,7 +135,7 @@ def ledger(session: Session, today: dt.date, filters: LedgerFilters = LedgerFilt
 
 
 def ledger_count(session: Session, today: dt.date, filters: LedgerFilters = LedgerFilters()) -> int:
-    return session.scalar(select(func.count()).select_from(_statement(today, filters).order_by(None).subquery()))
+    return session.scalar(select(func.count()).select_from(H).where(*_conditions(today, filters)))
 
 
 def ledger_page(session: Session, today: dt.date, filters: LedgerFilters, page: int, per_page: int) -> Page:

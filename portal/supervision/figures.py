@@ -19,6 +19,7 @@ after the operator entered holidays for days already past: answer days are count
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable, Iterator
 
 from sqlalchemy import case, delete, func, insert, inspect, or_, select, true
@@ -41,13 +42,23 @@ ANSWER_STEPS = ("reply", "reject")
 FACT_EVENTS = {"reopen": "reopened", "return": "returned"}
 
 
-def holding_rows(ticket: Ticket, calendar: Calendar) -> list[dict]:
-    """The stored form of each of the ticket's holdings, in order."""
+class _Counted:
+    """In place of the calendar for a holding whose answer days were counted when its answer was new."""
+
+    def between(self, start: dt.date, end: dt.date) -> int:
+        return 0
+
+
+def holding_rows(ticket: Ticket, calendar, fresh: set | None = None) -> list[dict]:
+    """The stored form of each of the ticket's holdings, in order. Given the events new in this
+    transaction (`fresh`), a holding answered before it comes without `answer_days` (kept as stored)."""
     rows = []
     is_open = ticket.state in OPEN_STATES
     for holding in holdings(ticket):
-        verdict = judge(holding, NEVER, calendar)
-        problems = problems_of(holding, NEVER, calendar)
+        answer = next((e for e in holding.events if e.action in ANSWER_STEPS), None)
+        counted = fresh is not None and answer is not None and answer not in fresh
+        verdict = judge(holding, NEVER, _Counted() if counted else calendar)
+        problems = problems_of(holding, NEVER, _Counted() if counted else calendar)
         current = holding.current
         sign_pending = (current and ticket.state is S.ASSIGNED and not any(
             e.action in SIGN_STEPS and e.from_state is S.ASSIGNED for e in holding.events))
@@ -58,6 +69,8 @@ def holding_rows(ticket: Ticket, calendar: Calendar) -> list[dict]:
             signed_on_time=verdict.signed_on_time, sign_open_due=ticket.sign_due if sign_pending else None,
             answered_on_time=verdict.answered_on_time, reply_open_due=ticket.reply_due if reply_pending else None,
             answer_days=verdict.answer_days, bad_rating="bad_rating" in problems, reopened="reopened" in problems))
+        if counted:
+            del rows[-1]["answer_days"]
     return rows
 
 
@@ -76,8 +89,10 @@ class _Calendar:
 def _record(session: Session, state: dict) -> None:
     """Before each flush: note every ticket with a new step, or whose state or deadlines changed (they
     may be set after the step's event was flushed), and every new rating, reopening, return and urge."""
-    tickets, facts = state.setdefault("tickets", {}), state.setdefault("facts", [])
+    tickets, facts, fresh = state.setdefault("tickets", {}), state.setdefault("facts", []), state.setdefault("fresh", set())
     for item in session.new:
+        if isinstance(item, TicketEvent):
+            fresh.add(item)
         if isinstance(item, (TicketEvent, Rating)):
             if item.ticket is not None:
                 tickets[id(item.ticket)] = item.ticket
@@ -96,23 +111,30 @@ def _write(session: Session, state: dict) -> None:
     holdings written over with their final verdicts, the noted facts added; SQL statements only, so no
     stale copy is kept in the session."""
     session.flush()
-    tickets, facts = state.pop("tickets", {}), state.pop("facts", [])
-    rows = []
+    tickets, facts, fresh = state.pop("tickets", {}), state.pop("facts", []), state.pop("fresh", set())
+    rows: dict[bool, list[dict]] = {True: [], False: []}  # with answer days, without
     for ticket in tickets.values():
         if "ratings" in inspect(ticket).unloaded and not any(e.action == "rate" for e in ticket.events):
             set_committed_value(ticket, "ratings", [])  # never rated: nothing to read
-        rows += [dict(ticket_id=ticket.id, seq=seq, filed_at=ticket.created_at, **values)
-                 for seq, values in enumerate(holding_rows(ticket, _Calendar(session, state)))]
-    if rows:
-        insert_of = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-        statement = insert_of(H)
-        session.execute(statement.on_conflict_do_update(
-            index_elements=["ticket_id", "seq"],
-            set_={name: statement.excluded[name] for name in rows[0] if name not in ("ticket_id", "seq", "filed_at")}),
-            rows)
+        for seq, values in enumerate(holding_rows(ticket, _Calendar(session, state), fresh)):
+            rows["answer_days" in values].append(dict(ticket_id=ticket.id, seq=seq, filed_at=ticket.created_at, **values))
+    dialect = session.get_bind().dialect.name
+    for with_days, batch in rows.items():
+        if batch:
+            session.execute(_upsert(dialect, with_days), batch)
     counted = [fact_of(item) for item in facts]
     if counted := [fact for fact in counted if fact is not None]:
         session.execute(insert(FigureFact), counted)
+
+
+@functools.cache
+def _upsert(dialect: str, with_days: bool):
+    """INSERT … ON CONFLICT (ticket_id, seq) DO UPDATE of every verdict (answer days only if given)."""
+    statement = (pg_insert if dialect == "postgresql" else sqlite_insert)(H)
+    kept = {"id", "ticket_id", "seq", "filed_at"} | (set() if with_days else {"answer_days"})
+    return statement.on_conflict_do_update(
+        index_elements=["ticket_id", "seq"],
+        set_={c.name: statement.excluded[c.name] for c in H.__table__.columns if c.name not in kept})
 
 
 def fact_of(item) -> dict | None:
@@ -192,31 +214,30 @@ def problems(today: dt.date, only: str = ""):
 
 def holding_sums(session: Session, start: dt.date, end: dt.date, today: dt.date, by_day: bool = False,
                  bureau_id: int | None = None) -> Iterator[tuple]:
-    """(bureau id, day or None, received, signed judged, signed on time, answered judged, answered on
-    time, answered, answer days) for the holdings begun in the period."""
-    keys = [H.bureau_id, H.day] if by_day else [H.bureau_id]
-    stmt = select(*keys, func.count(),
+    """(bureau id or day, received, signed judged, signed on time, answered judged, answered on time,
+    answered, answer days) for the holdings begun in the period, per bureau or (`by_day`) per day."""
+    key = H.day if by_day else H.bureau_id
+    stmt = select(key, func.count(),
                   _count(or_(H.signed_on_time.is_not(None), H.sign_open_due < today)),
                   _count(H.signed_on_time == true()),
                   _count(or_(H.answered_on_time.is_not(None), H.reply_open_due < today)),
                   _count(H.answered_on_time == true()),
                   func.count(H.answer_days), func.coalesce(func.sum(H.answer_days), 0),
-                  ).where(H.day >= start, H.day <= end).group_by(*keys)
+                  ).where(H.day >= start, H.day <= end).group_by(key)
     if bureau_id is not None:
         stmt = stmt.where(H.bureau_id == bureau_id)
-    for row in session.execute(stmt):
-        yield tuple(row) if by_day else (row[0], None, *row[1:])
+    return iter(session.execute(stmt).all())
 
 
 def fact_sums(session: Session, start: dt.date, end: dt.date, by_day: bool = False,
               bureau_id: int | None = None) -> Iterator[tuple]:
-    """(bureau id, day or None, kind, count) of the facts of the period."""
-    columns = [FigureFact.bureau_id, FigureFact.day, FigureFact.kind] if by_day else [FigureFact.bureau_id, FigureFact.kind]
-    stmt = select(*columns, func.count()).where(FigureFact.day >= start, FigureFact.day <= end).group_by(*columns)
+    """(bureau id or day, kind, count) of the facts of the period, per bureau or (`by_day`) per day."""
+    key = FigureFact.day if by_day else FigureFact.bureau_id
+    stmt = (select(key, FigureFact.kind, func.count()).where(FigureFact.day >= start, FigureFact.day <= end)
+            .group_by(key, FigureFact.kind))
     if bureau_id is not None:
         stmt = stmt.where(FigureFact.bureau_id == bureau_id)
-    for row in session.execute(stmt):
-        yield (row[0], row[1], row[2], row[3]) if by_day else (row[0], None, row[1], row[2])
+    return iter(session.execute(stmt).all())
 
 
 def overdue_now(session: Session, today: dt.date) -> dict[int, int]:

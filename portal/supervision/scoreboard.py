@@ -76,15 +76,15 @@ FACT_FIELDS = {"satisfied": ("rated", "satisfied"), "bad": ("rated", "bad"), "re
 
 
 def _sums(session: Session, start: dt.date, end: dt.date, today: dt.date, by_day: bool,
-          bureau_id: int | None = None) -> dict[tuple[int, dt.date | None], Figures]:
-    """The period's figures per (bureau id, day or None), added up in SQL from the stored rows."""
-    found: dict[tuple[int, dt.date | None], Figures] = defaultdict(Figures)
-    for bureau, day, *counts in figures.holding_sums(session, start, end, today, by_day, bureau_id):
-        item = found[(bureau, day)]
+          bureau_id: int | None = None) -> dict:
+    """The period's figures per bureau id or (`by_day`) per day, added up in SQL from the stored rows."""
+    found: dict = defaultdict(Figures)
+    for key, *counts in figures.holding_sums(session, start, end, today, by_day, bureau_id):
+        item = found[key]
         (item.received, item.signed_judged, item.signed_on_time, item.answered_judged, item.answered_on_time,
          item.answered, item.answer_days) = (int(n) for n in counts)
-    for bureau, day, kind, count in figures.fact_sums(session, start, end, by_day, bureau_id):
-        item = found[(bureau, day)]
+    for key, kind, count in figures.fact_sums(session, start, end, by_day, bureau_id):
+        item = found[key]
         for name in FACT_FIELDS[kind]:
             setattr(item, name, getattr(item, name) + count)
     return found
@@ -92,7 +92,7 @@ def _sums(session: Session, start: dt.date, end: dt.date, today: dt.date, by_day
 
 def scoreboard(session: Session, start: dt.date, end: dt.date, today: dt.date) -> list[tuple[Bureau, Figures]]:
     """Every bureau with anything to count in the period (or overdue now), by bureau order."""
-    totals: dict[int, Figures] = {bureau: item for (bureau, _), item in _sums(session, start, end, today, False).items()}
+    totals: dict[int, Figures] = dict(_sums(session, start, end, today, False))
     for bureau, count in figures.overdue_now(session, today).items():
         totals.setdefault(bureau, Figures()).overdue_now = count
     bureaus = {b.id: b for b in session.scalars(select(Bureau).where(Bureau.id.in_(list(totals))))}
@@ -116,7 +116,7 @@ def weekly(session: Session, start: dt.date, end: dt.date, today: dt.date,
            bureau: Bureau | None = None) -> list[tuple[dt.date, Figures]]:
     """The same figures for each week of the period (the county, or one bureau)."""
     buckets = {monday: Figures() for monday in weeks(start, end)}
-    for (_, day), item in _sums(session, start, end, today, True, bureau.id if bureau else None).items():
+    for day, item in _sums(session, start, end, today, True, bureau.id if bureau else None).items():
         buckets[day - dt.timedelta(days=day.weekday())].add(item)
     return list(buckets.items())
 

@@ -8,8 +8,8 @@ of judging every ticket of the span in Python on every request.
   A verdict that still depends on the day (signing or answering not yet done) is stored as the
   running deadline it depends on, and compared with today in SQL: the rows never need rewriting as
   days pass.
-- `figure_facts`: one row per rating, reopening, return and urge, on its county day, for the bureau
-  it counts for.
+- `figure_facts`: one row per rating, reopening, return, urge and repeat merged in (并单), on its
+  county day, for the bureau it counts for.
 - "Overdue now" is read from the tickets themselves (`Ticket.running_due` in SQL).
 
 `flask --app portal figures rebuild` writes both tables anew from the events (after an upgrade, or
@@ -29,7 +29,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.changes import watch
-from portal.supervision.holdings import day_of, holdings, judge, problems_of
+from portal.supervision.holdings import ASSIGNING, day_of, holdings, judge, problems_of
 from portal.supervision.models import FigureFact, HoldingFigure, Urge
 from portal.tickets.models import OPEN_STATES, Rating, Ticket, TicketEvent, TicketState
 from portal.tickets.workdays import Calendar
@@ -39,7 +39,7 @@ H = HoldingFigure
 NEVER = dt.date.min  # judged "as of" a day before every deadline: only what the events have settled
 SIGN_STEPS = ("sign", "reject", "return")
 ANSWER_STEPS = ("reply", "reject")
-FACT_EVENTS = {"reopen": "reopened", "return": "returned"}
+FACT_EVENTS = {"reopen": "reopened", "return": "returned", "take_repeat": "repeat"}  # 并单: for the master's holder
 
 
 class _Counted:
@@ -64,7 +64,8 @@ def holding_rows(ticket: Ticket, calendar, fresh: set | None = None) -> list[dic
             e.action in SIGN_STEPS and e.from_state is S.ASSIGNED for e in holding.events))
         reply_pending = current and is_open and not any(e.action in ANSWER_STEPS for e in holding.events)
         rows.append(dict(
-            bureau_id=holding.bureau_id, day=holding.day, current=current, ticket_open=is_open,
+            bureau_id=holding.bureau_id, day=holding.day, channel=ticket.channel.value, current=current,
+            ticket_open=is_open,
             running_due=ticket.running_due if current and is_open else None,
             signed_on_time=verdict.signed_on_time, sign_open_due=ticket.sign_due if sign_pending else None,
             answered_on_time=verdict.answered_on_time, reply_open_due=ticket.reply_due if reply_pending else None,
@@ -94,8 +95,9 @@ def _record(session: Session, state: dict) -> None:
         if isinstance(item, TicketEvent):
             fresh.add(item)
         if isinstance(item, (TicketEvent, Rating)):
-            if item.ticket is not None:
-                tickets[id(item.ticket)] = item.ticket
+            for ticket in (item.ticket, item.ticket.merged_into if item.ticket is not None else None):
+                if ticket is not None:  # a repeat's rating is its master's bad rating too (并单)
+                    tickets[id(ticket)] = ticket
             if isinstance(item, Rating) or item.action in FACT_EVENTS:
                 facts.append(item)
         elif isinstance(item, Urge):
@@ -113,11 +115,16 @@ def _write(session: Session, state: dict) -> None:
     session.flush()
     tickets, facts, fresh = state.pop("tickets", {}), state.pop("facts", []), state.pop("fresh", set())
     rows: dict[bool, list[dict]] = {True: [], False: []}  # with answer days, without
+    gone = []
     for ticket in tickets.values():
-        if "ratings" in inspect(ticket).unloaded and not any(e.action == "rate" for e in ticket.events):
-            set_committed_value(ticket, "ratings", [])  # never rated: nothing to read
-        for seq, values in enumerate(holding_rows(ticket, _Calendar(session, state), fresh)):
+        _skip_reading(ticket)
+        held = holding_rows(ticket, _Calendar(session, state), fresh)
+        for seq, values in enumerate(held):
             rows["answer_days" in values].append(dict(ticket_id=ticket.id, seq=seq, filed_at=ticket.created_at, **values))
+        if len(held) < sum(e.action in ASSIGNING for e in ticket.events):  # merged (并单): its holdings go
+            gone.append((ticket.id, len(held)))
+    for ticket_id, kept in gone:
+        session.execute(delete(H).where(H.ticket_id == ticket_id, H.seq >= kept))
     dialect = session.get_bind().dialect.name
     for with_days, batch in rows.items():
         if batch:
@@ -125,6 +132,15 @@ def _write(session: Session, state: dict) -> None:
     counted = [fact_of(item) for item in facts]
     if counted := [fact for fact in counted if fact is not None]:
         session.execute(insert(FigureFact), counted)
+
+
+def _skip_reading(ticket: Ticket) -> None:
+    """A ticket never rated has no ratings, one never given a repeat no repeats: nothing to read."""
+    actions = {e.action for e in ticket.events}
+    if "ratings" in inspect(ticket).unloaded and "rate" not in actions:
+        set_committed_value(ticket, "ratings", [])
+    if "repeats" in inspect(ticket).unloaded and "take_repeat" not in actions:
+        set_committed_value(ticket, "repeats", [])
 
 
 @functools.cache
@@ -164,7 +180,8 @@ def rebuild(session: Session, batch: int = 1000) -> tuple[int, int]:
     last = 0
     while True:
         tickets = list(session.scalars(select(Ticket).where(Ticket.id > last).order_by(Ticket.id).limit(batch)
-                                       .options(selectinload(Ticket.events), selectinload(Ticket.ratings))))
+                                       .options(selectinload(Ticket.events), selectinload(Ticket.ratings),
+                                                selectinload(Ticket.repeats).selectinload(Ticket.ratings))))
         if not tickets:
             break
         rows = [dict(ticket_id=t.id, seq=seq, filed_at=t.created_at, **values)
@@ -214,16 +231,17 @@ def problems(today: dt.date, only: str = ""):
 
 def holding_sums(session: Session, start: dt.date, end: dt.date, today: dt.date, by_day: bool = False,
                  bureau_id: int | None = None) -> Iterator[tuple]:
-    """(bureau id or day, received, signed judged, signed on time, answered judged, answered on time,
-    answered, answer days) for the holdings begun in the period, per bureau or (`by_day`) per day."""
+    """(bureau id or day, channel, received, signed judged, signed on time, answered judged, answered
+    on time, answered, answer days) for the holdings begun in the period, per bureau or (`by_day`) per
+    day, and per channel the ticket came in by."""
     key = H.day if by_day else H.bureau_id
-    stmt = select(key, func.count(),
+    stmt = select(key, H.channel, func.count(),
                   _count(or_(H.signed_on_time.is_not(None), H.sign_open_due < today)),
                   _count(H.signed_on_time == true()),
                   _count(or_(H.answered_on_time.is_not(None), H.reply_open_due < today)),
                   _count(H.answered_on_time == true()),
                   func.count(H.answer_days), func.coalesce(func.sum(H.answer_days), 0),
-                  ).where(H.day >= start, H.day <= end).group_by(key)
+                  ).where(H.day >= start, H.day <= end).group_by(key, H.channel)
     if bureau_id is not None:
         stmt = stmt.where(H.bureau_id == bureau_id)
     return iter(session.execute(stmt).all())

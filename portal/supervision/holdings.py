@@ -37,7 +37,10 @@ class Holding:
 
 
 def holdings(ticket: Ticket) -> list[Holding]:
-    """The ticket's holdings in order; events before the first assignment belong to none."""
+    """The ticket's holdings in order; events before the first assignment belong to none. A repeat
+    merged into its master (并单) has none: the matter counts once, through the master."""
+    if ticket.state is S.MERGED:
+        return []
     found: list[Holding] = []
     holding: Holding | None = None
     for event in ticket.events:
@@ -109,7 +112,8 @@ def problems_of(holding: Holding, today: dt.date, calendar: Calendar) -> list[st
         found.append("late_reply")
     start = local(holding.start.at)
     end = local(holding.ended_by.at) if holding.ended_by is not None else None
-    if any(r.score.bad and local(r.at) >= start and (end is None or local(r.at) < end) for r in holding.ticket.ratings):
+    ratings = [*holding.ticket.ratings, *(r for repeat in holding.ticket.repeats for r in repeat.ratings)]  # 并单
+    if any(r.score.bad and local(r.at) >= start and (end is None or local(r.at) < end) for r in ratings):
         found.append("bad_rating")
     if any(e.action == "reopen" for e in holding.events):
         found.append("reopened")

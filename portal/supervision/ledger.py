@@ -18,6 +18,7 @@ from portal.supervision import figures
 from portal.supervision.models import HoldingFigure as H
 from portal.supervision.models import Urge
 from portal.tickets.models import Ticket, TicketState
+from portal.tickets.visibility import Viewer, party
 from portal.tickets.workdays import Calendar, tentative
 from portal.web import Page
 
@@ -148,15 +149,16 @@ def ledger_page(session: Session, today: dt.date, filters: LedgerFilters, page: 
 
 
 COLUMNS = ["流水号", "标题", "类型", "承办单位", "状态", "提交日期", "问题", "已历工作日", "当前期限", "逾期工作日",
-           "催办督办次数", "催办督办记录"]
+           "催办督办次数", "催办督办记录", "渠道", "诉求人"]
 
 
-def ledger_line(r: LedgerRow) -> list:
-    """One row as the page, the Excel file and the CSV file show it."""
+def ledger_line(r: LedgerRow, viewer: Viewer = Viewer.OFFICE) -> list:
+    """One row as the page, the Excel file and the CSV file show it (the business as `viewer` may see
+    it: portal/tickets/visibility.py)."""
     return [r.ticket.number, r.ticket.subject, r.ticket.type.label, r.bureau.name, r.ticket.state.label,
             chinese_date(r.ticket.created_at), r.problem_labels, r.age, r.due_text, r.overdue_days, len(r.urges),
-            r.urge_summary]
+            r.urge_summary, r.ticket.channel.label, party(r.ticket, viewer).who]
 
 
-def ledger_table(rows: Iterable[LedgerRow]) -> list[list]:
-    return [ledger_line(r) for r in rows]
+def ledger_table(rows: Iterable[LedgerRow], viewer: Viewer = Viewer.OFFICE) -> list[list]:
+    return [ledger_line(r, viewer) for r in rows]

@@ -75,6 +75,7 @@ class HoldingFigure(Base):
     seq: Mapped[int] = mapped_column(Integer)  # 0, 1, … in the ticket's order of holdings
     bureau_id: Mapped[int] = mapped_column(ForeignKey("bureaus.id", ondelete="RESTRICT"), index=True)
     day: Mapped[dt.date] = mapped_column(Date)  # county day of the assignment: the period it counts in
+    channel: Mapped[str] = mapped_column(String(10))  # the ticket's channel's value
     filed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))  # the ticket's: the ledger's order
     current: Mapped[bool] = mapped_column(Boolean)  # the ticket's last holding, not ended by a return
     ticket_open: Mapped[bool] = mapped_column(Boolean)  # the ticket is in OPEN_STATES

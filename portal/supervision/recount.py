@@ -5,7 +5,7 @@ what the pages read."""
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
@@ -31,7 +31,7 @@ def facts(session: Session, start: dt.date, end: dt.date, today: dt.date) -> lis
             if not start <= holding.day <= end:
                 continue
             verdict = judge(holding, today, calendar)
-            item = Figures(received=1)
+            item = Figures(received=1, channels=Counter({ticket.channel.value: 1}))
             if verdict.signed_on_time is not None:
                 item.signed_judged, item.signed_on_time = 1, int(verdict.signed_on_time)
             if verdict.answered_on_time is not None:
@@ -50,6 +50,10 @@ def facts(session: Session, start: dt.date, end: dt.date, today: dt.date) -> lis
         found.append((event.bureau_id, day_of(event.at), counted))
     for urge in session.scalars(select(Urge).where(Urge.at >= low, Urge.at < high)):
         found.append((urge.bureau_id, day_of(urge.at), Figures(urges=1)))
+    for event in session.scalars(select(TicketEvent).where(  # 并单: on the master, for the bureau holding it
+            TicketEvent.action == "take_repeat", TicketEvent.at >= low, TicketEvent.at < high)):
+        if event.bureau_id is not None:  # the master's holder when merged (portal/tickets/services.move)
+            found.append((event.bureau_id, day_of(event.at), Figures(repeats=1)))
     return found
 
 
@@ -78,7 +82,8 @@ def ledger(session: Session, today: dt.date) -> list[tuple[int, int, tuple[str, 
     the ledger, in the ledger's order, recounted."""
     calendar = Calendar.load(session)
     rows = []
-    for ticket in session.scalars(select(Ticket).options(selectinload(Ticket.events), selectinload(Ticket.ratings))
+    for ticket in session.scalars(select(Ticket).options(selectinload(Ticket.events), selectinload(Ticket.ratings),
+                                                         selectinload(Ticket.repeats).selectinload(Ticket.ratings))
                                   .order_by(Ticket.created_at, Ticket.id)):
         for holding in holdings(ticket):
             found = problems_of(holding, today, calendar)

@@ -22,12 +22,13 @@ from portal.supervision.ledger import COLUMNS as LEDGER_COLUMNS
 from portal.supervision.ledger import PROBLEMS, LedgerFilters, ledger_count, ledger_line, ledger_rows
 from portal.supervision.ledger import ledger_page as ledger_one_page
 from portal.supervision.scoreboard import COLUMNS as SCORE_COLUMNS
-from portal.supervision.scoreboard import scoreboard, scoreboard_table, total, weekly
+from portal.supervision.scoreboard import CHANNEL_HEADER, channel_table, scoreboard, scoreboard_table, total, weekly
 from portal.supervision.services import repeated, route, urge, urge_kind, urged_already
 from portal.text import is_key
 from portal.tickets import queries as ticket_queries
 from portal.tickets.deadlines import Deadlines
-from portal.tickets.models import Ticket, TicketState
+from portal.tickets.models import Channel, Ticket, TicketState
+from portal.tickets.visibility import viewer_of
 from portal.tickets.services import decide_extension, decide_transfer
 from portal.tickets.views import find_ticket
 from portal.tickets.workspace import TICKET_PAGE_EXTRAS, ticket_page, topic_field
@@ -180,15 +181,16 @@ def ledger_page():
     """The problem ledger, filtered; ?format=xlsx or csv downloads exactly the rows shown."""
     day = today()
     filters = _ledger_filters()
+    viewer = viewer_of(current_user)
     download = exports.requested(f"问题台账-{day.isoformat()}", "问题台账", LEDGER_COLUMNS,
-                                 (ledger_line(row) for row in ledger_rows(db.session, day, filters)))
+                                 (ledger_line(row, viewer) for row in ledger_rows(db.session, day, filters)))
     if download is not None:
         return download
     page = ledger_one_page(db.session, day, filters, page_arg(), LEDGER_PAGE)
     rows = page.items
     calendar = Calendar.load(db.session)
     urged = [row.open and repeated(row.urges, urge_kind(row.ticket, day), day, calendar) for row in rows]
-    return render_template("supervision/ledger.html", rows=rows, table=[ledger_line(r) for r in rows], page=page,
+    return render_template("supervision/ledger.html", rows=rows, table=[ledger_line(r, viewer) for r in rows], page=page,
                            columns=LEDGER_COLUMNS, urged=urged, filters=filters, problems=PROBLEMS,
                            bureaus=catalog_queries.bureaus(db.session))
 
@@ -217,7 +219,8 @@ def scoreboard_page():
     rows = scoreboard(db.session, start, end, day)
     header = ["部门", *[label for _, label, _ in SCORE_COLUMNS]]
     table = scoreboard_table(rows)
-    download = exports.requested(f"部门考核-{start.isoformat()}至{end.isoformat()}", "部门考核", header, table)
+    download = exports.requested(f"部门考核-{start.isoformat()}至{end.isoformat()}", "部门考核",
+                                 header + CHANNEL_HEADER, table)
     if download is not None:
         return download
     code = request.args.get("bureau", "")
@@ -226,6 +229,7 @@ def scoreboard_page():
     charts = {name: [(week, getattr(item, name)) for week, item in by_week] for name, _, _ in SCORE_COLUMNS}
     return render_template("supervision/scoreboard.html", start=start, end=end, rows=rows, table=table,
                            header=header, columns=SCORE_COLUMNS, sum=total(rows), chosen=chosen, charts=charts,
+                           channels=channel_table(rows), channel_labels={c.value: c.label for c in Channel},
                            bureaus=catalog_queries.bureaus(db.session))
 
 

@@ -3,20 +3,25 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, session, url_for
 from sqlalchemy import select
 
+from portal.actors import BUSINESS
 from portal.catalog import queries
+from portal.catalog.views import PageSection
 from portal.clock import today
 from portal.errors import show_refusals_with
 from portal.extensions import db, limiter
 from portal.tickets.attachments import attach, check_uploads
 from portal.tickets.deadlines import Deadlines
+from portal.tickets.merging import rate_merged
 from portal.tickets.models import Score, Ticket, TicketState, TicketType
 from portal.tickets.public import public_events, public_view
 from portal.tickets.services import ACTION_LABELS, check_code, file_ticket, rate
+from portal.tickets.similar import earlier_filings
 from portal.tickets.validation import validate
 from portal.web import limits_off, with_code
 
@@ -38,9 +43,15 @@ def find_ticket(number: str) -> Ticket | None:
     return db.session.scalars(select(Ticket).where(Ticket.number == number)).one_or_none()
 
 
+# Sections that parts above tickets add to the filing form (the knowledge base's 已有答复的类似问题):
+# each provider gets what was typed so far and gives a section, or None.
+FILING_SECTIONS: list[Callable[[dict], PageSection | None]] = []
+
+
 def _form_context(values: dict, errors: dict | None = None, upload_errors: list | None = None) -> dict:
     session[NONCE] = secrets.token_urlsafe(16)  # one submission per form shown: no double filing
     return {
+        "sections": [section for provider in FILING_SECTIONS if (section := provider(values)) is not None],
         "nonce": session[NONCE],
         "values": values, "errors": errors or {}, "upload_errors": upload_errors or [],
         "types": list(TicketType), "topics": queries.topics(db.session),
@@ -73,7 +84,8 @@ def new():
     _remember(ticket.number)
     # The confirmation is this response, so the code is shown once and kept nowhere: not in the session
     # cookie (signed, not encrypted) as a redirect would need. A reload meets the used nonce (409).
-    return render_template("tickets/filed.html", ticket=ticket, code=code, deadline_of=Deadlines(db.session, today()))
+    return render_template("tickets/filed.html", ticket=ticket, code=code, deadline_of=Deadlines(db.session, today()),
+                           earlier=earlier_filings(db.session, ticket))
 
 
 @bp.get("/filed")
@@ -134,7 +146,10 @@ def rate_reply(number: str):
     if score is None:
         return _show(ticket, {"score": ["请选择评价等级。"]}, 400)
     show_refusals_with(lambda exc: _show(ticket, exc.errors, exc.status))
-    rate(db.session, ticket, score, request.form.get("comment", ""))
+    if ticket.state is TicketState.MERGED:  # the master's reply, rated by this business on its own ticket
+        rate_merged(db.session, ticket, score, request.form.get("comment", ""), BUSINESS)
+    else:
+        rate(db.session, ticket, score, request.form.get("comment", ""))
     if ticket.state is TicketState.REOPENED:
         flash(f"感谢您的评价。诉求已交{ticket.bureau.name}重新办理，并报县营商环境办督办，新的答复期限见下方。", "success")
     else:

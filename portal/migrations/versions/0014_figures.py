@@ -1,7 +1,7 @@
 """figures: each holding's verdicts and the counted steps, kept with the events that decide them
 
 Revision ID: 0014
-Revises: 0010
+Revises: 0012
 Create Date: 2026-12-01
 
 After upgrading, `flask --app portal figures rebuild` fills both tables from the events.
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 revision = '0014'
-down_revision = '0010'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 
@@ -23,6 +23,7 @@ def upgrade() -> None:
     sa.Column('seq', sa.Integer(), nullable=False),
     sa.Column('bureau_id', sa.Integer(), nullable=False),
     sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('channel', sa.String(length=10), nullable=False),
     sa.Column('filed_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('current', sa.Boolean(), nullable=False),
     sa.Column('ticket_open', sa.Boolean(), nullable=False),

@@ -21,7 +21,8 @@ def written(application, *args: str) -> tuple:
     with application.app_context():
         tickets = db.session.scalars(select(Ticket).order_by(Ticket.number).options(selectinload(Ticket.events)))
         story = tuple((t.number, t.type.value, t.topic.code, t.subject, t.company_name, t.state.value,
-                       tuple((e.action, e.at.isoformat(), e.bureau_id) for e in t.events)) for t in tickets)
+                       tuple((e.action, e.at.isoformat(), e.bureau_id) for e in t.events), t.channel.value)
+                      for t in tickets)
         assert differences(db.session, TODAY) == []
         db.session.rollback()
     return result.output, story
@@ -35,11 +36,12 @@ def test_the_same_seed_writes_the_same_tickets_with_the_demo_mix(demo_copy):
     assert len(story) == 120
     days = {number[:8] for number, *_ in story}
     assert len(days) > 40 and max(days) < TODAY.strftime("%Y%m%d")  # spread over the 90 days before today
-    actions = Counter(action for *_, events in story for action, _, _ in events)
+    actions = Counter(action for *_, events, _ in story for action, _, _ in events)
     for action in ("file", "route", "dispatch", "sign", "reply", "rate", "reopen", "return", "request_transfer",
                    "approve_transfer", "request_extension", "reject"):
         assert actions[action] > 0, (action, actions)
-    states = Counter(state for _, _, _, _, _, state, _ in story)
+    states = Counter(state for _, _, _, _, _, state, _, _ in story)
+    assert len({channel for *_, channel in story}) >= 5
     assert states["closed"] > 30 and states["replied"] + states["accepted"] + states["assigned"] > 5, states
     assert len({topic for _, _, topic, *_ in story}) > 10 and len({kind for _, kind, *_ in story}) == 4
 

@@ -2,7 +2,9 @@
 the last D days through the same services as live work, each step at its own moment (`clock.as_of`),
 as the demo does: the demo's topics and bureaus, every ticket type, delays that are sometimes late,
 returns to the office and routing again, transfers approved and refused, extensions, urges, ratings
-(bad ones reopen the ticket), rejections; the most recent ones still open. The same seed writes the
+(bad ones reopen the ticket), rejections, the channels they came by (the form, the 12345 hotline,
+staff taking calls, letters and visits, WeChat, the API, Open311) and repeats merged into an earlier
+ticket (并单); the most recent ones still open. The same seed writes the
 same tickets. Never in production."""
 from __future__ import annotations
 
@@ -22,17 +24,24 @@ from portal.demo.tickets import TICKETS
 from portal.errors import Refused
 from portal.supervision.services import route, urge
 from portal.tickets import services
-from portal.tickets.models import Score, Ticket, TicketType
+from portal.tickets.merging import merge
+from portal.tickets.models import Channel, Score, Ticket, TicketState, TicketType
 from portal.tickets.services import TicketInput
 
 T = TicketType
+C = Channel
 DEFAULT_SEED = 16
+# how tickets come in: the form most, then the 12345 hotline and staff taking calls, letters, visits
+CHANNELS = [C.WEB] * 45 + [C.HOTLINE] * 15 + [C.PHONE] * 14 + [C.WECHAT] * 8 + [C.API] * 6 + [C.OPEN311] * 4 + (
+    [C.VISIT] * 5) + [C.LETTER] * 3
+TAKEN_BY_STAFF = (C.PHONE, C.LETTER, C.VISIT)
 TYPES = ([T.COMPLAINT] * 35) + ([T.CONSULTATION] * 30) + ([T.HELP] * 25) + ([T.SUGGESTION] * 10)
 SCORES = ([Score.VERY_SATISFIED] * 35) + ([Score.SATISFIED] * 30) + ([Score.BASIC] * 20) + (
     [Score.DISSATISFIED] * 10) + ([Score.VERY_DISSATISFIED] * 5)
 SIGN_DAYS = (0.05, 0.2, 0.4, 0.9, 1.2, 2.5, 4)  # the last ones miss a one-working-day sign deadline
 REPLY_DAYS = (0.5, 1, 2, 3, 5, 7, 10, 14, 20, 30)
 COMPANIES = 400  # some file often: a few companies file most tickets, as in life
+MASTER_STATES = (TicketState.ASSIGNED, TicketState.ACCEPTED, TicketState.REOPENED)
 PHRASES = [(subject, description) for _, _, _, subject, description, _, _ in TICKETS]
 
 
@@ -90,18 +99,31 @@ class Story:
                            company_name=f"会宁县示例{company}号有限公司" if rng.random() < 0.85 else "",
                            credit_code="", contact_name=rng.choice(["张先生", "李女士", "王先生", "赵女士"]),
                            phone=f"138{number % 100000000:08d}", email="", publish=rng.random() < 0.3)
+        channel = rng.choice(CHANNELS)
         with as_of(self.moment):
-            self.ticket = services.file_ticket(session, data)[0]
+            if channel in TAKEN_BY_STAFF:  # recorded by the office's staff, some minutes after it came
+                self.ticket = services.file_ticket(
+                    session, data, self.cast.office, channel=channel,
+                    received_at=self.moment - dt.timedelta(minutes=rng.randint(5, 120)), note="代为登记；诉求人同意个人信息使用说明。")[0]
+            else:
+                self.ticket = services.file_ticket(session, data, channel=channel)[0]
 
     def route_from_queue(self) -> bool:
         """The office routes a ticket waiting in its queue to some bureau."""
         return self.at(self.rng.choice((0.1, 0.5, 1, 2)), lambda: route(
             self.session, self.ticket, self.other_bureau(), self.cast.office, "请贵单位办理。", confirmed=True))
 
-    def live(self) -> None:
+    def live(self, earlier: list[Ticket]) -> None:
         rng, session = self.rng, self.session
         if self.ticket.bureau is None and not self.route_from_queue():
             return
+        if rng.random() < 0.02:  # a repeat (重复诉求): merged into an earlier open ticket of the same bureau
+            masters = [t for t in earlier[-50:] if t.bureau is self.ticket.bureau and t.state in MASTER_STATES]
+            if masters:
+                master = rng.choice(masters)
+                self.at(rng.uniform(0.05, 1), lambda: self._quietly(lambda: merge(
+                    session, self.ticket, master, self.staff, "同一企业就同一事项重复反映")))
+                return
         roll = rng.random()
         if roll < 0.04:  # misrouted: sent back before signing, routed again
             if not self.at(rng.uniform(0.05, 1), lambda: services.return_to_dispatch(
@@ -181,13 +203,15 @@ def write_tickets(session: Session, count: int, days: int, seed: int = DEFAULT_S
     for first in range(0, count, batch):
         with unit():
             cast = Cast.load(session)
+            earlier: list[Ticket] = []
             for offset, filed in enumerate(moments[first:first + batch]):
                 story = Story(session, rng, cast, filed, until)
                 with session.no_autoflush:  # two flushes a ticket, not one per query
                     story.file(first + offset)
                     session.flush()  # stored with its defaults (a reopening reads reopen_count)
-                    story.live()
+                    story.live(earlier)
                 session.flush()
+                earlier.append(story.ticket)
                 written += 1
         session.expunge_all()
     return written

@@ -1,6 +1,6 @@
 """The figures kept as rows (portal/supervision/figures.py) against a full recount by the Python
 judging the pages used before (portal/supervision/recount.py), after a random (seeded) run of every
-kind of step across 国庆 and 中秋 2025 (Oct 1-8 off, Sunday Sep 28 and Saturday Oct 11 worked), as of
+kind of step (merges into a master, 并单, and channels included) across 国庆 and 中秋 2025 (Oct 1-8 off, Sunday Sep 28 and Saturday Oct 11 worked), as of
 several days; and the rebuild from the events writes the very same rows."""
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import random
 import pytest
 from sqlalchemy import select, update
 
-from portal.actors import Actor
+from portal.actors import BUSINESS, Actor
 from portal.catalog import queries
 from portal.catalog.content import import_content
 from portal.clock import COUNTY_TZ, as_of
@@ -20,11 +20,14 @@ from portal.supervision.models import FigureFact, HoldingFigure
 from portal.supervision.recount import differences
 from portal.supervision.services import route, urge
 from portal.tickets import services
-from portal.tickets.models import Score, Ticket, TicketState, TicketType
+from portal.tickets.merging import merge, rate_merged
+from portal.tickets.models import Channel, Score, Ticket, TicketState, TicketType
 from portal.tickets.services import TicketInput
 from tests import factories as f
 
 S = TicketState
+MASTER_STATES = (S.ASSIGNED, S.ACCEPTED, S.REOPENED, S.REPLIED)
+MERGEABLE = (S.DISPATCH, S.ASSIGNED, S.ACCEPTED)
 BUREAUS = ("scjgj", "zjj", "gdgs")
 
 
@@ -62,7 +65,9 @@ class Run:
         data = TicketInput(type=self.rng.choice(list(TicketType)), topic=topic, guide=None, subject="随机工单",
                            description="用于核对考核数据的随机工单。", company_name="", credit_code="",
                            contact_name="张先生", phone="13800000000", email="", publish=False)
-        self.tickets.append(services.file_ticket(self.session, data)[0])
+        channel = self.rng.choice([Channel.WEB, Channel.WEB, Channel.HOTLINE, Channel.PHONE])
+        actor = self.office if channel is Channel.PHONE else BUSINESS
+        self.tickets.append(services.file_ticket(self.session, data, actor, channel=channel)[0])
 
     def choices(self, t: Ticket) -> list:
         s, rng, session = self.session, self.rng, self.session
@@ -82,6 +87,11 @@ class Run:
         found = list(steps.get(t.state, []))
         if t.state is S.REOPENED:
             found = steps[S.ACCEPTED]
+        masters = [m for m in self.tickets if m is not t and m.state in MASTER_STATES]
+        if t.state in MERGEABLE and masters and not t.repeats and rng.random() < 0.1:
+            found.append(("merge", lambda: merge(s, t, rng.choice(masters), self.office, "同一事项重复反映")))
+        if t.state is S.MERGED:
+            found.append(("rate_merged", lambda: rate_merged(s, t, rng.choice(list(Score)), "", BUSINESS)))
         if t.state in (S.ASSIGNED, S.ACCEPTED, S.REOPENED):
             found += [("transfer", lambda: services.request_transfer(s, t, staff, self.bureau(t.bureau), "属其他部门")),
                       ("urge", lambda: urge(s, t, self.office, "请抓紧办理", self.day))]
@@ -128,14 +138,14 @@ def test_the_kept_figures_equal_a_full_recount_after_random_steps(session, count
             assert differences(session, run.day) == []
     # every kind of step was taken, across the holidays
     assert set(run.taken) >= {"route", "sign", "return", "reject", "reply", "extend", "rate", "transfer",
-                              "decide_transfer", "decide_extension", "urge", "autoclose"}, run.taken
+                              "decide_transfer", "decide_extension", "urge", "autoclose", "merge"}, run.taken
     assert run.day > dt.date(2025, 10, 20)
     assert session.scalar(select(HoldingFigure.id).where(HoldingFigure.reopened.is_(True)).limit(1)) is not None
     for later in (0, 1, 4, 30):  # the verdicts that depend on the day move with it, the rows do not
         assert differences(session, run.day + dt.timedelta(days=later)) == []
 
     before = stored(session)
-    assert len(before[0]) > len(run.tickets) and len(before[1]) > 20
+    assert len(before[0]) > 30 and len(before[1]) > 20
     figures.rebuild(session)
     session.commit()
     assert stored(session) == before

@@ -14,7 +14,8 @@ from portal.catalog.models import Bureau
 from portal.clock import county_midnight
 from portal.supervision.holdings import ASSIGNING, day_of, holdings, judge, problems_of
 from portal.supervision.models import Urge
-from portal.supervision.scoreboard import Figures
+from portal.supervision.scoreboard import Figures, few_facts
+from portal.tickets.appeals import upheld_ratings
 from portal.tickets.models import OPEN_STATES, Rating, Ticket, TicketEvent
 from portal.tickets.workdays import Calendar
 
@@ -39,8 +40,12 @@ def facts(session: Session, start: dt.date, end: dt.date, today: dt.date) -> lis
             if verdict.answer_days is not None:
                 item.answered, item.answer_days = 1, verdict.answer_days
             found.append((holding.bureau_id, holding.day, item))
+    upheld = upheld_ratings(session)
     for rating in session.scalars(select(Rating).where(Rating.at >= low, Rating.at < high,
                                                        Rating.bureau_id.is_not(None))):
+        if rating.id in upheld:  # the office upheld the bureau's appeal: out of its figures, and said so
+            found.append((rating.bureau_id, day_of(rating.at), Figures(appeals_upheld=1)))
+            continue
         found.append((rating.bureau_id, day_of(rating.at), Figures(rated=1, satisfied=int(not rating.score.bad),
                                                                    bad=int(rating.score.bad))))
     for event in session.scalars(select(TicketEvent).where(
@@ -54,7 +59,7 @@ def facts(session: Session, start: dt.date, end: dt.date, today: dt.date) -> lis
             TicketEvent.action == "take_repeat", TicketEvent.at >= low, TicketEvent.at < high)):
         if event.bureau_id is not None:  # the master's holder when merged (portal/tickets/services.move)
             found.append((event.bureau_id, day_of(event.at), Figures(repeats=1)))
-    return found
+    return found + few_facts(session, start, end, today)
 
 
 def scoreboard(session: Session, start: dt.date, end: dt.date, today: dt.date) -> dict[int, Figures]:

@@ -1,7 +1,7 @@
 """figures: each holding's verdicts and the counted steps, kept with the events that decide them
 
 Revision ID: 0014
-Revises: 0012
+Revises: 0013
 Create Date: 2026-12-01
 
 After upgrading, `flask --app portal figures rebuild` fills both tables from the events.
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 revision = '0014'
-down_revision = '0012'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 

@@ -55,6 +55,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from portal.search.views import staff as search_staff_bp
     from portal.subscriptions import notices
     from portal.subscriptions.views import bp as subscriptions_bp
+    from portal.supervision import figures
     from portal.supervision.views import bp as supervision_bp
     from portal.supervision.views import public as performance_bp
     from portal.tickets.api import api as tickets_api_bp
@@ -66,6 +67,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from portal.tickets.workspace import bp as workspace_bp
 
     notices.install()
+    figures.install()
     outbox.install()  # after the notices: it numbers the transaction's index tasks as the last step of a commit
     app.extensions["search"] = reader = SearchReader(IndexStore(app.config["INDEX_DIR"], app.config["HOST_ID"]))
     if reader.store.exists():

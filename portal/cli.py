@@ -146,12 +146,13 @@ def mail_release_command():
 def init_app(app: Flask) -> None:
     """Register every command group of every part."""
     from portal.accounts.cli import users_cli
+    from portal.demo.cli import demo_cli
     from portal.open311.cli import apikeys_cli
     from portal.search.cli import search_cli
     from portal.subscriptions.cli import subscriptions_cli
-    from portal.supervision import cli as supervision_cli  # noqa: F401  (adds `tickets remind`)
+    from portal.supervision.cli import figures_cli  # also adds `tickets remind`
     from portal.tickets.cli import calendar_cli, tickets_cli
 
     for group in (init_db_command, seed_demo_command, content_cli, policies_cli, search_cli, tickets_cli,
-                  calendar_cli, mail_cli, users_cli, subscriptions_cli, apikeys_cli):
+                  calendar_cli, mail_cli, users_cli, subscriptions_cli, apikeys_cli, demo_cli, figures_cli):
         app.cli.add_command(group)

@@ -100,3 +100,21 @@ def judge(holding: Holding, today: dt.date, calendar: Calendar) -> Judgement:
     elif holding.current and ticket.state in OPEN_STATES and ticket.reply_due is not None:
         answered = False if today > ticket.reply_due else None
     return Judgement(signed, answered, days)
+
+
+def problems_of(holding: Holding, today: dt.date, calendar: Calendar) -> list[str]:
+    """Which of the ledger's problems one holding has: late_sign, late_reply, bad_rating, reopened."""
+    verdict = judge(holding, today, calendar)
+    found = []
+    if verdict.signed_on_time is False:
+        found.append("late_sign")
+    if verdict.answered_on_time is False:
+        found.append("late_reply")
+    start = local(holding.start.at)
+    end = local(holding.ended_by.at) if holding.ended_by is not None else None
+    ratings = [*holding.ticket.ratings, *(r for repeat in holding.ticket.repeats for r in repeat.ratings)]  # 并单
+    if any(r.score.bad and local(r.at) >= start and (end is None or local(r.at) < end) for r in ratings):
+        found.append("bad_rating")
+    if any(e.action == "reopen" for e in holding.events):
+        found.append("reopened")
+    return found

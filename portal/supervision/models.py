@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import Date, DateTime, ForeignKey, String, Text, UniqueConstraint, func, select
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, func, select
 from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from portal.catalog.models import Bureau
@@ -91,3 +91,53 @@ class TrendDigest(Base):
     sent_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)
     recipients: Mapped[int] = mapped_column(default=0)
     flagged: Mapped[int] = mapped_column(default=0)
+
+
+class HoldingFigure(Base):
+    """One holding of a ticket by a bureau (portal/supervision/holdings.py) with its verdicts as far as
+    the events have settled them, rewritten in the transaction of every step of the ticket
+    (portal/supervision/figures.py). What still depends on the day is kept as the deadline it depends
+    on: `sign_open_due` / `reply_open_due` hold the running deadline of a step still to take, and the
+    holding is late once today is past it (compared in SQL), so nothing needs rewriting as days pass."""
+
+    __tablename__ = "holding_figures"
+    __table_args__ = (UniqueConstraint("ticket_id", "seq", name="uq_holding_figures_ticket_id_seq"),
+                      Index("ix_holding_figures_day_bureau_id", "day", "bureau_id"),
+                      Index("ix_holding_figures_filed_at", "filed_at", "ticket_id", "seq"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(Integer)  # 0, 1, … in the ticket's order of holdings
+    bureau_id: Mapped[int] = mapped_column(ForeignKey("bureaus.id", ondelete="RESTRICT"), index=True)
+    day: Mapped[dt.date] = mapped_column(Date)  # county day of the assignment: the period it counts in
+    channel: Mapped[str] = mapped_column(String(10))  # the ticket's channel's value
+    filed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))  # the ticket's: the ledger's order
+    current: Mapped[bool] = mapped_column(Boolean)  # the ticket's last holding, not ended by a return
+    ticket_open: Mapped[bool] = mapped_column(Boolean)  # the ticket is in OPEN_STATES
+    running_due: Mapped[dt.date | None] = mapped_column(Date)  # the ticket's running deadline, current and open only
+    signed_on_time: Mapped[bool | None] = mapped_column(Boolean)
+    sign_open_due: Mapped[dt.date | None] = mapped_column(Date)
+    answered_on_time: Mapped[bool | None] = mapped_column(Boolean)
+    reply_open_due: Mapped[dt.date | None] = mapped_column(Date)
+    answer_days: Mapped[int | None] = mapped_column(Integer)
+    bad_rating: Mapped[bool] = mapped_column(Boolean)
+    reopened: Mapped[bool] = mapped_column(Boolean)
+
+    ticket: Mapped[Ticket] = relationship()
+    bureau: Mapped[Bureau] = relationship()
+
+
+class FigureFact(Base):
+    """One counted step on its county day for the bureau it counts for: a rating (kind `satisfied` or
+    `bad`), a reopening, a return, an urge. Written with the step; never changed."""
+
+    __tablename__ = "figure_facts"
+    __table_args__ = (Index("ix_figure_facts_day_bureau_id", "day", "bureau_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    bureau_id: Mapped[int] = mapped_column(ForeignKey("bureaus.id", ondelete="RESTRICT"))
+    day: Mapped[dt.date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(10))
+
+    ticket: Mapped[Ticket] = relationship()

@@ -42,19 +42,16 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field, fields
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from portal.catalog.models import Bureau
 from portal.clock import county_midnight
+from portal.supervision import figures
 from portal.supervision.callbacks import Callback
-from portal.supervision.holdings import ASSIGNING, day_of, holdings, judge
-from portal.supervision.models import Urge
+from portal.supervision.holdings import day_of
 from portal.tickets.appeals import upheld_ratings
 from portal.tickets.cohandling import CohandlingTask
-from portal.tickets.models import OPEN_STATES, Channel, Rating, Ticket, TicketEvent, TicketState
-from portal.tickets.workdays import Calendar
-
-S = TicketState
+from portal.tickets.models import Channel, Rating
 
 
 @dataclass
@@ -131,66 +128,67 @@ class Figures:
         return round(self.answer_days / self.answered, 1) if self.answered else None
 
 
-def _facts(session: Session, start: dt.date, end: dt.date, today: dt.date) -> list[tuple[int, dt.date, Figures]]:
-    """Every counted thing in the period as (bureau id, county day, its contribution)."""
-    calendar = Calendar.load(session)
+# what each kind of stored fact adds to
+FACT_FIELDS = {"satisfied": ("rated", "satisfied"), "bad": ("rated", "bad"), "reopened": ("reopened",),
+               "returned": ("returns",), "urged": ("urges",), "repeat": ("repeats",)}
+
+
+def _sums(session: Session, start: dt.date, end: dt.date, today: dt.date, by_day: bool,
+          bureau_id: int | None = None) -> dict:
+    """The period's figures per bureau id or (`by_day`) per day, added up in SQL from the stored rows."""
+    found: dict = defaultdict(Figures)
+    for key, channel, *counts in figures.holding_sums(session, start, end, today, by_day, bureau_id):
+        item = found[key]
+        item.add(Figures(*(int(n) for n in counts), channels=Counter({channel: int(counts[0])})))
+    for key, kind, count in figures.fact_sums(session, start, end, by_day, bureau_id):
+        item = found[key]
+        for name in FACT_FIELDS[kind]:
+            setattr(item, name, getattr(item, name) + count)
+    return found
+
+
+def few_facts(session: Session, start: dt.date, end: dt.date, today: dt.date) -> list[tuple[int, dt.date, Figures]]:
+    """The callbacks reached and the co-handling tasks asked in the period, as (bureau id, county day,
+    contribution): few rows, counted from their own tables whenever asked (a task's lateness depends
+    on today)."""
     low, high = county_midnight(start), county_midnight(end + dt.timedelta(days=1))
-    facts: list[tuple[int, dt.date, Figures]] = []
-    assigned = select(TicketEvent.ticket_id).where(TicketEvent.action.in_(ASSIGNING), TicketEvent.at >= low,
-                                                   TicketEvent.at < high)
-    for ticket in session.scalars(select(Ticket).where(Ticket.id.in_(assigned)).options(selectinload(Ticket.events))):
-        for holding in holdings(ticket):
-            if not start <= holding.day <= end:
-                continue
-            verdict = judge(holding, today, calendar)
-            item = Figures(received=1, channels=Counter({ticket.channel.value: 1}))
-            if verdict.signed_on_time is not None:
-                item.signed_judged, item.signed_on_time = 1, int(verdict.signed_on_time)
-            if verdict.answered_on_time is not None:
-                item.answered_judged, item.answered_on_time = 1, int(verdict.answered_on_time)
-            if verdict.answer_days is not None:
-                item.answered, item.answer_days = 1, verdict.answer_days
-            facts.append((holding.bureau_id, holding.day, item))
-    upheld = upheld_ratings(session)
-    for rating in session.scalars(select(Rating).where(Rating.at >= low, Rating.at < high,
-                                                       Rating.bureau_id.is_not(None))):
-        if rating.id in upheld:  # the office upheld the bureau's appeal: out of its figures, and said so
-            facts.append((rating.bureau_id, day_of(rating.at), Figures(appeals_upheld=1)))
-            continue
-        facts.append((rating.bureau_id, day_of(rating.at), Figures(rated=1, satisfied=int(not rating.score.bad),
-                                                                   bad=int(rating.score.bad))))
+    found = []
     for call in session.scalars(select(Callback).where(Callback.at >= low, Callback.at < high,
                                                        Callback.reached.is_(True), Callback.bureau_id.is_not(None))):
-        facts.append((call.bureau_id, day_of(call.at), Figures(reached=1, resolved_halves=call.resolved.halves,
+        found.append((call.bureau_id, day_of(call.at), Figures(reached=1, resolved_halves=call.resolved.halves,
                                                                callback_satisfied=int(not call.satisfaction.bad))))
     for task in session.scalars(select(CohandlingTask).where(CohandlingTask.asked_at >= low,
                                                              CohandlingTask.asked_at < high)):
         late = task.late(today)
-        facts.append((task.bureau_id, day_of(task.asked_at), Figures(
+        found.append((task.bureau_id, day_of(task.asked_at), Figures(
             cohandle_received=1, cohandle_judged=int(late is not None), cohandle_on_time=int(late is False))))
-    for event in session.scalars(select(TicketEvent).where(
-            TicketEvent.action.in_(("reopen", "return")), TicketEvent.at >= low, TicketEvent.at < high,
-            TicketEvent.bureau_id.is_not(None))):
-        counted = Figures(reopened=1) if event.action == "reopen" else Figures(returns=1)
-        facts.append((event.bureau_id, day_of(event.at), counted))
-    for urge in session.scalars(select(Urge).where(Urge.at >= low, Urge.at < high)):
-        facts.append((urge.bureau_id, day_of(urge.at), Figures(urges=1)))
-    for event in session.scalars(select(TicketEvent).where(  # 并单: on the master, for the bureau holding it
-            TicketEvent.action == "take_repeat", TicketEvent.at >= low, TicketEvent.at < high)):
-        if event.bureau_id is not None:  # the master's holder when merged (portal/tickets/services.move)
-            facts.append((event.bureau_id, day_of(event.at), Figures(repeats=1)))
-    return facts
+    return found
+
+
+def _upheld(session: Session, start: dt.date, end: dt.date) -> list[tuple[int, dt.date, Figures]]:
+    """Bad ratings of the period whose appeal the office upheld: taken out of the kept rating counts
+    and counted as 申诉核减 (appeals are few)."""
+    low, high = county_midnight(start), county_midnight(end + dt.timedelta(days=1))
+    upheld = upheld_ratings(session)
+    if not upheld:
+        return []
+    return [(r.bureau_id, day_of(r.at), Figures(rated=-1, satisfied=-int(not r.score.bad), bad=-int(r.score.bad),
+                                                appeals_upheld=1))
+            for r in session.scalars(select(Rating).where(Rating.id.in_(upheld), Rating.at >= low, Rating.at < high,
+                                                          Rating.bureau_id.is_not(None)))]
+
+
+def _corrections(session: Session, start: dt.date, end: dt.date, today: dt.date):
+    return [*few_facts(session, start, end, today), *_upheld(session, start, end)]
 
 
 def scoreboard(session: Session, start: dt.date, end: dt.date, today: dt.date) -> list[tuple[Bureau, Figures]]:
     """Every bureau with anything to count in the period (or overdue now), by bureau order."""
-    totals: dict[int, Figures] = defaultdict(Figures)
-    for bureau_id, _day_, item in _facts(session, start, end, today):
-        totals[bureau_id].add(item)
-    for ticket in session.scalars(select(Ticket).where(Ticket.state.in_(OPEN_STATES), Ticket.bureau_id.is_not(None))):
-        due = ticket.running_due
-        if due is not None and today > due:
-            totals[ticket.bureau_id].overdue_now += 1
+    totals: dict[int, Figures] = dict(_sums(session, start, end, today, False))
+    for bureau, _day, item in _corrections(session, start, end, today):
+        totals.setdefault(bureau, Figures()).add(item)
+    for bureau, count in figures.overdue_now(session, today).items():
+        totals.setdefault(bureau, Figures()).overdue_now = count
     bureaus = {b.id: b for b in session.scalars(select(Bureau).where(Bureau.id.in_(list(totals))))}
     return [(bureaus[i], totals[i]) for i in sorted(totals, key=lambda i: bureaus[i].id)]
 
@@ -212,7 +210,9 @@ def weekly(session: Session, start: dt.date, end: dt.date, today: dt.date,
            bureau: Bureau | None = None) -> list[tuple[dt.date, Figures]]:
     """The same figures for each week of the period (the county, or one bureau)."""
     buckets = {monday: Figures() for monday in weeks(start, end)}
-    for bureau_id, day, item in _facts(session, start, end, today):
+    for day, item in _sums(session, start, end, today, True, bureau.id if bureau else None).items():
+        buckets[day - dt.timedelta(days=day.weekday())].add(item)
+    for bureau_id, day, item in _corrections(session, start, end, today):
         if bureau is None or bureau_id == bureau.id:
             buckets[day - dt.timedelta(days=day.weekday())].add(item)
     return list(buckets.items())

@@ -23,7 +23,8 @@ from portal.supervision.callbacks import (CALLBACK_DAYS, SAMPLE_SIZE, Resolution
                                          record_callback, sample)
 from portal.supervision.risks import risk_words, save_risk_words
 from portal.supervision.ledger import COLUMNS as LEDGER_COLUMNS
-from portal.supervision.ledger import PROBLEMS, LedgerFilters, ledger, ledger_table
+from portal.supervision.ledger import PROBLEMS, LedgerFilters, ledger_count, ledger_line, ledger_rows
+from portal.supervision.ledger import ledger_page as ledger_one_page
 from portal.supervision.scoreboard import CHARTS
 from portal.supervision.scoreboard import COLUMNS as SCORE_COLUMNS
 from portal.supervision.scoreboard import (CHANNEL_HEADER, channel_table, county_row, scoreboard, scoreboard_table,
@@ -39,7 +40,7 @@ from portal.tickets.services import decide_extension, decide_transfer
 from portal.tickets.views import find_ticket
 from portal.tickets.workspace import TICKET_PAGE_EXTRAS, ticket_page, topic_field
 from portal.tickets.workdays import Calendar, years_to_enter
-from portal.web import date_arg, int_arg, private
+from portal.web import date_arg, int_arg, page_arg, private
 
 bp = Blueprint("supervision", __name__, url_prefix="/supervision")
 public = Blueprint("performance", __name__)
@@ -108,7 +109,7 @@ def index():
         current_user, ticket_queries.Filters(view="overdue"), day).limit(10)))
     overdue_total = db.session.scalar(select(func.count()).select_from(ticket_queries.workspace_tickets(
         current_user, ticket_queries.Filters(view="overdue"), day).order_by(None).subquery()))
-    open_problems = len(ledger(db.session, day, LedgerFilters(open_only=True)))
+    open_problems = ledger_count(db.session, day, LedgerFilters(open_only=True))
     risks = trend_figures.risks_between(db.session, day - dt.timedelta(days=RISKS_SHOWN_DAYS - 1), day, limit=20)
     sections = [section(db.session, day) for section in START_PAGE_SECTIONS]
     return render_template("supervision/index.html", dispatch=_dispatch_queue(), approvals=_pending_approvals(),
@@ -234,15 +235,21 @@ def ledger_page():
     """The problem ledger, filtered; ?format=xlsx or csv downloads exactly the rows shown."""
     day = today()
     filters = _ledger_filters()
-    rows = ledger(db.session, day, filters)
-    table = ledger_table(rows, viewer_of(current_user))
-    download = exports.requested(f"问题台账-{day.isoformat()}", "问题台账", LEDGER_COLUMNS, table)
+    viewer = viewer_of(current_user)
+    download = exports.requested(f"问题台账-{day.isoformat()}", "问题台账", LEDGER_COLUMNS,
+                                 (ledger_line(row, viewer) for row in ledger_rows(db.session, day, filters)))
     if download is not None:
         return download
+    page = ledger_one_page(db.session, day, filters, page_arg(), LEDGER_PAGE)
+    rows = page.items
     calendar = Calendar.load(db.session)
     urged = [row.open and repeated(row.urges, urge_kind(row.ticket, day), day, calendar) for row in rows]
-    return render_template("supervision/ledger.html", rows=rows, table=table, columns=LEDGER_COLUMNS, urged=urged,
-                           filters=filters, problems=PROBLEMS, bureaus=catalog_queries.bureaus(db.session))
+    return render_template("supervision/ledger.html", rows=rows, table=[ledger_line(r, viewer) for r in rows], page=page,
+                           columns=LEDGER_COLUMNS, urged=urged, filters=filters, problems=PROBLEMS,
+                           bureaus=catalog_queries.bureaus(db.session))
+
+
+LEDGER_PAGE = 100  # rows per page of the ledger; the exports hold every row
 
 
 @bp.get("/callbacks")

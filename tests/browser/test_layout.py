@@ -77,7 +77,7 @@ def server(demo):
 # What is measured on every page, in the page itself.
 
 TOO_WIDE = """() => {
-  const width = window.innerWidth;
+  const width = document.documentElement.clientWidth;  // the screen: a phone's innerWidth grows with what overflows
   const scrolls = (el) => { for (let p = el.parentElement; p; p = p.parentElement) {
       const s = getComputedStyle(p); if (/(auto|scroll)/.test(s.overflowX) && p.clientWidth <= width) return true; }
     return false; };
@@ -88,7 +88,7 @@ TOO_WIDE = """() => {
     if ((r.right > width + 1 || r.left < -1) && !el.closest('.visually-hidden, .skip-link') && !scrolls(el))
       wide.push(el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + (el.className ? '.' + String(el.className).split(' ').join('.') : '') + ' ' + Math.round(r.left) + '..' + Math.round(r.right));
   }
-  return {scroll: document.documentElement.scrollWidth, inner: width, wide: wide.slice(0, 10)};
+  return {scroll: Math.max(document.documentElement.scrollWidth, window.innerWidth), inner: width, wide: wide.slice(0, 10)};
 }"""
 
 SQUEEZED_CELLS = """() => {

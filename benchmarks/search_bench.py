@@ -3,7 +3,10 @@ the SQLite FTS5 (trigram) and LIKE peers on the same corpus, and a gunicorn work
 
 Run by hand (figures go to benchmarks/RESULTS.md with this command):
     .venv/bin/python benchmarks/search_bench.py --sizes 1000 10000 50000
-The corpus is generated from the county plan's sentences: documents of 300 to 1,500 characters.
+The corpus is generated from the county plan's sentences: documents of 300 to 1,500 characters, and
+public answers on top (one for every 20 documents; --no-answers leaves them out, as before issue 15).
+QUERIES are the same 50 as before; FALLBACK_QUERIES go through the paths issue 15 added (typed pinyin
+and initials, homophones, near misses, sentence-like questions) and are timed on their own.
 """
 from __future__ import annotations
 
@@ -43,6 +46,12 @@ QUERIES = [
     "知识产权 保护", "破产 审理", "人才 职称", "税费 支持政策", "数字 政府", "园区 融资", "冷链 物流 设施",
     "开公司", "办电", "房产证", "报税", "打官司", "贷款难", "刻章", "接电 几天", "过户", "环评", "个体户",
 ]
+FALLBACK_QUERIES = [
+    "qiye kaiban", "qykb", "budongchan dengji", "yongdian baozhuang", "zhaotoubiao", "lenglian wuliu",
+    "营业执招", "招头标", "不动产登计", "冷连物流", "代款难", "施工许可症", "政府采够合同",
+    "注销公司要多久", "年报忘了报怎么办", "新公司给员工上社保要什么材料", "厂房用电报装一直不给接怎么办",
+    "外地企业投标被排斥", "工程款一直不给", "宇宙飞船",
+]
 
 
 def sentences() -> list[str]:
@@ -52,8 +61,10 @@ def sentences() -> list[str]:
     return [s.strip() + "。" for s in re.split(r"[。；\n]", text) if len(s.strip()) > 12]
 
 
-def corpus_lines(n: int, seed: int = 7) -> list[str]:
-    """Demo bureaus and topics, then n guides and policies written from the plan's sentences."""
+def corpus_lines(n: int, seed: int = 7, answers: bool = True) -> list[str]:
+    """Demo bureaus and topics, then n guides and policies written from the plan's sentences, and (after
+    them, from their own random sequence, so the guides and policies are those of earlier runs) one
+    public answer for every 20 documents."""
     rng = random.Random(seed)
     pool = sentences()
     base = [line for line in DEMO.read_text(encoding="utf-8").splitlines() if '"kind": "bureau"' in line
@@ -75,6 +86,16 @@ def corpus_lines(n: int, seed: int = 7) -> list[str]:
             doc.update(published_on=f"20{rng.randint(18, 25)}-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}",
                        status=rng.choice(["in_force", "in_force", "consultation", "expired", "repealed"]))
         lines.append(json.dumps(doc, ensure_ascii=False))
+    if answers:
+        arng = random.Random(seed + 1)
+        for i in range(n // 20):
+            body = ""
+            while len(body) < arng.randint(200, 800):
+                body += arng.choice(pool)
+            question = arng.choice(pool)[:arng.randint(10, 30)].rstrip("，、。") + "？"
+            lines.append(json.dumps({"kind": "answer", "slug": f"bench-answer-{i}", "question": question,
+                                     "answer": body, "bureau": arng.choice(bureaus), "topics": arng.sample(topics, 1),
+                                     "published_on": "2026-11-30", "status": "published"}, ensure_ascii=False))
     return lines
 
 
@@ -83,10 +104,10 @@ def percentiles(samples: list[float]) -> tuple[float, float]:
     return statistics.median(ordered), ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
 
 
-def timed(fn, rounds: int = 3) -> list[float]:
+def timed(fn, rounds: int = 3, queries: list[str] = QUERIES) -> list[float]:
     out = []
     for _ in range(rounds):
-        for q in QUERIES:
+        for q in queries:
             start = time.perf_counter()
             fn(q)
             out.append((time.perf_counter() - start) * 1000)
@@ -151,7 +172,7 @@ def worker_memory(env: dict) -> dict[str, float]:
                 break
             except OSError:
                 time.sleep(0.2)
-        for q in QUERIES * 2:
+        for q in QUERIES * 2 + FALLBACK_QUERIES:  # the fallbacks build the vocabulary of pinyin and typos
             urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/search?q={urllib.parse.quote(q)}").read()
         children = [int(p) for p in Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()]
         figures = []
@@ -164,14 +185,15 @@ def worker_memory(env: dict) -> dict[str, float]:
                 name, value = line.split(":")
                 fields[name] = int(value.split()[0]) / 1024
             figures.append({"rss": fields["Rss"], "pss": fields["Pss"],
-                            "uss": fields["Private_Clean"] + fields["Private_Dirty"]})
-        return {key: max(f[key] for f in figures) for key in ("rss", "pss", "uss")}
+                            "uss": fields["Private_Clean"] + fields["Private_Dirty"],
+                            "dirty": fields["Private_Dirty"]})
+        return {key: max(f[key] for f in figures) for key in ("rss", "pss", "uss", "dirty")}
     finally:
         proc.terminate()
         proc.wait(timeout=30)
 
 
-def bench(n: int, procs: int, workdir: Path) -> dict:
+def bench(n: int, procs: int, workdir: Path, answers: bool = True, ab_rounds: int = 3) -> dict:
     db_path = workdir / f"bench-{n}.sqlite3"
     index_dir = workdir / f"ix-{n}"
     url = f"sqlite:///{db_path}"
@@ -180,7 +202,7 @@ def bench(n: int, procs: int, workdir: Path) -> dict:
     out: dict = {"documents": n}
     with app.app_context():
         started = time.perf_counter()
-        import_content(db.session, corpus_lines(n))
+        import_content(db.session, corpus_lines(n, answers=answers))
         db.session.commit()
         out["import_seconds"] = time.perf_counter() - started
         store = app.extensions["search"].store
@@ -193,10 +215,23 @@ def bench(n: int, procs: int, workdir: Path) -> dict:
     client = app.test_client()
     request_samples = timed(lambda q: client.get("/api/v1/search", query_string={"q": q}))
     out["request"] = percentiles(request_samples)
+    out["fallbacks"] = percentiles(timed(lambda q: client.get("/api/v1/search", query_string={"q": q}),
+                                         queries=FALLBACK_QUERIES))
+    import tracemalloc
+
+    from portal.search.pinyin import Vocabulary
+    started = time.perf_counter()
+    out["vocabulary_words"] = len(Vocabulary.build(snapshot._words()).weight)  # what the first fallback pays
+    out["vocabulary_ms"] = (time.perf_counter() - started) * 1000
+    tracemalloc.start()
+    vocabulary = Vocabulary.build(snapshot._words())
+    out["vocabulary_mb"] = tracemalloc.get_traced_memory()[0] / 2**20
+    tracemalloc.stop()
+    del vocabulary
 
     def raw(q):
         """The raw Whoosh searcher on the same query: every match counted, top 10 with stored fields."""
-        query = build(parse(q, snapshot.synonyms), has_term=snapshot.has_term)
+        query = build(parse(q, snapshot.expansions), has_term=snapshot.has_term)
         docs = frozenset(snapshot.searcher.docs_for_query(query))
         results = snapshot.searcher.search(query, limit=10)
         for hit in results:
@@ -206,6 +241,20 @@ def bench(n: int, procs: int, workdir: Path) -> dict:
     out["raw"] = percentiles(timed(raw))
     today = __import__("datetime").date.today()
     out["service"] = percentiles(timed(lambda q: search(snapshot, SearchRequest(q=q), today)))
+    # The base lexicon's cost, measured A/B in one process so that the machine's load hits both alike:
+    # each query alternately with the lexicon and with the content's synonyms only (as before issue 15).
+    with_lexicon, without_lexicon = [], []
+    merged = snapshot.expansions
+    for _ in range(ab_rounds):
+        for q in QUERIES:
+            for expansions, samples in ((merged, with_lexicon), (snapshot.synonyms, without_lexicon)):
+                snapshot._expansions = expansions
+                started = time.perf_counter()
+                search(snapshot, SearchRequest(q=q), today)
+                samples.append((time.perf_counter() - started) * 1000)
+    snapshot._expansions = merged
+    out["service, lexicon"] = percentiles(with_lexicon)
+    out["service, no lexicon"] = percentiles(without_lexicon)
     out["ratio_p50"] = out["request"][0] / out["raw"][0]
     out["ratio_p95"] = out["request"][1] / out["raw"][1]
     out["flask_p50"] = out["request"][0] / out["service"][0]
@@ -221,21 +270,28 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--procs", type=int, default=1, help="Whoosh writer processes for the rebuild")
+    parser.add_argument("--no-answers", action="store_true", help="guides and policies only, as before issue 15")
+    parser.add_argument("--ab-rounds", type=int, default=3, help="rounds of the with/without lexicon comparison")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="search-bench-"))
     try:
         for n in args.sizes:
-            r = bench(n, args.procs, workdir)
+            r = bench(n, args.procs, workdir, answers=not args.no_answers, ab_rounds=args.ab_rounds)
             print(f"\n## {n} documents")
             print(f"import {r['import_seconds']:.1f} s; reindex {r['reindex_seconds']:.1f} s = "
                   f"{r['docs_per_second']:.0f} docs/s (procs={args.procs})")
             print("| path | p50 ms | p95 ms |\n| --- | --- | --- |")
-            for key in ("request", "service", "raw", "fts5 trigram", "LIKE scan"):
+            for key in ("request", "fallbacks", "service", "service, lexicon", "service, no lexicon", "raw",
+                        "fts5 trigram", "LIKE scan"):
                 print(f"| {key} | {r[key][0]:.1f} | {r[key][1]:.1f} |")
             print(f"request / raw searcher: {r['ratio_p50']:.2f} at p50, {r['ratio_p95']:.2f} at p95; "
                   f"request / service (Flask's share): {r['flask_p50']:.2f} at p50, {r['flask_p95']:.2f} at p95")
+            print(f"vocabulary for pinyin and typos: {r['vocabulary_words']} words "
+                  f"(built in {r['vocabulary_ms']:.0f} ms, once per index change, by the first query that needs it; "
+                  f"{r['vocabulary_mb']:.1f} MB)")
             m = r["memory"]
-            print(f"gunicorn worker (preloaded): RSS {m['rss']:.0f} MB, PSS {m['pss']:.0f} MB, USS {m['uss']:.0f} MB")
+            print(f"gunicorn worker (preloaded): RSS {m['rss']:.0f} MB, PSS {m['pss']:.0f} MB, USS {m['uss']:.0f} MB "
+                  f"(of which Private_Dirty, the worker's own heap: {m['dirty']:.0f} MB)")
             sys.stdout.flush()
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

@@ -1,4 +1,5 @@
 """gunicorn settings: `gunicorn --config deploy/gunicorn.conf.py "portal:create_app()"`."""
+import gc
 import multiprocessing
 import os
 import re
@@ -40,6 +41,13 @@ class PortalLogger(Logger):
 
 
 logger_class = PortalLogger
+
+
+def pre_fork(server, worker):
+    """Freeze what the master loaded (the app, the analyzer's dictionaries and lexicon, the pinyin table,
+    the open searcher) out of the garbage collector's reach: a collection in a worker then does not
+    touch, and so copy, those shared pages (shared/search-notes.md: 29 → 21 MB per worker at 50k)."""
+    gc.freeze()
 
 
 def post_fork(server, worker):

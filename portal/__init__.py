@@ -39,6 +39,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from portal import cli, errors, health, pagecache, preferences, templating, web
     from portal.accounts.access import login_manager
     from portal.accounts.views import bp as accounts_bp
+    from portal.answers.views import api as answers_api_bp
+    from portal.answers.views import bp as answers_bp
     from portal.catalog.feeds import bp as feeds_bp
     from portal.catalog.views import bp as catalog_bp
     from portal.consultations.views import bp as consultations_bp
@@ -48,6 +50,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from portal.search.reader import SearchReader
     from portal.search.views import api as search_api_bp
     from portal.search.views import bp as search_bp
+    from portal.search.views import staff as search_staff_bp
     from portal.subscriptions import notices
     from portal.subscriptions.views import bp as subscriptions_bp
     from portal.supervision.views import bp as supervision_bp
@@ -62,13 +65,18 @@ def create_app(test_config: dict | None = None) -> Flask:
     outbox.install()  # after the notices: it numbers the transaction's index tasks as the last step of a commit
     app.extensions["search"] = reader = SearchReader(IndexStore(app.config["INDEX_DIR"], app.config["HOST_ID"]))
     if reader.store.exists():
-        reader.snapshot()  # opened here, before gunicorn forks, so workers share its pages
+        # opened here, before gunicorn forks, so workers share its pages (and what a first search loads:
+        # field lengths, facet sets, the vocabulary of pinyin and typo lookups), until the index changes
+        from portal.clock import today
+        from portal.search.service import warm_up
+
+        warm_up(reader.snapshot(), today())
 
     login_manager.init_app(app)
     csrf.exempt(tickets_api_bp)  # JSON clients send no form token; they are rate-limited instead
     for blueprint in (tickets_bp, tickets_api_bp, accounts_bp, workspace_bp, workspace_api_bp, editing_bp,
                       supervision_bp, performance_bp, consultations_bp, subscriptions_bp, feeds_bp, catalog_bp,
-                      search_bp, search_api_bp, health.bp):
+                      search_bp, search_api_bp, search_staff_bp, answers_bp, answers_api_bp, health.bp):
         app.register_blueprint(blueprint)
     pagecache.depends_on(outbox.last_number)  # moves with every change to a guide, a policy or the synonyms
     pagecache.init_app(app)  # after the blueprints: what they do before a request also happens on a kept page

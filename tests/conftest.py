@@ -192,12 +192,16 @@ def demo_app(tmp_path_factory):
     assert _demo_state(application) == before, "a test changed demo_app: give it a demo_copy of its own"
 
 
+READS_RECORDED = {"search_counts", "search_gaps"}
+
+
 def _demo_state(application) -> tuple:
     """What a test could change in the demo app: the content, the number of rows of every table
-    (accounts, tickets, comments ...), and the index generation in use."""
+    (accounts, tickets, comments ...), and the index generation in use. What searching records of its
+    readers (search_counts, search_gaps) is left out: reading the demo may count."""
     with application.app_context():
         rows = {table.name: db.session.scalar(select(func.count()).select_from(table))
-                for table in Base.metadata.sorted_tables}
+                for table in Base.metadata.sorted_tables if table.name not in READS_RECORDED}
         state = (export_content(db.session), rows, application.extensions["search"].store.current_dir())
         db.session.rollback()
     return state

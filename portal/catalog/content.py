@@ -1,9 +1,9 @@
-"""Content files: JSON Lines of bureaus, topics, guides, policies and synonyms, imported and exported.
+"""Content files: JSON Lines of bureaus, topics, guides, policies, synonyms and answers, imported and exported.
 
 Import is an upsert by code/slug and all or nothing: every line is checked (portal.catalog.schema),
 references are resolved against the file and the database, and only a file without a single error is
 written. Export writes the same format, so export → import → export gives the same file. Staff editing
-(portal.editing) checks and applies one guide or policy at a time through the same rules
+(portal.editing) checks and applies one guide, policy or answer at a time through the same rules
 (check_record, apply_record).
 """
 from __future__ import annotations
@@ -20,6 +20,11 @@ from sqlalchemy.orm import Session, aliased
 
 from portal.actors import Actor
 from portal.catalog.models import (
+    Answer,
+    AnswerGuide,
+    AnswerPolicy,
+    AnswerStatus,
+    AnswerTopic,
     Bureau,
     CaseType,
     Guide,
@@ -62,7 +67,8 @@ class ImportReport:
         target[kind] = target.get(kind, 0) + 1
 
     def __str__(self) -> str:
-        names = {"bureau": "部门", "topic": "领域", "guide": "办事指南", "policy": "政策文件", "synonym": "同义词"}
+        names = {"bureau": "部门", "topic": "领域", "guide": "办事指南", "policy": "政策文件", "synonym": "同义词",
+                 "answer": "问答"}
         parts = [
             f"{names[k]} 新增 {self.created.get(k, 0)} 条、更新 {self.updated.get(k, 0)} 条"
             for k in KINDS
@@ -110,7 +116,7 @@ def parse_lines(lines: Iterable[str]) -> tuple[list[Entry], list[LineError]]:
 
 
 def check_record(session: Session, kind: str, record: dict) -> dict[str, Any]:
-    """A guide or policy record (a content line without "kind") passes exactly the checks of an import
+    """A guide, policy or answer record (a content line without "kind") passes exactly the checks of an import
     line, references against the database included; returns its values or raises ContentError."""
     errors: list[LineError] = []
     entry = parse_object(0, KINDS[kind], record, errors)
@@ -134,6 +140,7 @@ def _check_references(session: Session, entries: list[Entry]) -> list[LineError]
         "bureau": in_file["bureau"] | set(session.scalars(select(Bureau.code))),
         "topic": in_file["topic"] | set(session.scalars(select(Topic.code))),
         "policy": in_file["policy"] | set(session.scalars(select(Policy.slug))),
+        "guide": in_file["guide"] | set(session.scalars(select(Guide.slug))),
     }
     errors: list[LineError] = []
 
@@ -156,10 +163,15 @@ def _check_references(session: Session, entries: list[Entry]) -> list[LineError]
             need(e, "lead", "bureau", v["lead"], "牵头单位")
             for code in v["co"]:
                 need(e, "co", "bureau", code, "配合单位")
-        elif e.kind in ("guide", "policy"):
+        elif e.kind in ("guide", "policy", "answer"):
             need(e, "bureau", "bureau", v["bureau"], "部门")
             for code in v["topics"]:
                 need(e, "topics", "topic", code, "领域")
+        if e.kind == "answer":
+            for slug in v["guides"]:
+                need(e, "guides", "guide", slug, "办事指南")
+            for slug in v["policies"]:
+                need(e, "policies", "policy", slug, "政策文件")
         if e.kind == "policy":
             need(e, "part_of", "policy", v["part_of"], "上级文件")
             if v["part_of"] == v["slug"]:
@@ -198,7 +210,7 @@ def _parent_cycles(session: Session, policies: list[Entry]) -> list[LineError]:
 
 
 IMPORTER = Actor("admin", "内容导入", username="cli", role="admin", address="cli")
-ORDER = ["bureau", "topic", "guide", "policy", "synonym"]  # what a line may refer to comes first
+ORDER = ["bureau", "topic", "guide", "policy", "synonym", "answer"]  # what a line may refer to comes first
 BATCH = 250  # lines written between flushes (and, when the caller asks, between commits: ≈0.5 s on SQLite)
 
 
@@ -240,16 +252,18 @@ def import_content(session: Session, lines: Iterable[str], actor: Actor = IMPORT
     return report
 
 
-def apply_record(session: Session, kind: str, values: dict[str, Any], actor: Actor, reason: str) -> Guide | Policy:
-    """Upsert one checked guide or policy as import does; a policy status change is recorded under `actor`."""
+def apply_record(session: Session, kind: str, values: dict[str, Any], actor: Actor, reason: str
+                 ) -> Guide | Policy | Answer:
+    """Upsert one checked guide, policy or answer as import does; a policy status change is recorded
+    under `actor`."""
     with session.no_autoflush:
         _apply(session, kind, values, ImportReport(), actor, reason)
     session.flush()
     if kind == "policy":
         _link_parent(session, values)
         session.flush()
-    return _by_key(session, Guide if kind == "guide" else Policy,
-                   Guide.slug if kind == "guide" else Policy.slug, values["slug"])
+    model = {"guide": Guide, "policy": Policy, "answer": Answer}[kind]
+    return _by_key(session, model, model.slug, values["slug"])
 
 
 def _apply(session: Session, kind: str, values: dict[str, Any], report: ImportReport, actor: Actor,
@@ -262,7 +276,7 @@ def _apply(session: Session, kind: str, values: dict[str, Any], report: ImportRe
 
 _KEYS = "content.keys"  # (model, code or slug) -> the row or None, while an import runs
 KEYED = {"bureau": (Bureau, Bureau.code), "topic": (Topic, Topic.code), "guide": (Guide, Guide.slug),
-         "policy": (Policy, Policy.slug), "synonym": (Synonym, Synonym.term)}
+         "policy": (Policy, Policy.slug), "synonym": (Synonym, Synonym.term), "answer": (Answer, Answer.slug)}
 
 
 @contextmanager
@@ -404,11 +418,28 @@ def _upsert_synonym(session: Session, v: dict, report: ImportReport) -> None:
     synonym.means = v["means"]
 
 
+def _upsert_answer(session: Session, v: dict, report: ImportReport) -> None:
+    answer = _by_key(session, Answer, Answer.slug, v["slug"])
+    report.count("answer", answer is None)
+    if answer is None:
+        answer = _new(session, Answer, "slug", v["slug"])
+    answer.question, answer.answer = v["question"], v["answer"]
+    answer.status = AnswerStatus(v["status"])
+    answer.published_on = v["published_on"] or (today() if answer.status is AnswerStatus.PUBLISHED else None)
+    answer.bureau = _bureau(session, v["bureau"])
+    _set_links(answer.topic_links, [_topic(session, c) for c in v["topics"]], lambda t: AnswerTopic(topic=t), "topic")
+    _set_links(answer.guide_links, [_by_key(session, Guide, Guide.slug, s) for s in v["guides"]],
+               lambda g: AnswerGuide(guide=g), "guide")
+    _set_links(answer.policy_links, [_by_key(session, Policy, Policy.slug, s) for s in v["policies"]],
+               lambda p: AnswerPolicy(policy=p), "policy")
+
+
 _UPSERT = {
     "bureau": _upsert_bureau,
     "topic": _upsert_topic,
     "guide": _upsert_guide,
     "synonym": _upsert_synonym,
+    "answer": _upsert_answer,
 }
 
 
@@ -419,7 +450,7 @@ def _iso(value: dt.date | None) -> str | None:
 
 
 def export_content(session: Session) -> list[str]:
-    """Every bureau, topic, guide, policy and synonym as content-file lines, in import order."""
+    """Every bureau, topic, guide, policy, synonym and answer as content-file lines, in import order."""
     rows: list[dict] = []
     for b in session.scalars(select(Bureau).order_by(Bureau.id)):
         rows.append(
@@ -436,7 +467,16 @@ def export_content(session: Session) -> list[str]:
     rows += [policy_line(p) for p in session.scalars(select(Policy).order_by(Policy.id))]
     for s in session.scalars(select(Synonym).order_by(Synonym.id)):
         rows.append({"kind": "synonym", "term": s.term, "means": list(s.means)})
+    rows += [answer_line(a) for a in session.scalars(select(Answer).order_by(Answer.id))]
     return [json.dumps(row, ensure_ascii=False) for row in rows]
+
+
+def answer_line(a: Answer) -> dict[str, Any]:
+    """A stored answer as its content line."""
+    row = {"kind": "answer", "slug": a.slug, "question": a.question, "answer": a.answer,
+           "topics": [t.code for t in a.topics], "bureau": a.bureau.code, "guides": [g.slug for g in a.guides],
+           "policies": [p.slug for p in a.policies], "published_on": _iso(a.published_on), "status": a.status.value}
+    return {name: row[name] for name in ["kind", *KINDS["answer"].fields]}
 
 
 def guide_line(g: Guide) -> dict[str, Any]:

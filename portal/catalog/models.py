@@ -258,3 +258,103 @@ class Synonym(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     term: Mapped[str] = mapped_column(String(50), unique=True)
     means: Mapped[list] = mapped_column(JSON, default=list)
+
+
+class AnswerStatus(enum.Enum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    RETIRED = "retired"
+
+    @property
+    def label(self) -> str:
+        return {"draft": "草稿", "published": "已发布", "retired": "已撤下"}[self.value]
+
+
+class AnswerTopic(Base):
+    __tablename__ = "answer_topics"
+
+    answer_id: Mapped[int] = mapped_column(ForeignKey("answers.id", ondelete="CASCADE"), primary_key=True)
+    topic_id: Mapped[int] = mapped_column(ForeignKey("topics.id", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    answer: Mapped[Answer] = relationship(back_populates="topic_links")
+    topic: Mapped[Topic] = relationship()
+
+
+class AnswerGuide(Base):
+    """A guide an answer cites (and on whose page it is shown)."""
+
+    __tablename__ = "answer_guides"
+
+    answer_id: Mapped[int] = mapped_column(ForeignKey("answers.id", ondelete="CASCADE"), primary_key=True)
+    guide_id: Mapped[int] = mapped_column(ForeignKey("guides.id", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    answer: Mapped[Answer] = relationship(back_populates="guide_links")
+    guide: Mapped[Guide] = relationship()
+
+
+class AnswerPolicy(Base):
+    """A policy an answer cites."""
+
+    __tablename__ = "answer_policies"
+
+    answer_id: Mapped[int] = mapped_column(ForeignKey("answers.id", ondelete="CASCADE"), primary_key=True)
+    policy_id: Mapped[int] = mapped_column(ForeignKey("policies.id", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    answer: Mapped[Answer] = relationship(back_populates="policy_links")
+    policy: Mapped[Policy] = relationship()
+
+
+class Answer(Base):
+    """A question as businesses ask it and the public answer (知识库), written anew from a replied
+    ticket without personal data, or imported; public once published, withdrawn when retired."""
+
+    __tablename__ = "answers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    question: Mapped[str] = mapped_column(String(300))
+    answer: Mapped[str] = mapped_column(Text, default="")
+    bureau_id: Mapped[int] = mapped_column(ForeignKey("bureaus.id", ondelete="RESTRICT"), index=True)
+    published_on: Mapped[dt.date | None] = mapped_column(Date)
+    status: Mapped[AnswerStatus] = mapped_column(
+        value_enum(AnswerStatus, "answer_status"), default=AnswerStatus.DRAFT, index=True
+    )
+    helpful: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # 这解决了您的问题吗？ yes
+    not_helpful: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # … no
+    modified_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
+
+    bureau: Mapped[Bureau] = relationship()
+    topic_links: Mapped[list[AnswerTopic]] = relationship(
+        back_populates="answer", order_by=AnswerTopic.position, cascade="all, delete-orphan"
+    )
+    guide_links: Mapped[list[AnswerGuide]] = relationship(
+        back_populates="answer", order_by=AnswerGuide.position, cascade="all, delete-orphan"
+    )
+    policy_links: Mapped[list[AnswerPolicy]] = relationship(
+        back_populates="answer", order_by=AnswerPolicy.position, cascade="all, delete-orphan"
+    )
+
+    @property
+    def title(self) -> str:
+        return self.question
+
+    @property
+    def topics(self) -> list[Topic]:
+        return [link.topic for link in self.topic_links]
+
+    @property
+    def guides(self) -> list[Guide]:
+        return [link.guide for link in self.guide_links]
+
+    @property
+    def policies(self) -> list[Policy]:
+        return [link.policy for link in self.policy_links]
+
+    @property
+    def public(self) -> bool:
+        return self.status is AnswerStatus.PUBLISHED

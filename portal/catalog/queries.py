@@ -6,7 +6,8 @@ import datetime as dt
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from portal.catalog.models import Bureau, Guide, GuideTopic, Policy, PolicyStatus, PolicyTopic, Topic
+from portal.catalog.models import (Answer, AnswerStatus, Bureau, Guide, GuideTopic, Policy, PolicyStatus, PolicyTopic,
+                                   Topic)
 from portal.text import is_key
 
 # The statuses a reader can pick on the policy list; "current" is the default view.
@@ -129,3 +130,10 @@ def counts_by_topic(session: Session) -> dict[int, int]:
     """Number of guides per topic id, for the topic tiles."""
     rows = session.execute(select(GuideTopic.topic_id, func.count()).group_by(GuideTopic.topic_id))
     return dict(rows.all())
+
+
+def answers_for_guide(session: Session, guide: Guide, limit: int = 10) -> list[Answer]:
+    """Published answers that cite a guide, newest first."""
+    return list(session.scalars(
+        select(Answer).where(Answer.status == AnswerStatus.PUBLISHED, Answer.guide_links.any(guide_id=guide.id))
+        .order_by(Answer.published_on.desc(), Answer.id.desc()).limit(limit)))

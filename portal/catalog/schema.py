@@ -1,4 +1,4 @@
-"""What a content-file line may hold: the kinds (bureau, topic, guide, policy, synonym), their fields
+"""What a content-file line may hold: the kinds (bureau, topic, guide, policy, synonym, answer), their fields
 with parser, whether required and default, and the check of one object against its kind."""
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 from portal.catalog.fields import (BadValue, boolean, choice, code, date, integer, link, list_of, moment,
                                    optional_code, optional_link, optional_slug, optional_text, record, slug, text)
-from portal.catalog.models import CaseType, PolicyStatus
+from portal.catalog.models import AnswerStatus, CaseType, PolicyStatus
 
 MATERIAL_FORMS = ("原件", "复印件", "原件和复印件", "电子件")
 
@@ -128,9 +128,22 @@ KINDS: dict[str, Kind] = {
             "means": (list_of(text(50, allow_empty=False), 20, unique=True), True, _const(None)),
         },
     ),
+    "answer": Kind(
+        "answer",
+        "slug",
+        {
+            "slug": (slug, True, _const(None)),
+            "question": (text(300, allow_empty=False), True, _const(None)),
+            "answer": (text(20000, allow_empty=False), True, _const(None)),
+            "topics": (list_of(code, 20, unique=True), False, list),
+            "bureau": (code, True, _const(None)),
+            "guides": (list_of(slug, 20, unique=True), False, list),
+            "policies": (list_of(slug, 20, unique=True), False, list),
+            "published_on": (date(nullable=True), False, _const(None)),
+            "status": (choice(s.value for s in AnswerStatus), False, _const("published")),
+        },
+    ),
 }
-
-
 
 
 @dataclass(frozen=True)

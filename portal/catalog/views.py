@@ -10,7 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from portal import pagecache
 from portal.boundary import transaction
 from portal.catalog import queries
-from portal.catalog.models import Policy
+from portal.catalog.models import Guide, Policy
 from portal.catalog.services import GuideReadings, add_readings
 from portal.clock import today
 from portal.extensions import db
@@ -36,6 +36,14 @@ class PageSection:
 POLICY_SECTIONS: list[Callable[..., PageSection | None]] = []
 
 
+# Sections that parts above the catalog add to a guide's page (the knowledge base's answers citing it).
+GUIDE_SECTIONS: list[Callable[[Guide], PageSection | None]] = []
+
+# Sections that parts above the catalog add to the home page (search's 热搜, for one): each provider
+# gives a section or None.
+HOME_SECTIONS: list[Callable[[], PageSection | None]] = []
+
+
 def render_policy(policy: Policy, status: int = 200, **extras):
     """A policy's page with the sections other parts contribute; `extras` reach every provider (a
     refused comment's messages and what was typed, say)."""
@@ -54,6 +62,7 @@ def home():
         popular=queries.most_used_guides(session),
         latest=queries.latest_policies(session, today()),
         supervisor=next((b for b in queries.bureaus(session) if b.supervisor), None),
+        sections=[section for provider in HOME_SECTIONS if (section := provider()) is not None],
     )
 
 
@@ -82,7 +91,8 @@ def guide_list():
 def guide_show(slug: str):
     """One guide with every element, its materials as a printable checklist."""
     guide = queries.guide_by_slug(db.session, slug) or abort(404)
-    return render_template("catalog/guide_show.html", guide=guide)
+    sections = [section for provider in GUIDE_SECTIONS if (section := provider(guide)) is not None]
+    return render_template("catalog/guide_show.html", guide=guide, sections=sections)
 
 
 @bp.record_once

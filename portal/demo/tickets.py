@@ -7,6 +7,7 @@ import datetime as dt
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from stdnum.cn import uscc
 
 from portal.accounts.models import Role, User
 from portal.actors import Actor
@@ -64,6 +65,12 @@ TICKETS = [
 ]
 
 
+def _credit_code(index: int) -> str:
+    """A well-formed 统一社会信用代码 for a demo company (valid check digit, not a real company's)."""
+    base = f"9162042206{index:07d}"
+    return base + uscc.calc_check_digit(base)
+
+
 def _actor_for(session: Session, bureau_code: str) -> Actor:
     bureau = queries.bureau_by_code(session, bureau_code)
     user = session.scalars(select(User).where(User.bureau_id == bureau.id).order_by(User.id)).first()
@@ -85,7 +92,8 @@ def seed_tickets(session: Session) -> list[Ticket]:
         filed = dt.datetime.combine(today - dt.timedelta(days=days_ago), dt.time(9, 30 + index % 20), tzinfo=COUNTY_TZ)
         with as_of(filed):
             data = TicketInput(type=kind, topic=queries.topic_by_code(session, topic), guide=None, subject=subject,
-                               description=description, company_name=company, credit_code="", contact_name="张先生",
+                               description=description, company_name=company,
+                               credit_code=_credit_code(index) if company else "", contact_name="张先生",
                                phone="13800000000", email="", publish=index % 3 == 0)
             ticket, _code = services.file_ticket(session, data)
         for step, (after, action, *args) in enumerate(steps):

@@ -1,4 +1,4 @@
-"""The edit forms of guides and policies: form fields into a content record, and a record back into
+"""The edit forms of guides, policies and answers: form fields into a content record, and a record back into
 form fields. The form only shapes the input (text areas into lists, table rows into objects, digits into
 integers); every rule on the values is the content file's, applied by portal.editing.services."""
 from __future__ import annotations
@@ -27,7 +27,11 @@ POLICY_LABELS = {
     "part_of": "所属文件", "measure_no": "措施序号", "consultation_opens": "征求意见开始时间",
     "consultation_closes": "征求意见截止时间", "consultation_contact": "意见受理部门",
 }
-LABELS = {"guide": GUIDE_LABELS, "policy": POLICY_LABELS}
+ANSWER_LABELS = {
+    "slug": "标识（网址）", "question": "问题（企业的问法）", "answer": "答复", "topics": "所属领域", "bureau": "答复部门",
+    "guides": "相关办事指南", "policies": "相关政策文件", "published_on": "发布日期", "status": "状态",
+}
+LABELS = {"guide": GUIDE_LABELS, "policy": POLICY_LABELS, "answer": ANSWER_LABELS}
 MATERIAL_LABELS = {"name": "材料名称", "form": "形式", "copies": "份数", "required": "必需", "note": "说明",
                    "form_url": "表格下载地址"}
 FAQ_LABELS = {"q": "问题", "a": "回答"}
@@ -84,7 +88,7 @@ def read_form(kind: str, form: MultiDict, slug: str | None = None, bureau: str |
               ) -> tuple[dict[str, Any], dict[str, Any], dict[str, list[str]]]:
     """The posted form as typed (to show again), as a content record, and the errors of its shape. `slug`
     is an existing item's (not posted), `bureau` the editor's own (what is posted is ignored)."""
-    values, record, errors = _read_guide(form) if kind == "guide" else _read_policy(form)
+    values, record, errors = {"guide": _read_guide, "policy": _read_policy, "answer": _read_answer}[kind](form)
     for name, fixed in (("slug", slug), ("bureau", bureau)):
         if fixed is not None:
             values[name] = record[name] = fixed
@@ -174,6 +178,16 @@ def _read_policy(form: MultiDict) -> tuple[dict, dict, dict]:
     return values, {name: record[name] for name in POLICY_LABELS if name in record}, errors
 
 
+def _read_answer(form: MultiDict) -> tuple[dict, dict, dict]:
+    values: dict[str, Any] = {"question": _text(form, "question"), "answer": _text(form, "answer"),
+                              "slug": form.get("slug", "").strip(), "bureau": form.get("bureau", ""),
+                              "topics": form.getlist("topics"), "guides": form.getlist("guides"),
+                              "policies": form.getlist("policies"), "note": form.get("note", "")}
+    record = {name: values[name] for name in ("slug", "question", "answer", "topics", "bureau", "guides", "policies")}
+    record.update(published_on=None, status="draft")  # publishing sets both (portal.editing.services)
+    return values, {name: record[name] for name in ANSWER_LABELS if name in record}, {}
+
+
 def form_values(kind: str, record: dict[str, Any]) -> dict[str, Any]:
     """A content record as the form shows it."""
     values: dict[str, Any] = {name: "" if value is None else value for name, value in record.items()}
@@ -186,7 +200,7 @@ def form_values(kind: str, record: dict[str, Any]) -> dict[str, Any]:
             {"name": m["name"], "form": m["form"], "copies": str(m["copies"]), "required": m["required"],
              "note": m["note"], "form_url": m.get("form_url") or ""} for m in record.get("materials") or []]
         values["faq"] = [{"q": item["q"], "a": item["a"]} for item in record.get("faq") or []]
-    else:
+    elif kind == "policy":
         values["beneficiaries"] = "\n".join(record.get("beneficiaries") or [])
         values["measure_no"] = "" if record.get("measure_no") is None else str(record["measure_no"])
         for name in ("consultation_opens", "consultation_closes"):  # 2026-03-01T09:00+08:00 → the input's form
@@ -200,6 +214,9 @@ def blank_record(kind: str, bureau: str) -> dict[str, Any]:
         return {"slug": "", "title": "", "code": None, "bureau": bureau, "topics": [], "materials": [], "steps": [],
                 "case_type": "promised", "statutory_days": None, "promised_days": None, "visits": 1, "fee": "不收费",
                 "fully_online": False, "faq": [], "complaint_phone": "12345", "online_url": ""}
+    if kind == "answer":
+        return {"slug": "", "question": "", "answer": "", "bureau": bureau, "topics": [], "guides": [], "policies": [],
+                "published_on": None, "status": "draft"}
     return {"slug": "", "title": "", "bureau": bureau, "topics": [], "status": "in_force", "beneficiaries": [],
             "published_on": None, "effective_from": None, "expires_on": None, "part_of": None, "measure_no": None}
 

@@ -1,14 +1,18 @@
-"""Staff keep their bureau's guides and policies current.
+"""Staff keep their bureau's guides, policies and public answers (问答) current.
 
 Every save is a new revision: the document as a content-file record, who wrote it and when.
 Publishing applies a revision through the content import's own checks and upsert, so an edit obeys
 exactly the rules of a content file, and the search outbox picks the change up in the same
-transaction. A new guide or policy exists only as draft revisions until one is published. Each
-service takes the acting staff member and writes its own audit line. Callers commit.
+transaction. A new guide, policy or answer exists only as draft revisions until one is published; an
+answer is published (published_on the day) or retired (withdrawn from the public, its history kept) the
+same way. Parts above editing add checks of their own to a record (`RECORD_CHECKS`: the answers check
+that an answer written from a ticket holds none of the ticket's personal data). Each service takes the
+acting staff member and writes its own audit line. Callers commit.
 """
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,20 +21,25 @@ from sqlalchemy.orm import Session, selectinload
 
 from portal.actors import Actor
 from portal.audit import audit, name_actions
-from portal.catalog.content import ContentError, apply_record, as_record, check_record, guide_line, policy_line
+from portal.catalog.content import (ContentError, answer_line, apply_record, as_record, check_record, guide_line,
+                                    policy_line)
 from portal.catalog.fields import BadValue, text
-from portal.catalog.models import Bureau, Guide, Policy
+from portal.catalog.models import Answer, AnswerStatus, Bureau, Guide, Policy
 from portal.clock import chinese_moment, local, now, today
 from portal.editing.models import Revision
 from portal.errors import InvalidFields, NotFound, Refused
 from portal.text import is_key
 
-KIND_LABELS = {"guide": "办事指南", "policy": "政策文件"}
-MODELS: dict[str, type[Guide] | type[Policy]] = {"guide": Guide, "policy": Policy}
+KIND_LABELS = {"guide": "办事指南", "policy": "政策文件", "answer": "问答"}
+MODELS: dict[str, type[Guide] | type[Policy] | type[Answer]] = {"guide": Guide, "policy": Policy, "answer": Answer}
+LINES = {"guide": guide_line, "policy": policy_line, "answer": answer_line}
 NOTE = text(200)
 name_actions({"guide_draft": "保存办事指南草稿", "guide_publish": "发布办事指南",
               "policy_draft": "保存政策文件草稿", "policy_publish": "发布政策文件",
-              "policy_part_approve": "同意列为本部门文件的措施"})
+              "policy_part_approve": "同意列为本部门文件的措施",
+              "answer_draft": "保存问答草稿", "answer_publish": "发布问答", "answer_retire": "撤下问答"})
+# Checks that parts above editing add to a record: (session, kind, checked values) → errors by field.
+RECORD_CHECKS: list[Callable[[Session, str, dict[str, Any]], dict[str, list[str]]]] = []
 
 
 class EditingError(InvalidFields):
@@ -61,7 +70,7 @@ class Document:
     kind: str
     slug: str
     bureau: Bureau
-    row: Guide | Policy | None
+    row: Guide | Policy | Answer | None
     revisions: list[Revision] = field(default_factory=list)
 
     @property
@@ -78,8 +87,7 @@ class Document:
         """What the public sees as a content record; for a draft-only item, its newest draft."""
         if self.row is None:
             return dict(self.revisions[0].record)
-        line = guide_line(self.row) if self.kind == "guide" else policy_line(self.row)
-        return {name: value for name, value in line.items() if name != "kind"}
+        return {name: value for name, value in LINES[self.kind](self.row).items() if name != "kind"}
 
     @property
     def catch_all(self) -> list[str]:
@@ -206,6 +214,9 @@ def check(session: Session, actor: Actor, kind: str, record: dict[str, Any], doc
         taken = _slug_taken(session, actor, kind, values["slug"])
         if taken:
             errors.setdefault("slug", []).append(taken)
+    for extra in RECORD_CHECKS:
+        for name, messages in extra(session, kind, values).items():
+            errors.setdefault(name, []).extend(messages)
     if errors:
         raise EditingError(errors)
     return values
@@ -285,7 +296,7 @@ def approve_part(session: Session, actor: Actor, revision_id: int) -> Revision:
     return revision
 
 
-def _apply(session: Session, actor: Actor, revision: Revision) -> Guide | Policy:
+def _apply(session: Session, actor: Actor, revision: Revision) -> Guide | Policy | Answer:
     if revision.published_at is not None:
         raise EditingError({"": [f"修订 #{revision.id} 已于 {chinese_moment(revision.published_at)} 发布"]})
     document = find_document(session, actor, revision.kind, revision.slug)
@@ -294,6 +305,9 @@ def _apply(session: Session, actor: Actor, revision: Revision) -> Guide | Policy
         _parent_consent(session, actor, revision, values, document)
     if revision.kind == "guide":
         values["updated_on"] = today()
+    if revision.kind == "answer" and values["status"] != AnswerStatus.RETIRED.value:
+        values["status"] = AnswerStatus.PUBLISHED.value  # publishing a revision of an answer publishes it
+        values["published_on"] = values["published_on"] or today()
     published = apply_record(session, revision.kind, values, actor,
                              reason=f"发布修订 #{revision.id}")  # the note is internal wording
     revision.published_at = now()
@@ -315,7 +329,7 @@ def save_draft(session: Session, actor: Actor, kind: str, record: dict[str, Any]
     return revision
 
 
-def publish_revision(session: Session, actor: Actor, revision: Revision) -> Guide | Policy:
+def publish_revision(session: Session, actor: Actor, revision: Revision) -> Guide | Policy | Answer:
     """Apply a draft, checked again, through the content upsert under the actor's name; mark it published."""
     published = _apply(session, actor, revision)
     _audit(session, actor, revision, "publish")
@@ -330,4 +344,16 @@ def publish(session: Session, actor: Actor, kind: str, record: dict[str, Any], n
     revision = _new_revision(session, actor, kind, record, note, document)
     _apply(session, actor, revision)
     _audit(session, actor, revision, "publish")
+    return revision
+
+
+def retire(session: Session, actor: Actor, document: Document, note: str = "") -> Revision:
+    """Withdraw a published answer from the public (and from search): a revision with status retired,
+    applied at once; the history stays and publishing a revision brings it back."""
+    if document.kind != "answer" or document.row is None or document.row.status is not AnswerStatus.PUBLISHED:
+        raise EditingError({"": ["只有已发布的问答可以撤下"]})
+    record = dict(document.record, status=AnswerStatus.RETIRED.value)
+    revision = _new_revision(session, actor, "answer", record, note or "撤下", document)
+    _apply(session, actor, revision)
+    _audit(session, actor, revision, "retire")
     return revision

@@ -1,4 +1,5 @@
-"""Staff keep their bureau's guides and policies current: drafts, preview, publish, revisions.
+"""Staff keep their bureau's guides, policies and answers current: drafts, preview, publish, revisions,
+and the retirement of an answer.
 
 Each view loads the document through the editing services (another bureau's document is a 404),
 calls one service and redirects with a message; the boundary commits, and a refused edit comes
@@ -13,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from portal.accounts.access import current_actor, roles_required
 from portal.accounts.models import Role
 from portal.catalog import queries
-from portal.catalog.models import CaseType, Policy, PolicyStatus
+from portal.catalog.models import AnswerStatus, CaseType, Guide, Policy, PolicyStatus
 from portal.clock import local
 from portal.editing import services
 from portal.editing.forms import (BLANK_FAQ_ROWS, BLANK_MATERIAL_ROWS, LABELS, blank_record, form_values,
@@ -27,7 +28,8 @@ bp = Blueprint("editing", __name__, url_prefix="/staff/content")
 bp.after_request(private)  # drafts not yet public
 
 EDITOR_ROLES = (Role.STAFF, Role.BUREAU_ADMIN, Role.ADMIN)
-SECTIONS = {"guides": "guide", "policies": "policy"}
+SECTIONS = {"guides": "guide", "policies": "policy", "answers": "answer"}
+TEMPLATES = {"guide": "editing/guide_form.html", "policy": "editing/policy_form.html", "answer": "editing/answer_form.html"}
 SECTION_OF = {kind: section for section, kind in SECTIONS.items()}
 ACTIONS = {"preview", "draft", "publish"}
 
@@ -59,6 +61,7 @@ def index():
         "editing/content_list.html",
         guides=[d for d in found if d.kind == "guide"],
         policies=[d for d in found if d.kind == "policy"],
+        answers=[d for d in found if d.kind == "answer"],
         bureau=bureau,
         bureaus=services.editable_bureaus(db.session, current_actor()),
         part_requests=services.part_requests(db.session, current_actor()),
@@ -72,9 +75,8 @@ def _form_page(kind: str, document: Document | None, values: dict, errors: dict,
     parents = []
     if kind == "policy":
         parents = list(session.scalars(select(Policy).where(Policy.part_of_id.is_(None)).order_by(Policy.id)))
-    template = "editing/guide_form.html" if kind == "guide" else "editing/policy_form.html"
     return render_template(
-        template,
+        TEMPLATES[kind],
         kind=kind,
         section=SECTION_OF[kind],
         kind_label=KIND_LABELS[kind],
@@ -94,10 +96,13 @@ def _form_page(kind: str, document: Document | None, values: dict, errors: dict,
         parents=[p for p in parents if document is None or p.slug != document.slug],
         blank_material_rows=BLANK_MATERIAL_ROWS,
         blank_faq_rows=BLANK_FAQ_ROWS,
+        all_guides=list(session.scalars(select(Guide).order_by(Guide.title))) if kind == "answer" else [],
+        all_policies=list(session.scalars(select(Policy).where(Policy.status != PolicyStatus.DRAFT)
+                                          .order_by(Policy.title))) if kind == "answer" else [],
     ), status
 
 
-@bp.route("/<any(guides, policies):section>/new", methods=["GET", "POST"])
+@bp.route("/<any(guides, policies, answers):section>/new", methods=["GET", "POST"])
 @roles_required(*EDITOR_ROLES)
 def new(section: str):
     """A new guide or policy: it exists only as a draft revision until it is published."""
@@ -109,7 +114,7 @@ def new(section: str):
     return _submit(kind, None)
 
 
-@bp.route("/<any(guides, policies):section>/<slug>/edit", methods=["GET", "POST"])
+@bp.route("/<any(guides, policies, answers):section>/<slug>/edit", methods=["GET", "POST"])
 @roles_required(*EDITOR_ROLES)
 def edit(section: str, slug: str):
     """Edit a guide or policy, starting from what the public sees, or from a revision (?from=id)."""
@@ -161,7 +166,7 @@ def _submit(kind: str, document: Document | None):
     return redirect(url_for("editing.history", section=SECTION_OF[kind], slug=revision.slug), code=303)
 
 
-@bp.get("/<any(guides, policies):section>/<slug>/revisions")
+@bp.get("/<any(guides, policies, answers):section>/<slug>/revisions")
 @roles_required(*EDITOR_ROLES)
 def history(section: str, slug: str):
     """Every revision of the document: who, when, what changed, published or draft."""
@@ -189,7 +194,7 @@ def _revision_page(document: Document, revision, errors: dict | None = None, sta
         topic_names={t.code: t.name for t in queries.topics(db.session)},
         bureau_names={b.code: b.name for b in queries.bureaus(db.session)},
         case_type_labels={c.value: c.label for c in CaseType},
-        status_labels={s.value: s.label for s in PolicyStatus},
+        status_labels={s.value: s.label for s in (AnswerStatus if document.kind == "answer" else PolicyStatus)},
     ), status
 
 
@@ -202,7 +207,7 @@ def _newer_publication(document: Document, revision):
     return max(later, key=lambda r: local(r.published_at)) if later else None
 
 
-@bp.get("/<any(guides, policies):section>/<slug>/revisions/<int:revision_id>")
+@bp.get("/<any(guides, policies, answers):section>/<slug>/revisions/<int:revision_id>")
 @roles_required(*EDITOR_ROLES)
 def revision(section: str, slug: str, revision_id: int):
     """One revision as it would be (or was) published, and what it changes."""
@@ -210,7 +215,7 @@ def revision(section: str, slug: str, revision_id: int):
     return _revision_page(document, found)
 
 
-@bp.post("/<any(guides, policies):section>/<slug>/revisions/<int:revision_id>/publish")
+@bp.post("/<any(guides, policies, answers):section>/<slug>/revisions/<int:revision_id>/publish")
 @roles_required(*EDITOR_ROLES)
 def publish(section: str, slug: str, revision_id: int):
     """Publish a draft revision."""
@@ -239,3 +244,14 @@ def approve_part(slug: str, revision_id: int):
     revision = services.approve_part(db.session, current_actor(), revision_id)
     flash(f"已同意将《{revision.title}》列为本部门文件的措施；{revision.bureau.name}发布后生效。", "success")
     return redirect(url_for("editing.index"), code=303)
+
+
+@bp.post("/answers/<slug>/retire")
+@roles_required(*EDITOR_ROLES)
+def retire(slug: str):
+    """Withdraw a published answer from the public and from search (its history stays)."""
+    actor = current_actor()
+    document = _document("answer", slug)
+    revision = services.retire(db.session, actor, document, request.form.get("note", "")[:200])
+    flash(f"已撤下（修订 #{revision.id}），公开页面不再显示，站内检索稍后同步；发布任一修订可重新公开。", "success")
+    return redirect(url_for("editing.history", section="answers", slug=slug), code=303)

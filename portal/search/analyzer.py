@@ -19,6 +19,8 @@ from pathlib import Path
 import rjieba
 from whoosh.analysis import Composable, Token, Tokenizer
 
+from portal.search import lexicon
+
 WORDS_FILE = Path(__file__).resolve().parent / "words.txt"
 
 # Function words that carry no meaning in this domain's documents.
@@ -28,12 +30,15 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def _load_dictionary() -> None:
-    """Teach the segmenter the domain's words (用电报装 stays whole instead of 用/电报/装)."""
+    """Teach the segmenter the domain's words (用电报装 stays whole instead of 用/电报/装) and the base
+    lexicon's everyday words, so that a query keeps them whole (招不到人, 房产证) and finds their entry."""
     if WORDS_FILE.exists():
         for line in WORDS_FILE.read_text(encoding="utf-8").splitlines():
             word = line.strip()
             if word and not word.startswith("#"):
                 rjieba.add_word(word, None, None)
+    for word in lexicon.ENTRIES:
+        rjieba.add_word(word, None, None)
 
 
 _load_dictionary()
@@ -77,12 +82,13 @@ def segment(text: str) -> list[tuple[str, int, int, int]]:
 
 def words(text: str) -> list[str]:
     """The precise words of a query fragment, in order, without punctuation or function words."""
-    return [w.lower() for w in rjieba.cut(normalize(text)) if w.strip() and _keep(w)]
+    return [w for w, kept in tokens(text) if kept]
 
 
-def subwords(word: str) -> list[str]:
-    """The search-mode parts of one word, shorter than the word itself (不动产登记证 → 不动产, 登记证 …)."""
-    return [w.lower() for w in rjieba.cut_for_search(word) if w != word and len(w) > 1 and _keep(w)]
+def tokens(text: str) -> list[tuple[str, bool]]:
+    """Every precise word of a query fragment, in order, and whether it is worth searching (not
+    punctuation, not a function word)."""
+    return [(w.lower(), _keep(w)) for w in rjieba.cut(normalize(text)) if w.strip()]
 
 
 class ChineseTokenizer(Tokenizer):

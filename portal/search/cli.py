@@ -84,3 +84,17 @@ def worker_command(interval: float):
         if report is None or report.tasks == 0 or report.busy:
             time.sleep(interval)
     click.echo("索引写入进程已停止。")
+
+
+@search_cli.command("gaps")
+@click.option("--limit", default=50, show_default=True, help="How many to list.")
+def gaps_command(limit: int):
+    """List the queries that found nothing, most searched first (as /staff/search-gaps does); add a
+    synonym for one with a `synonym` line through `content import`."""
+    from portal.clock import local
+    from portal.search.gaps import gaps
+
+    found = gaps(db.session)
+    for gap in found[:limit]:
+        click.echo(f"{gap.count:>5}  {local(gap.last_at):%Y-%m-%d %H:%M}  {gap.text}")
+    click.echo(f"共 {len(found)} 条没有结果的搜索。")

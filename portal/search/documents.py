@@ -1,4 +1,4 @@
-"""What the index holds: the schema, and a guide or policy turned into one document."""
+"""What the index holds: the schema, and a guide, policy or public answer turned into one document."""
 from __future__ import annotations
 
 import datetime as dt
@@ -6,7 +6,7 @@ import re
 
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
-from portal.catalog.models import Guide, Policy, PolicyStatus
+from portal.catalog.models import Answer, AnswerStatus, Guide, Policy, PolicyStatus
 from portal.search.analyzer import ChineseAnalyzer
 
 NO_EXPIRY = 99991231
@@ -17,7 +17,7 @@ def make_schema() -> Schema:
     and stored again on its own for result cards."""
     analyzer = ChineseAnalyzer()
     return Schema(
-        id=ID(stored=True, unique=True),  # "guide:<slug>" or "policy:<slug>"
+        id=ID(stored=True, unique=True),  # "guide:<slug>", "policy:<slug>" or "answer:<slug>"
         kind=ID(stored=True),
         slug=ID(stored=True),
         title=TEXT(analyzer=analyzer, stored=True, field_boost=3.0),
@@ -71,4 +71,17 @@ def policy_document(policy: Policy) -> dict | None:
         "bureau": policy.bureau.code, "topics": ",".join(t.code for t in policy.topics),
         "status": policy.status.value, "expires": _day(policy.expires_on, NO_EXPIRY),
         "date": _day(policy.published_on), "online": False,
+    }
+
+
+def answer_document(answer: Answer) -> dict | None:
+    """A published answer as a document: the question is its title; drafts and retired ones are not searchable."""
+    if answer.status is not AnswerStatus.PUBLISHED:
+        return None
+    text = plain(answer.answer)
+    return {
+        "id": f"answer:{answer.slug}", "kind": "answer", "slug": answer.slug, "title": answer.question,
+        "summary": text[:120], "code": "", "body": text, "bureau": answer.bureau.code,
+        "topics": ",".join(t.code for t in answer.topics), "status": "", "expires": NO_EXPIRY,
+        "date": _day(answer.published_on), "online": False,
     }

@@ -29,10 +29,10 @@ from sqlalchemy.orm import Session, selectinload
 from whoosh import index as whoosh_index
 from whoosh.index import FileIndex, LockError
 
-from portal.catalog.models import Guide, Policy, PolicyStatus, Synonym
+from portal.catalog.models import Answer, AnswerStatus, Guide, Policy, PolicyStatus, Synonym
 from portal.clock import local, now
 from portal.errors import Unavailable
-from portal.search.documents import guide_document, make_schema, policy_document
+from portal.search.documents import answer_document, guide_document, make_schema, policy_document
 from portal.search.models import PRUNED, IndexCursor, IndexTask
 from portal.search.outbox import last_number
 
@@ -243,12 +243,15 @@ def _load_document(session: Session, kind: str, key: str) -> dict | None:
     if kind == "guide":
         guide = session.scalars(select(Guide).where(Guide.slug == key)).one_or_none()
         return guide_document(guide) if guide else None
+    if kind == "answer":
+        answer = session.scalars(select(Answer).where(Answer.slug == key)).one_or_none()
+        return answer_document(answer) if answer else None
     policy = session.scalars(select(Policy).where(Policy.slug == key)).one_or_none()
     return policy_document(policy) if policy else None
 
 
 def all_documents(session: Session) -> Iterable[dict]:
-    """Every searchable guide and policy, streamed."""
+    """Every searchable guide, policy and answer, streamed."""
     guides = select(Guide).options(selectinload(Guide.bureau), selectinload(Guide.topic_links)).order_by(Guide.id)
     for guide in session.scalars(guides):
         yield guide_document(guide)
@@ -262,6 +265,14 @@ def all_documents(session: Session) -> Iterable[dict]:
         document = policy_document(policy)
         if document:
             yield document
+    answers = (
+        select(Answer)
+        .options(selectinload(Answer.bureau), selectinload(Answer.topic_links))
+        .where(Answer.status == AnswerStatus.PUBLISHED)
+        .order_by(Answer.id)
+    )
+    for answer in session.scalars(answers):
+        yield answer_document(answer)
 
 
 def load_synonyms(session: Session) -> dict[str, list[str]]:

@@ -2,7 +2,7 @@
 the transaction commits.
 
 A watcher of the transaction's changes (portal/changes.py) rather than calls sprinkled over services:
-whatever changes a guide, a policy, their topic links or the synonym table (content import, the expiry
+whatever changes a guide, a policy, an answer, their topic links or the synonym table (content import, the expiry
 job, staff editing) is covered, and a rolled-back transaction leaves no task behind. The tasks form one
 log that every host's index writer reads (portal/search/index.py): the number (`seq`) is given under a
 lock held until the commit ends (PostgreSQL: an advisory lock; SQLite: its one writer at a time), so
@@ -15,7 +15,7 @@ from __future__ import annotations
 from sqlalchemy import func, inspect, select, text
 from sqlalchemy.orm import Session
 
-from portal.catalog.models import Guide, GuideTopic, Policy, PolicyTopic, Synonym
+from portal.catalog.models import Answer, AnswerTopic, Guide, GuideTopic, Policy, PolicyTopic, Synonym
 from portal.changes import watch
 from portal.search.models import PRUNED, IndexCursor, IndexTask
 
@@ -24,8 +24,8 @@ def _documents(session: Session) -> set[tuple[str, str]]:
     """(kind, key) of every document this flush adds, changes or deletes."""
     touched: set[tuple[str, str]] = set()
     for obj in [*session.new, *session.dirty, *session.deleted]:
-        if isinstance(obj, (Guide, Policy)):
-            kind = "guide" if isinstance(obj, Guide) else "policy"
+        if isinstance(obj, (Guide, Policy, Answer)):
+            kind = "guide" if isinstance(obj, Guide) else "policy" if isinstance(obj, Policy) else "answer"
             history = inspect(obj).attrs.slug.history
             touched.update((kind, slug) for slug in history.deleted)  # a renamed slug drops the old entry
             if obj.slug:
@@ -34,6 +34,8 @@ def _documents(session: Session) -> set[tuple[str, str]]:
             touched.add(("guide", obj.guide.slug))
         elif isinstance(obj, PolicyTopic) and obj.policy is not None:
             touched.add(("policy", obj.policy.slug))
+        elif isinstance(obj, AnswerTopic) and obj.answer is not None:
+            touched.add(("answer", obj.answer.slug))
         elif isinstance(obj, Synonym):
             touched.add(("synonyms", ""))
     return touched

@@ -3,9 +3,11 @@
 Whoosh's own query parser is not used: its syntax (AND, OR, field:, wildcards, brackets) means
 nothing to a business and every unbalanced bracket would be an error. Instead the text is split
 into quoted phrases and words; each word becomes a concept that may be found in the title,
-document number or body, as itself or as its parts; an everyday word from the synonym
-table (开公司) also accepts the catalog's terms (企业开办). Concepts are ANDed; the caller falls
-back to OR when nothing matches.
+document number or body, as itself or as its parts; an everyday word from the base lexicon or
+the synonym table (开公司) also accepts the catalog's terms (企业开办). Concepts are ANDed; the caller
+falls back, when nothing matches, to each word's parts, then to OR ranked by how many concepts a
+document holds, and before any of that respells the words the index does not hold (`respell`):
+typed pinyin, homophones, and at last the closest word.
 """
 from __future__ import annotations
 
@@ -15,15 +17,22 @@ from dataclasses import dataclass, field
 
 from whoosh.query import And, AndMaybe, NullQuery, Or, Phrase, Prefix, Query, Term
 
-from portal.search.analyzer import normalize, subwords, words
+from portal.search.analyzer import normalize, tokens, words
+from portal.search.pinyin import HAN, Vocabulary, letters_of
 
 FIELDS = ("title", "code", "body")
 MAX_QUERY_CHARS = 100
 MAX_CONCEPTS = 12
 # Words that say how, not what ("怎么办理", "需要什么材料"): dropped when the query has other words.
+# Question words and the words around them ("在哪看", "找谁", "能不能", "要多久") are dropped as well:
+# a sentence-like query then ranks by the words that say what it is about.
 FILLER = frozenset(
     "怎么 怎样 如何 什么 哪里 哪儿 哪些 哪个 多久 几天 多少 需要 要 想 能 能否 可以 是否 请问 一下 吗 呢 啊 吧 "
-    "我 我们 你 您 办 办理 申请 手续 流程 问题 咨询 怎么办 开通 领 交 弄 搞 找 去 跑 and or not".split()
+    "我 我们 你 您 办 办理 申请 手续 流程 问题 咨询 怎么办 开通 领 交 弄 搞 找 去 跑 and or not "
+    "在哪 在哪里 在哪儿 去哪 去哪里 去哪儿 哪 哪家 谁 找谁 找哪个 哪个部门 看 查 能不能 可不可以 会不会 有没有 是不是 "
+    "有 没有 为什么 为啥 咋 咋办 啥 怎么回事 多长时间 时间 多长 几个 几 一直 总是 太 很 还 都 就 又 老 了 "
+    "该 应该 得 必须 想要 想问 问 问下 请 帮 帮忙 一下子 现在 今年 自己 别人 我的 我家 我司 本人 "
+    "么 嘛 呀 哦 哈 喔".split()
 )
 _QUOTED = re.compile(r'"([^"]*)"|“([^”]*)”|「([^」]*)」')
 
@@ -63,12 +72,18 @@ class ParsedQuery:
 
 
 def _query_words(fragment: str) -> list[str]:
-    """Words of a typed fragment; a run of lone characters (不/动, cut from 不动产) is kept together."""
+    """Words of a typed fragment; a run of lone characters (不/动, cut from 不动产) is kept together,
+    unless a function word or a sign stands between them (忘了报 is 忘, 报)."""
     merged: list[str] = []
     run = ""
-    for word in words(fragment):
-        if len(word) == 1 and "\u3400" <= word <= "\u9fff" and word not in FILLER:
+    for word, kept in tokens(fragment):
+        if kept and len(word) == 1 and "\u3400" <= word <= "\u9fff" and word not in FILLER:
             run += word
+            continue
+        if not kept:
+            if run:
+                merged.append(run)
+                run = ""
             continue
         if run:
             merged.append(run)
@@ -132,6 +147,21 @@ def parse(raw: str | None, synonyms: dict[str, list[str]] | None = None) -> Pars
     return ParsedQuery(text, unique[:MAX_CONCEPTS], truncated or len(unique) > MAX_CONCEPTS)
 
 
+def without_needless_expansions(parsed: ParsedQuery, common: Callable[[str], bool], keep: set[str]) -> ParsedQuery:
+    """The query with the base lexicon's alternatives dropped from each concept whose own words are
+    `common` in the index: the content already speaks the business's word, and expanding a frequent
+    word into frequent official terms costs time for little. Concepts named in `keep` (the content's
+    own synonyms) always keep theirs."""
+    concepts = []
+    for concept in parsed.concepts:
+        own = concept.alternatives[0] if concept.alternatives else []
+        if (len(concept.alternatives) > 1 and not concept.phrase and concept.label not in keep
+                and own and all(common(word) for word in own)):
+            concept = Concept(concept.label, [own], concept.phrase)
+        concepts.append(concept)
+    return ParsedQuery(parsed.text, concepts, parsed.truncated)
+
+
 HasTerm = Callable[[str, str], bool]
 
 
@@ -139,19 +169,37 @@ def _everything(_fieldname: str, _word: str) -> bool:
     return True
 
 
-def _word_query(word: str, fieldname: str, has_term: HasTerm = _everything) -> Query | None:
-    """A word in a field, as itself or, if the index never holds it whole, as all of its parts
-    (a compound segmented differently in the documents). None when the field cannot match."""
-    if has_term(fieldname, word):
-        return Term(fieldname, word)
-    parts = subwords(word)
-    if len(parts) > 1 and all(has_term(fieldname, p) for p in parts):
-        return And([Term(fieldname, p) for p in parts])
+def split(word: str, present: Callable[[str], bool]) -> list[str] | None:
+    """`word` as two or three consecutive parts that are each `present` (用电报装 → 用电, 报装), the
+    split with the fewest one-character parts, then the fewest parts; None when there is none."""
+    n = len(word)
+    if n < 3 or n > 12:
+        return None
+    splits = [[word[:i], word[i:]] for i in range(1, n)]
+    splits += [[word[:i], word[i:j], word[j:]] for i in range(1, n - 1) for j in range(i + 1, n)]
+    splits.sort(key=lambda parts: (sum(len(p) == 1 for p in parts), len(parts), -len(parts[0])))
+    for parts in splits:
+        if sum(len(p) == 1 for p in parts) < len(parts) and all(present(p) for p in parts):
+            return parts
     return None
 
 
-def _any_field(word: str, has_term: HasTerm) -> Query:
-    queries = [q for q in (_word_query(word, f, has_term) for f in FIELDS) if q is not None]
+def _word_query(word: str, fieldname: str, has_term: HasTerm = _everything, parts: bool = False) -> Query | None:
+    """A word in a field, as itself or, if the index never holds it whole, as its parts (a compound
+    segmented differently in the documents). With `parts`, a document holding the parts apart
+    (用电、用气报装 for 用电报装) matches too, below one holding the word. None when the field cannot match."""
+    whole = Term(fieldname, word) if has_term(fieldname, word) else None
+    if whole is not None and not parts:
+        return whole
+    pieces = split(word, lambda p: has_term(fieldname, p))
+    apart = And([Term(fieldname, p, boost=0.5) for p in pieces]) if pieces else None
+    if whole is not None and apart is not None:
+        return Or([whole, apart])
+    return whole or apart
+
+
+def _any_field(word: str, has_term: HasTerm, parts: bool = False) -> Query:
+    queries = [q for q in (_word_query(word, f, has_term, parts) for f in FIELDS) if q is not None]
     if not queries:
         return NullQuery
     return queries[0] if len(queries) == 1 else Or(queries)
@@ -164,35 +212,114 @@ def _all(parts: list[Query]) -> Query:
     return parts[0] if len(parts) == 1 else And(parts)
 
 
-def _concept_query(concept: Concept, has_term: HasTerm) -> Query:
+def concept_query(concept: Concept, has_term: HasTerm = _everything, parts: bool = False) -> Query:
+    """One concept: any of its alternatives, each with all of its words; NullQuery if none can match."""
     alternatives = []
     for group in concept.alternatives:
         if concept.phrase:
             alternatives.append(Or([Phrase(f, group) for f in FIELDS]))
         elif len(group) == 1:
-            alternatives.append(_any_field(group[0], has_term))
+            alternatives.append(_any_field(group[0], has_term, parts))
         else:
-            alternatives.append(_all([_any_field(w, has_term) for w in group]))
+            alternatives.append(_all([_any_field(w, has_term, parts) for w in group]))
+    alternatives = [a for a in alternatives if a is not NullQuery]
+    if not alternatives:
+        return NullQuery
     return alternatives[0] if len(alternatives) == 1 else Or(alternatives)
 
 
-def build(parsed: ParsedQuery, relaxed: bool = False, has_term: HasTerm = _everything) -> Query:
+def build(parsed: ParsedQuery, relaxed: bool = False, has_term: HasTerm = _everything, parts: bool = False) -> Query:
     """All concepts (or, relaxed, any of them) as one query; NullQuery when there is nothing to find.
 
     `has_term(field, word)` tells whether the index holds a word, so that no posting list is read
-    for a form of the word that cannot match."""
+    for a form of the word that cannot match; `parts` lets a word match as its parts apart too."""
     if parsed.empty:
         return NullQuery
     strong, weak = parsed.split()
-    parts = [_concept_query(c, has_term) for c in strong]
+    required_parts = [concept_query(c, has_term, parts) for c in strong]
     if relaxed:
-        parts += [_concept_query(c, has_term) for c in weak]
-        return (parts[0] if len(parts) == 1 else Or(parts)).normalize()
-    required = _all(parts)
+        anything = [q for q in required_parts + [concept_query(c, has_term, parts) for c in weak] if q is not NullQuery]
+        if not anything:
+            return NullQuery
+        return (anything[0] if len(anything) == 1 else Or(anything)).normalize()
+    required = _all(required_parts)
     if required is NullQuery or not weak:
         return required.normalize()
-    optional = [_concept_query(c, has_term) for c in weak]
+    optional = [q for q in (concept_query(c, has_term, parts) for c in weak) if q is not NullQuery]
+    if not optional:
+        return required.normalize()
     return AndMaybe(required, optional[0] if len(optional) == 1 else Or(optional)).normalize()
+
+
+def respell(parsed: ParsedQuery, vocabulary: Callable[[], Vocabulary], has_term: HasTerm,
+            closest: bool = False) -> str | None:
+    """The query with the words the index cannot match respelled, or None if nothing changed.
+
+    Adjacent unmatched words are respelled together: typed pinyin as the vocabulary's words
+    (qiye kaiban, qykb → 企业开办), Chinese as the fewest known words, each itself or a homophone
+    (营业执招 → 营业执照, 招头标 → 招投标). With `closest`, a word that is still unmatched becomes the
+    most frequent word one character away, taken with its neighbours (不动产 登录 → 不动产登记)."""
+    if parsed.empty or any(c.phrase for c in parsed.concepts):
+        return None
+    unknown = [not c.phrase and concept_query(c, has_term) is NullQuery for c in parsed.concepts]
+    if not any(unknown):
+        return None
+    known = vocabulary()
+    out: list[str] = []
+    changed = False
+    i = 0
+    concepts = parsed.concepts
+    labels = [c.label for c in concepts]
+    while i < len(concepts):
+        if not unknown[i]:
+            out.append(labels[i])
+            i += 1
+            continue
+        j = i
+        while j < len(concepts) and unknown[j] and _same_script(labels[i], labels[j]):
+            j += 1
+        run = "".join(labels[i:j])
+        fixed = None
+        if HAN.fullmatch(run):
+            fixed = known.respell(run)
+            if fixed is None and closest:
+                fixed, used_left, used_right = _closest(known, run, labels, i, j)
+                if fixed is not None:
+                    if used_left:
+                        out.pop()
+                    j += used_right
+        elif run.isascii() and run.isalpha():
+            fixed = known.from_letters(letters_of(run)) or None
+        if fixed:
+            out.extend(fixed)
+            changed = True
+        else:
+            out.extend(labels[i:j])
+        i = j
+    if not changed:
+        return None
+    text = out[0]
+    for previous, word in zip(out, out[1:]):
+        text += ("" if HAN.fullmatch(previous) and HAN.fullmatch(word) else " ") + word
+    return text
+
+
+def _closest(known: Vocabulary, run: str, labels: list[str], i: int, j: int) -> tuple[list[str] | None, bool, bool]:
+    """The closest known word to an unmatched run, taken with the Chinese words beside it when that
+    is what comes close (不动产 登录 → 不动产登记); whether the left and right neighbours were used."""
+    left = labels[i - 1] if i > 0 and HAN.fullmatch(labels[i - 1]) else ""
+    right = labels[j] if j < len(labels) and HAN.fullmatch(labels[j]) else ""
+    for use_left, use_right in ((True, True), (True, False), (False, True), (False, False)):
+        if (use_left and not left) or (use_right and not right):
+            continue
+        near = known.closest((left if use_left else "") + run + (right if use_right else ""))
+        if near:
+            return [near], use_left, use_right
+    return None, False, False
+
+
+def _same_script(a: str, b: str) -> bool:
+    return bool(HAN.fullmatch(a)) == bool(HAN.fullmatch(b))
 
 
 def title_prefix_query(parsed: ParsedQuery) -> Query:
@@ -202,6 +329,7 @@ def title_prefix_query(parsed: ParsedQuery) -> Query:
     *complete, last = parsed.concepts
     parts = [_word_query(group[0], "title") if len(group) == 1 else And([Term("title", w) for w in group])
              for c in complete for group in c.alternatives[:1]]
+    parts = [p for p in parts if p is not None]
     last_options: list[Query] = []
     for group in last.alternatives:
         if len(group) == 1:

@@ -14,7 +14,11 @@ from pathlib import Path
 from whoosh.query import And, AndMaybe, NullQuery, Or, Query, Term
 from whoosh.searching import Searcher
 
+from portal.search import lexicon
 from portal.search.index import SYNONYMS, IndexStore
+from portal.search.pinyin import Vocabulary
+
+VOCABULARY_FIELDS = ("title", "body")
 
 
 @dataclass
@@ -28,6 +32,32 @@ class Snapshot:
     value_docs: dict[tuple[str, str], frozenset[int]] = field(default_factory=dict)
     expired_docs: dict[dt.date, frozenset[int]] = field(default_factory=dict)
     titles: list[tuple[str, str, str]] | None = None
+    _expansions: dict[str, list[str]] | None = None
+    _vocabulary: Vocabulary | None = None
+
+    @property
+    def expansions(self) -> dict[str, list[str]]:
+        """The base lexicon with this generation's content synonyms, which win for their terms."""
+        if self._expansions is None:
+            self._expansions = lexicon.merged(self.synonyms)
+        return self._expansions
+
+    def vocabulary(self) -> Vocabulary:
+        """Every Chinese word of the titles and bodies (weighted by how many documents hold it) and
+        every everyday word of the lexicon, for pinyin and typo lookups; built when first needed."""
+        if self._vocabulary is None:
+            self._vocabulary = Vocabulary.build(self._words())
+        return self._vocabulary
+
+    def _words(self):
+        reader = self.searcher.reader()
+        for fieldname in VOCABULARY_FIELDS:
+            if fieldname not in reader.indexed_field_names():
+                continue
+            for text, info in reader.iter_field(fieldname):
+                yield (text.decode("utf-8") if isinstance(text, bytes) else text), info.doc_frequency()
+        for term in self.expansions:
+            yield term, 1
 
     def docs_with(self, fieldname: str, value: str) -> frozenset[int]:
         """Document numbers holding `value` in `fieldname`, cached until the next refresh."""
@@ -64,6 +94,10 @@ class Snapshot:
     def has_term(self, fieldname: str, word: str) -> bool:
         """Whether any document holds `word` in `fieldname` (a lexicon lookup, microseconds)."""
         return (fieldname, word.encode("utf-8")) in self.searcher.reader()
+
+    def doc_frequency(self, word: str) -> int:
+        """In how many documents' titles or bodies `word` occurs (the larger of the two; a lexicon lookup)."""
+        return max(self.searcher.doc_frequency(f, word) for f in VOCABULARY_FIELDS)
 
     def values(self, fieldname: str) -> list[str]:
         """Every value a keyword field holds (bureau codes, topic codes, statuses, kinds)."""

@@ -14,17 +14,20 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from markupsafe import Markup
-from whoosh.query import NumericRange, Or, Prefix
+from whoosh.query import NullQuery, NumericRange, Or, Prefix, Query
 
 from portal.search.analyzer import fold
-from portal.search.query import ParsedQuery, build, parse, title_prefix_query
+from portal.search.query import ParsedQuery, build, parse, respell, title_prefix_query, without_needless_expansions
 from portal.search.reader import Snapshot
 
-KINDS = ("guide", "policy")
-URL_PREFIX = {"guide": "/guides/", "policy": "/policies/"}
+KINDS = ("guide", "policy", "answer")
+URL_PREFIX = {"guide": "/guides/", "policy": "/policies/", "answer": "/answers/"}
 STATUSES = ("in_force", "consultation", "expired", "repealed")
 ORDERS = ("relevance", "date")
 MAX_PER_PAGE = 50
+# A word of the query found in this many documents or more is searched as typed, without the base
+# lexicon's official terms (the content's own synonyms still apply).
+EXPAND_BELOW = 100
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,7 @@ class SearchResponse:
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
     relaxed: bool = False  # nothing had every word, so these results have some of them
     left_out: int = 0  # expired or repealed policies that match but are left out unless asked for
+    corrected: str = ""  # what was searched instead of the words the index does not hold ("您是不是要找")
 
     @property
     def pages(self) -> int:
@@ -176,17 +180,48 @@ def snippet(body: str, summary: str, terms: list[str]) -> Markup:
     return Markup(("…" if begin else "") + mark(text, terms) + ("…" if end < len(body) else ""))  # nosec B704
 
 
+@dataclass
+class _Match:
+    """What a query matched: the Whoosh query to score with, and the document numbers."""
+
+    query: Query
+    docs: frozenset[int]
+    relaxed: bool = False
+
+
+def _parse(snapshot: Snapshot, text: str) -> ParsedQuery:
+    parsed = parse(text, snapshot.expansions)
+    return without_needless_expansions(parsed, lambda word: snapshot.doc_frequency(word) >= EXPAND_BELOW,
+                                       set(snapshot.synonyms))
+
+
+def _match(snapshot: Snapshot, parsed: ParsedQuery, found) -> _Match:
+    """Every concept whole; then every concept, a word also as its parts apart (用电报装 in 用电、用气报装);
+    then any concept, scored by the words each document holds (each word weighs by how rare it is, so
+    注销公司要多久 ranks 注销 and 公司 together first, and 投资康养项目 puts 康养 above 投资 and 项目).
+    The first that `found` accepts (filters applied), or the last tried."""
+    has_term = snapshot.has_term
+    attempt = _Match(NullQuery, frozenset())
+    for parts in (False, True):
+        query = build(parsed, has_term=has_term, parts=parts)
+        attempt = _Match(query, snapshot.matching(query))
+        if found(attempt.docs):
+            return attempt
+    if len(parsed.concepts) > 1:
+        query = build(parsed, relaxed=True, has_term=has_term, parts=True)
+        attempt = _Match(query, snapshot.matching(query), relaxed=True)
+    return attempt
+
+
 def search(snapshot: Snapshot, request: SearchRequest, today: dt.date) -> SearchResponse:
-    """Run one search: AND of the user's concepts, OR when that finds nothing, facets counted alike."""
-    parsed = parse(request.q, snapshot.synonyms)
+    """Run one search: AND of the user's concepts, then their parts, then OR; words the index does not
+    hold are respelled first (pinyin, homophones) and, when no document holds every word, replaced by
+    the closest known word if that finds documents holding them all. Facets are counted alike."""
+    parsed = _parse(snapshot, request.q)
     response = SearchResponse(request, parsed)
     if parsed.empty:
         return response
-    searcher = snapshot.searcher
     sets = _Sets(snapshot, today)
-    has_term = snapshot.has_term
-    query = build(parsed, has_term=has_term)
-    matched = snapshot.matching(query)
     hide = request.status not in ("all", "expired", "repealed")
     chosen = {name: sets.of(name, value) for name, value in request.filters.items()}
 
@@ -200,10 +235,24 @@ def search(snapshot: Snapshot, request: SearchRequest, today: dt.date) -> Search
                 docs = docs & subset
         return docs
 
-    if not narrowed(matched) and len(parsed.concepts) > 1:
-        query = build(parsed, relaxed=True, has_term=has_term)
-        matched = snapshot.matching(query)
-        response.relaxed = bool(narrowed(matched))  # only said when the looser search found something
+    def found(docs: frozenset[int]) -> bool:
+        return bool(narrowed(docs))
+
+    respelled = respell(parsed, snapshot.vocabulary, snapshot.has_term)
+    if respelled:
+        parsed = response.parsed = _parse(snapshot, respelled)
+        response.corrected = respelled
+    match = _match(snapshot, parsed, found)
+    if match.relaxed or not found(match.docs):  # some word matched nothing: try the closest known word
+        closest = respell(parsed, snapshot.vocabulary, snapshot.has_term, closest=True)
+        if closest:
+            retry = _parse(snapshot, closest)
+            attempt = _match(snapshot, retry, found)
+            if found(attempt.docs) and (not attempt.relaxed or not found(match.docs)):
+                parsed, match = retry, attempt
+                response.parsed, response.corrected = retry, closest
+    matched = match.docs
+    response.relaxed = match.relaxed and found(matched)  # only said when the looser search found something
 
     final = narrowed(matched)
     response.total = len(final)
@@ -222,13 +271,9 @@ def search(snapshot: Snapshot, request: SearchRequest, today: dt.date) -> Search
 
     page = min(max(request.page, 1), response.pages)
     limit = page * request.per_page
-    if request.order == "date":
-        results = searcher.search(query, filter=set(final), limit=limit, sortedby="date", reverse=True)
-    else:
-        results = searcher.search(query, filter=set(final), limit=limit)
     terms = parsed.highlight_terms()
     hidden_now = sets.hidden
-    for hit in results[(page - 1) * request.per_page: limit]:
+    for hit in _ranked(snapshot, request, match, final, page, limit):
         stored = hit.fields()
         docnum = hit.docnum
         status = stored["status"]
@@ -245,6 +290,26 @@ def search(snapshot: Snapshot, request: SearchRequest, today: dt.date) -> Search
     return response
 
 
+def _ranked(snapshot: Snapshot, request: SearchRequest, match: _Match, final: frozenset[int], page: int, limit: int):
+    """The hits of the page, by relevance or by date."""
+    options = {"sortedby": "date", "reverse": True} if request.order == "date" else {}
+    results = snapshot.searcher.search(match.query, filter=set(final), limit=limit, **options)
+    return results[(page - 1) * request.per_page: limit]
+
+
+def warm_up(snapshot: Snapshot, today: dt.date) -> None:
+    """Search once, by relevance and by date, before gunicorn forks: Whoosh then reads each field's
+    lengths and the date column into memory (17 MB at 10k documents), the facet sets are counted and
+    the vocabulary built in the master, so the workers share those pages instead of each copying them
+    on its first search."""
+    snapshot.vocabulary()
+    reader = snapshot.searcher.reader()
+    word = next((w for w in (t.decode("utf-8") for t in reader.lexicon("title")) if len(w) > 1 and w.isalpha()), "")
+    if word:
+        search(snapshot, SearchRequest(q=word), today)
+        search(snapshot, SearchRequest(q=word, order="date"), today)
+
+
 def _count(docs: frozenset[int], values, docs_of) -> dict[str, int]:
     counts = {}
     for value in values:
@@ -256,7 +321,7 @@ def _count(docs: frozenset[int], values, docs_of) -> dict[str, int]:
 
 def suggest(snapshot: Snapshot, text: str, limit: int = 8) -> list[dict]:
     """Titles for what the user has typed so far, the last word possibly unfinished."""
-    parsed = parse(text, snapshot.synonyms)
+    parsed = parse(text, snapshot.expansions)
     if parsed.empty:
         return []
     query = title_prefix_query(parsed)

@@ -1,25 +1,34 @@
-"""The search page and its JSON twins."""
+"""The search page and its JSON twins; what people searched (热搜 on the home page, and the queries
+that found nothing for the staff at /staff/search-gaps)."""
 from __future__ import annotations
 
 import time
 
-from flask import Blueprint, current_app, jsonify, render_template, request
+from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import select
 
+from portal.accounts.access import client_address, current_actor, roles_required
+from portal.accounts.models import Role
 from portal.catalog import queries
 from portal.catalog.models import Bureau, PolicyStatus, Topic
+from portal.catalog.views import HOME_SECTIONS, PageSection
 from portal.clock import today
-from portal.extensions import db
+from portal.errors import DomainError, show_refusals_with
+from portal.extensions import db, limiter
+from portal.search import gaps
 from portal.search.index import IndexMissing
 from portal.search.reader import SearchReader
-from portal.search.service import MAX_PER_PAGE, ORDERS, STATUSES, SearchRequest, search, suggest
+from portal.search.service import KINDS, MAX_PER_PAGE, ORDERS, STATUSES, SearchRequest, SearchResponse, search, suggest
 from portal.web import int_arg, key_arg
 
 bp = Blueprint("search", __name__)
 api = Blueprint("search_api", __name__, url_prefix="/api/v1")
+staff = Blueprint("search_staff", __name__, url_prefix="/staff/search-gaps")
 
 STATUS_LABELS = {s.value: s.label for s in PolicyStatus if s.value in STATUSES}
-KIND_LABELS = {"guide": "办事指南", "policy": "政策文件"}
+KIND_LABELS = {"guide": "办事指南", "policy": "政策文件", "answer": "问答"}
+GAP_ROLES = (Role.ADMIN, Role.SUPERVISOR)
+PERSON_DAY = 24 * 3600
 NAMES_TTL = 60.0
 _names_cache: dict[str, tuple[float, dict]] = {}
 
@@ -42,7 +51,7 @@ def search_request() -> SearchRequest:
     """The search as asked in the query string; anything malformed is dropped, never an error."""
     return SearchRequest(
         q=request.args.get("q", "")[:2000],
-        kind=key_arg("kind", ("guide", "policy")),
+        kind=key_arg("kind", KINDS),
         bureau=key_arg("bureau"),
         topic=key_arg("topic"),
         status=key_arg("status", (*STATUSES, "all")),
@@ -56,12 +65,28 @@ def reader() -> SearchReader:
     return current_app.extensions["search"]
 
 
+def record(req: SearchRequest, response: SearchResponse) -> None:
+    """Count what a person searched (first page, no filters), once a day per query: a gap if it found
+    nothing, a search for 热搜 if it found something (portal.search.gaps: no address is kept)."""
+    if req.page != 1 or req.filters or response.parsed.empty:
+        return
+    text = gaps.recordable(req.q)
+    if not text:
+        return
+    day = today()
+    key = gaps.person_key(current_app.config["SECRET_KEY"], current_app.config["DATABASE_URL"], client_address(),
+                          day, text)
+    if limiter.storage.incr(key, PERSON_DAY) == 1:
+        gaps.record(db.session, text, response.total > 0, day)
+
+
 @bp.get("/search")
 def search_page():
     """Results with highlighted snippets, facets and paging; related topics when nothing matches."""
     req = search_request()
     snapshot = reader().snapshot()
     response = search(snapshot, req, today())
+    record(req, response)
     context = {"response": response, "req": req, "names": catalog_names(),
                "status_labels": STATUS_LABELS, "kind_labels": KIND_LABELS}
     if not response.parsed.empty and not response.hits:
@@ -85,6 +110,7 @@ def search_api():
     """GET /api/v1/search: the JSON of DESIGN.md."""
     req = search_request()
     response = search(reader().snapshot(), req, today())
+    record(req, response)
     return jsonify({
         "query": req.q,
         "total": response.total,
@@ -108,3 +134,48 @@ def suggest_api():
     except IndexMissing:
         return jsonify({"query": text, "suggestions": []})
     return jsonify({"query": text, "suggestions": suggest(snapshot, text)})
+
+
+def hot_section() -> PageSection | None:
+    """热搜 under the home page's search box: what people searched most in the last 7 days and found."""
+    hot = gaps.hot_queries(db.session, today())
+    return PageSection("search/_hot.html", {"hot": hot}) if hot else None
+
+
+HOME_SECTIONS.append(hot_section)
+
+
+@staff.get("")
+@roles_required(*GAP_ROLES)
+def gap_list():
+    """Queries that found nothing, most searched first, each with a one-step synonym form."""
+    return render_template("search/gaps.html", gaps=gaps.gaps(db.session), errors={}, failed=None)
+
+
+def _gap_id(raw: str) -> int:
+    return int(raw) if raw.isdecimal() and len(raw) < 10 else 0
+
+
+@staff.post("/<gap_id>/synonym")
+@roles_required(*GAP_ROLES)
+def add_synonym(gap_id: str):
+    """Add the gap's words as a synonym of the official terms typed (a content line, audited)."""
+    means = gaps.parse_means(request.form.get("means", "")[:1100])
+
+    def refused(exc: DomainError):
+        return render_template("search/gaps.html", gaps=gaps.gaps(db.session), errors=exc.errors,
+                               failed=_gap_id(gap_id), typed=request.form.get("means", "")), exc.status
+
+    show_refusals_with(refused)
+    synonym = gaps.add_synonym(db.session, current_actor(), _gap_id(gap_id), means)
+    flash(f"已添加同义词：{synonym.term} → {'、'.join(synonym.means)}。检索索引稍后同步，内容导出中也会包含这一行。", "success")
+    return redirect(url_for("search_staff.gap_list"), code=303)
+
+
+@staff.post("/<gap_id>/dismiss")
+@roles_required(*GAP_ROLES)
+def dismiss(gap_id: str):
+    """Remove a gap that needs no synonym."""
+    gaps.dismiss(db.session, current_actor(), _gap_id(gap_id))
+    flash("已忽略这条检索记录。", "success")
+    return redirect(url_for("search_staff.gap_list"), code=303)

@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, session, url_for
 from sqlalchemy import select
 
 from portal.catalog import queries
+from portal.catalog.views import PageSection
 from portal.clock import today
 from portal.errors import show_refusals_with
 from portal.extensions import db, limiter
@@ -38,9 +40,15 @@ def find_ticket(number: str) -> Ticket | None:
     return db.session.scalars(select(Ticket).where(Ticket.number == number)).one_or_none()
 
 
+# Sections that parts above tickets add to the filing form (the knowledge base's 已有答复的类似问题):
+# each provider gets what was typed so far and gives a section, or None.
+FILING_SECTIONS: list[Callable[[dict], PageSection | None]] = []
+
+
 def _form_context(values: dict, errors: dict | None = None, upload_errors: list | None = None) -> dict:
     session[NONCE] = secrets.token_urlsafe(16)  # one submission per form shown: no double filing
     return {
+        "sections": [section for provider in FILING_SECTIONS if (section := provider(values)) is not None],
         "nonce": session[NONCE],
         "values": values, "errors": errors or {}, "upload_errors": upload_errors or [],
         "types": list(TicketType), "topics": queries.topics(db.session),

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from portal.accounts.access import BUREAU_ROLES, WORKSPACE_ROLES, current_actor, roles_required
 from portal.accounts.services import colleagues, user_by_username
 from portal.catalog import queries as catalog_queries
+from portal.catalog.views import PageSection
 from portal.clock import local, today
 from portal.errors import Invalid, show_refusals_with
 from portal.extensions import db
@@ -91,9 +92,10 @@ def index():
     )
 
 
-# What parts above the tickets add to a ticket's page (the supervising office's forms and what they
-# need): each provider gets the ticket and gives template variables.
+# What parts above the tickets add to a ticket's page: template variables (the supervising office's
+# forms and what they need) and sections (the knowledge base's 写入知识库). Each provider gets the ticket.
 TICKET_PAGE_EXTRAS: list[Callable[[Ticket], dict]] = []
+TICKET_SECTIONS: list[Callable[[Ticket], PageSection | None]] = []
 
 
 def ticket_page(ticket: Ticket, error: str | None = None, failed: str | None = None, status: int = 200, **extra):
@@ -114,6 +116,7 @@ def ticket_page(ticket: Ticket, error: str | None = None, failed: str | None = N
         deadline_of=Deadlines(db.session, day),
         action_labels=services.ACTION_LABELS,
         topics=catalog_queries.topics(db.session),
+        sections=[section for provider in TICKET_SECTIONS if (section := provider(ticket)) is not None],
         **extra,
     ), status
 

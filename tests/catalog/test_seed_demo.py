@@ -15,7 +15,7 @@ def test_seed_demo_loads_the_plan_and_is_repeatable(runner, session):
     assert again.exit_code == 0 and "未重复导入" in again.output
     second = runner.invoke(args=["seed-demo", "--force"])
     assert second.exit_code == 0, second.output
-    assert re.findall(r"新增 (\d+) 条", second.output) == ["0"] * 5  # bureaus, topics, guides, policies, synonyms
+    assert re.findall(r"新增 (\d+) 条", second.output) == ["0"] * 6  # bureaus, topics, guides, policies, synonyms, answers
     session.expire_all()
     assert export_content(session) == exported
 

@@ -44,10 +44,12 @@ PAGES = {
     "subscribe-sent": "/subscribe/sent",
     "subscription-link-refused": "/subscribe/confirm/no-such-token",
     "unsubscribe": "/subscribe/unsubscribe/no-such-token",
+    "answers": "/answers",
+    "answer": "/answers/dafu-linshi-yongdian",
     "login": "/login",
     "not-found": "/guides/no-such-guide",
 }
-PUBLIC_BLUEPRINTS = {"catalog", "search", "tickets", "subscriptions", "performance", "preferences"}
+PUBLIC_BLUEPRINTS = {"catalog", "search", "tickets", "subscriptions", "performance", "preferences", "answers"}
 NOT_PAGES = {
     "tickets.attachment": "a file, not a page",
     "tickets.filed": "a redirect to the tracking page",

@@ -36,7 +36,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_HOPS"], x_proto=app.config["PROXY_HOPS"])
 
-    from portal import cli, errors, health, pagecache, preferences, templating, web
+    from portal import cli, errors, health, i18n, pagecache, preferences, templating, web
     from portal.accounts.access import login_manager
     from portal.accounts.views import bp as accounts_bp
     from portal.answers.views import api as answers_api_bp
@@ -80,6 +80,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.register_blueprint(blueprint)
     pagecache.depends_on(outbox.last_number)  # moves with every change to a guide, a policy or the synonyms
     pagecache.init_app(app)  # after the blueprints: what they do before a request also happens on a kept page
+    i18n.init_app(app)
     templating.init_app(app, cite=cite)
     preferences.init_app(app)
     web.init_app(app)

@@ -71,3 +71,20 @@ def chinese_moment(value: dt.datetime | None) -> str:
         return ""
     moment = local(value)
     return f"{chinese_date(moment)} {moment:%H:%M}"
+
+
+def english_date(value: dt.date | dt.datetime | None) -> str:
+    """The same date for a reader in English: 8 December 2026."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        value = local(value).date()
+    return f"{value.day} {value:%B} {value.year}"
+
+
+def english_moment(value: dt.datetime | None) -> str:
+    """A stored moment as 26 November 2026 13:45, county time."""
+    if value is None:
+        return ""
+    moment = local(value)
+    return f"{english_date(moment)} {moment:%H:%M}"

@@ -181,6 +181,7 @@ class TicketInput:
     phone: str
     email: str
     publish: bool
+    lang: str = "zh"  # the filer's language: the ticket's mail is written in it
 
 
 def file_ticket(session: Session, data: TicketInput, actor: Actor = BUSINESS) -> tuple[Ticket, str]:
@@ -193,7 +194,7 @@ def file_ticket(session: Session, data: TicketInput, actor: Actor = BUSINESS) ->
         type=data.type, topic=data.topic, guide=data.guide, subject=data.subject,
         description=data.description, company_name=data.company_name, credit_code=data.credit_code,
         contact_name=data.contact_name, phone=data.phone, email=data.email, publish=data.publish,
-        consented_at=moment, created_at=moment, state=None,
+        lang=data.lang, consented_at=moment, created_at=moment, state=None,
     )
     session.add(ticket)
     move(ticket, "file", actor, public_text=f"已收到您的{data.type.label}：{data.subject}")
@@ -201,7 +202,7 @@ def file_ticket(session: Session, data: TicketInput, actor: Actor = BUSINESS) ->
         assign(session, ticket, data.topic.lead, SYSTEM, "route")
     else:
         move(ticket, "dispatch", SYSTEM, public_text="该领域未明确牵头单位，由县营商环境办分办。")
-    queue_mail(session, data.email, "mail/ticket_filed.txt", ticket=ticket, code=code)
+    queue_mail(session, data.email, "mail/ticket_filed.txt", ticket=ticket, code=code, lang=ticket.lang)
     return ticket, code
 
 
@@ -342,7 +343,7 @@ def decide_transfer(session: Session, ticket: Ticket, actor: Actor, approve: boo
     ticket.transfer_requested = False
     if approve:
         assign(session, ticket, to, actor, "approve_transfer", note=reason)
-        queue_mail(session, ticket.email, "mail/ticket_transferred.txt", ticket=ticket)
+        queue_mail(session, ticket.email, "mail/ticket_transferred.txt", ticket=ticket, lang=ticket.lang)
     else:
         move(ticket, "refuse_transfer", actor, note=reason)
         ticket.pending_transfer_to = None
@@ -377,7 +378,7 @@ def decide_extension(session: Session, ticket: Ticket, actor: Actor, approve: bo
         ticket.reply_due = Calendar.load(session).add(ticket.reply_due, days)
         move(ticket, "approve_extension", actor, detail=reason,
              public_text=f"经批准，答复期限延长至 {chinese_date(ticket.reply_due)}。原因：{reason}")
-        queue_mail(session, ticket.email, "mail/ticket_extended.txt", ticket=ticket, reason=reason)
+        queue_mail(session, ticket.email, "mail/ticket_extended.txt", ticket=ticket, reason=reason, lang=ticket.lang)
     else:
         move(ticket, "refuse_extension", actor, note=reason)
     ticket.pending_extension_days = None
@@ -391,7 +392,7 @@ def reply(session: Session, ticket: Ticket, actor: Actor, text: str) -> None:
     move(ticket, "reply", actor, public_text=text)
     _drop_requests(ticket)
     ticket.replied_at = now()
-    queue_mail(session, ticket.email, "mail/ticket_replied.txt", ticket=ticket, text=text)
+    queue_mail(session, ticket.email, "mail/ticket_replied.txt", ticket=ticket, text=text, lang=ticket.lang)
 
 
 def reject(session: Session, ticket: Ticket, actor: Actor, reason: str) -> None:
@@ -418,7 +419,7 @@ def rate(session: Session, ticket: Ticket, score: Score, comment: str, actor: Ac
         ticket.reply_due = calendar.add(local_day(now()), deadline_days(session, ticket, "reply"))
         move(ticket, "reopen", SYSTEM,
              public_text=f"因评价为“{score.label}”，已交{ticket.bureau.name}重新办理，答复期限 {chinese_date(ticket.reply_due)}。")
-        queue_mail(session, ticket.email, "mail/ticket_reopened.txt", ticket=ticket, score=score)
+        queue_mail(session, ticket.email, "mail/ticket_reopened.txt", ticket=ticket, score=score, lang=ticket.lang)
     else:
         move(ticket, "rate", actor, public_text=f"评价：{score.label}")
         ticket.closed_at = now()

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, session, url_for
@@ -14,6 +15,7 @@ from portal.catalog.views import PageSection
 from portal.clock import today
 from portal.errors import show_refusals_with
 from portal.extensions import db, limiter
+from portal.i18n import current_language
 from portal.tickets.attachments import attach, check_uploads
 from portal.tickets.deadlines import Deadlines
 from portal.tickets.models import Score, Ticket, TicketState, TicketType
@@ -76,7 +78,7 @@ def new():
     if errors or upload_errors:  # nothing was written
         return render_template("tickets/new.html", **_form_context(request.form.to_dict(), errors, upload_errors)), 400
 
-    ticket, code = file_ticket(db.session, data)
+    ticket, code = file_ticket(db.session, replace(data, lang=current_language()))
     attach(db.session, ticket, uploads, Path(current_app.config["ATTACHMENT_DIR"]))
     _remember(ticket.number)
     # The confirmation is this response, so the code is shown once and kept nowhere: not in the session

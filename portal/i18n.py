@@ -127,9 +127,11 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def _language():
-        return {"lang": current_language(), "language_url": language_url, "english": english,
-                "in_english": in_english, "content_lang": content_lang}
+        return {"lang": current_language()}
 
+    # Functions, so that macros imported without the context have them too
+    app.jinja_env.globals.update(language_url=language_url, english=english, in_english=in_english,
+                                 content_lang=content_lang)
     app.jinja_env.filters["zh"] = zh
 
     @app.after_request

@@ -56,7 +56,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from portal.supervision.views import bp as supervision_bp
     from portal.supervision.views import public as performance_bp
     from portal.tickets.api import api as tickets_api_bp
+    from portal.open311.views import bp as open311_bp
     from portal.tickets.citations import cite
+    from portal.tickets.desk import bp as desk_bp
     from portal.tickets.views import bp as tickets_bp
     from portal.tickets.workspace import api as workspace_api_bp
     from portal.tickets.workspace import bp as workspace_bp
@@ -74,9 +76,11 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     login_manager.init_app(app)
     csrf.exempt(tickets_api_bp)  # JSON clients send no form token; they are rate-limited instead
+    csrf.exempt(open311_bp)  # partners authenticate with their API key, and are rate-limited per key
     for blueprint in (tickets_bp, tickets_api_bp, accounts_bp, workspace_bp, workspace_api_bp, editing_bp,
                       supervision_bp, performance_bp, consultations_bp, subscriptions_bp, feeds_bp, catalog_bp,
-                      search_bp, search_api_bp, search_staff_bp, answers_bp, answers_api_bp, health.bp):
+                      search_bp, search_api_bp, search_staff_bp, answers_bp, answers_api_bp, health.bp,
+                      desk_bp, open311_bp):
         app.register_blueprint(blueprint)
     pagecache.depends_on(outbox.last_number)  # moves with every change to a guide, a policy or the synonyms
     pagecache.init_app(app)  # after the blueprints: what they do before a request also happens on a kept page

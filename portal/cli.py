@@ -85,7 +85,7 @@ def seed_demo_command(force: bool):
     if current_app.config["PORTAL_ENV"] == "production":
         click.echo("生产环境不创建演示账号；请用 users create 开通账号。")
         return
-    from portal.demo.tickets import seed_tickets
+    from portal.demo.tickets import demo_key, seed_tickets
 
     with transaction():
         created = demo.seed_accounts(db.session)
@@ -94,9 +94,14 @@ def seed_demo_command(force: bool):
     if created:
         click.echo(f"演示账号的密码均为 {demo.PASSWORD}，仅供本机演示。")
     with transaction():
+        record, key = demo_key(db.session)
+    if key:  # development only (production returned above); stored hashed, so shown this once
+        click.echo(f"演示 Open311 API key {record.name}（渠道：{record.channel.label}），仅供本机演示：")
+        click.echo(key)
+    with transaction():
         tickets = seed_tickets(db.session)
     if tickets:
-        click.echo(f"演示工单 {len(tickets)} 件（各种状态，部分已逾期）。")
+        click.echo(f"演示工单 {len(tickets)} 件（各种状态，部分已逾期；含电话受理、12345转办、保密件和一对并单）。")
 
 
 @policies_cli.command("expire", job=True)
@@ -135,11 +140,12 @@ def mail_release_command():
 def init_app(app: Flask) -> None:
     """Register every command group of every part."""
     from portal.accounts.cli import users_cli
+    from portal.open311.cli import apikeys_cli
     from portal.search.cli import search_cli
     from portal.subscriptions.cli import subscriptions_cli
     from portal.supervision import cli as supervision_cli  # noqa: F401  (adds `tickets remind`)
     from portal.tickets.cli import calendar_cli, tickets_cli
 
     for group in (init_db_command, seed_demo_command, content_cli, policies_cli, search_cli, tickets_cli,
-                  calendar_cli, mail_cli, users_cli, subscriptions_cli):
+                  calendar_cli, mail_cli, users_cli, subscriptions_cli, apikeys_cli):
         app.cli.add_command(group)

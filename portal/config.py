@@ -111,6 +111,8 @@ def load_config(environ: dict[str, str] | None = None) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": mode == "production",
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,  # the filing form with its attachments
+        # Open311 requests per API key (per client address without one): a partner forwarding a county's calls
+        "OPEN311_LIMIT": env.get("PORTAL_OPEN311_LIMIT", "").strip() or "60 per minute;5000 per day",
         "MAX_JSON_LENGTH": 64 * 1024,  # a JSON body: a ticket is a few KB; more is an attack on a worker's CPU
         "WTF_CSRF_TIME_LIMIT": None,
         "TIMEZONE": "Asia/Shanghai",

@@ -10,12 +10,15 @@ from sqlalchemy.orm import Session
 from stdnum.cn import uscc
 
 from portal.accounts.models import Role, User
-from portal.actors import Actor
+from portal.actors import OPERATOR, Actor
 from portal.catalog import queries
 from portal.clock import COUNTY_TZ, as_of, now
+from portal.open311 import services as open311
+from portal.open311.models import ApiKey
 from portal.supervision.services import route, urge
 from portal.tickets import services
-from portal.tickets.models import Score, Ticket, TicketType
+from portal.tickets.merging import merge
+from portal.tickets.models import Channel, Score, Ticket, TicketType
 from portal.tickets.services import TicketInput
 
 T = TicketType
@@ -71,6 +74,28 @@ def _credit_code(index: int) -> str:
     return base + uscc.calc_check_digit(base)
 
 
+# Tickets that came in by other channels (issue 13): taken by phone, forwarded by 12345 through the demo
+# Open311 key, a confidential one, and a repeat merged into its master, which is then answered once.
+# (days ago, topic, type, subject, description, company, credit code, channel, confidential, steps); a
+# step may be ("merge", index of the master in this list, reason).
+CHANNELLED = [
+    (10, "djcc", T.COMPLAINT, "不动产登记证办理超期", "我公司购买的厂房已提交不动产转移登记材料二十个工作日，仍未领到不动产权证书。",
+     "会宁县示例机械制造有限公司", "91620422MA71A2B3C8", Channel.WEB, False, [(0, "sign")]),
+    (6, "qykb", T.COMPLAINT, "个体户名称登记被驳回原因不明", "来电反映：申请个体工商户名称登记两次被驳回，系统未说明原因，窗口也说不清楚。",
+     "", "", Channel.PHONE, False, [(0, "sign"), (1, "reply", "经核查，驳回原因为名称中含有行政区划以外的地名，已电话告知申请人修改后当日办结。")]),
+    (4, "djcc", T.COMPLAINT, "再次反映厂房不动产权证书未办理", "来电再次反映：厂房不动产转移登记已超过承诺时限，催问多次仍无结果，影响银行抵押贷款。",
+     "会宁县示例机械制造有限公司", "91620422MA71A2B3C8", Channel.PHONE, False,
+     [(0, "merge", 0, "同一企业就同一厂房的不动产登记重复反映，并入先受理的工单办理")]),
+    (3, "hddl", T.HELP, "新装电表迟迟未安装", "12345热线转办：商铺申请新装低压电表已十个工作日，供电所称无表计库存，希望尽快安装。",
+     "会宁县示例便利店", "92620422MA71D4E5F7", Channel.HOTLINE, False, [(0, "sign")]),
+    (2, "cxscjg", T.COMPLAINT, "检查人员暗示购买指定产品", "在一次例行检查中，检查人员暗示我店购买其推荐的消毒产品才能通过检查。请为我保密。",
+     "会宁县示例餐馆", "", Channel.WEB, True, [(0, "sign")]),
+]
+MASTER_REPLY = (9, "经核查，贵公司厂房不动产转移登记因原土地出让金票据缺失而暂停，现已协调财政部门补开票据，不动产权证书已于今日制发，"
+                   "请到政务服务中心不动产登记窗口领取。")
+DEMO_KEY = "demo-12345"  # the 12345 platform's demo key (seed-demo prints it in development)
+
+
 def _actor_for(session: Session, bureau_code: str) -> Actor:
     bureau = queries.bureau_by_code(session, bureau_code)
     user = session.scalars(select(User).where(User.bureau_id == bureau.id).order_by(User.id)).first()
@@ -100,8 +125,56 @@ def seed_tickets(session: Session) -> list[Ticket]:
             with as_of(filed + dt.timedelta(days=after, hours=1 + step)):
                 _step(session, ticket, action, args)
         created.append(ticket)
+    created.extend(_seed_channelled(session, today))
     session.flush()
     return created
+
+
+def _seed_channelled(session: Session, today: dt.date) -> list[Ticket]:
+    """The tickets of CHANNELLED, each through the door it came by: the form's services, staff intake's,
+    or the Open311 key's; the merge and the master's one reply through the merging services."""
+    key = demo_key(session)[0]
+    created: list[Ticket] = []
+    for index, (days_ago, topic, kind, subject, description, company, credit_code, channel, confidential,
+                steps) in enumerate(CHANNELLED):
+        filed = dt.datetime.combine(today - dt.timedelta(days=days_ago), dt.time(10, 5 + index), tzinfo=COUNTY_TZ)
+        with as_of(filed):
+            if channel is Channel.HOTLINE:
+                ticket, _code = open311.file_request(session, key, {
+                    "service_code": topic, "description": description, "last_name": "赵", "first_name": "女士",
+                    "phone": "13900000000"}, {"type": kind.value, "subject": subject, "company_name": company,
+                                              "credit_code": credit_code, "consent": "true"})
+            else:
+                data = TicketInput(type=kind, topic=queries.topic_by_code(session, topic), guide=None, subject=subject,
+                                   description=description, company_name=company, credit_code=credit_code,
+                                   contact_name="刘女士", phone="13900000001", email="", publish=False,
+                                   confidential=confidential)
+                if channel is Channel.WEB:
+                    ticket, _code = services.file_ticket(session, data)
+                else:
+                    ticket, _code = services.file_ticket(
+                        session, data, _actor_for(session, "scjgj"), channel=channel,
+                        received_at=filed - dt.timedelta(minutes=20), note="电话受理；诉求人口头同意个人信息使用说明。")
+        for step, (after, action, *args) in enumerate(steps):
+            with as_of(filed + dt.timedelta(days=after, hours=1 + step)):
+                if action == "merge":
+                    master = created[args[0]]
+                    merge(session, ticket, master, _actor_for(session, master.bureau.code), args[1])
+                else:
+                    _step(session, ticket, action, args)
+        created.append(ticket)
+    master = created[0]
+    with as_of(dt.datetime.combine(today - dt.timedelta(days=1), dt.time(15, 0), tzinfo=COUNTY_TZ)):
+        services.reply(session, master, _actor_for(session, master.bureau.code), MASTER_REPLY[1])
+    return created
+
+
+def demo_key(session: Session) -> tuple[ApiKey, str | None]:
+    """The demo 12345 key: made once (its key returned to be printed), found again after that (None)."""
+    found = session.scalars(select(ApiKey).where(ApiKey.name == DEMO_KEY)).one_or_none()
+    if found is not None:
+        return found, None
+    return open311.create_key(session, OPERATOR, DEMO_KEY, Channel.HOTLINE.value)
 
 
 def _step(session: Session, ticket: Ticket, action: str, args: list) -> None:

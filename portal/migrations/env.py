@@ -7,6 +7,7 @@ import portal.accounts.models  # noqa: F401  (registers the tables)
 import portal.catalog.models  # noqa: F401
 import portal.consultations.models  # noqa: F401
 import portal.mail  # noqa: F401
+import portal.open311.models  # noqa: F401
 import portal.search.models  # noqa: F401
 import portal.subscriptions.models  # noqa: F401
 import portal.supervision.models  # noqa: F401

@@ -37,7 +37,10 @@ class Holding:
 
 
 def holdings(ticket: Ticket) -> list[Holding]:
-    """The ticket's holdings in order; events before the first assignment belong to none."""
+    """The ticket's holdings in order; events before the first assignment belong to none. A repeat
+    merged into its master (并单) has none: the matter counts once, through the master."""
+    if ticket.state is S.MERGED:
+        return []
     found: list[Holding] = []
     holding: Holding | None = None
     for event in ticket.events:

@@ -15,6 +15,7 @@ from portal.clock import chinese_date, county_midnight, local
 from portal.supervision.holdings import Holding, holdings, judge
 from portal.supervision.models import Urge
 from portal.tickets.models import OPEN_STATES, Ticket, TicketEvent, TicketState
+from portal.tickets.visibility import Viewer, party
 from portal.tickets.workdays import Calendar, tentative
 
 S = TicketState
@@ -69,7 +70,8 @@ def problems_of(holding: Holding, today: dt.date, calendar: Calendar) -> list[st
         found.append("late_reply")
     start = local(holding.start.at)
     end = local(holding.ended_by.at) if holding.ended_by is not None else None
-    if any(r.score.bad and local(r.at) >= start and (end is None or local(r.at) < end) for r in holding.ticket.ratings):
+    ratings = [*holding.ticket.ratings, *(r for repeat in holding.ticket.repeats for r in repeat.ratings)]  # 并单
+    if any(r.score.bad and local(r.at) >= start and (end is None or local(r.at) < end) for r in ratings):
         found.append("bad_rating")
     if any(e.action == "reopen" for e in holding.events):
         found.append("reopened")
@@ -78,7 +80,8 @@ def problems_of(holding: Holding, today: dt.date, calendar: Calendar) -> list[st
 
 def ledger(session: Session, today: dt.date, filters: LedgerFilters = LedgerFilters()) -> list[LedgerRow]:
     """The ledger's rows, oldest ticket first."""
-    stmt = (select(Ticket).options(selectinload(Ticket.events), selectinload(Ticket.ratings))
+    stmt = (select(Ticket).options(selectinload(Ticket.events), selectinload(Ticket.ratings),
+                                   selectinload(Ticket.repeats).selectinload(Ticket.ratings))
             .order_by(Ticket.created_at, Ticket.id))
     if filters.open_only:
         stmt = stmt.where(Ticket.state.in_(OPEN_STATES))
@@ -118,11 +121,12 @@ def ledger(session: Session, today: dt.date, filters: LedgerFilters = LedgerFilt
 
 
 COLUMNS = ["流水号", "标题", "类型", "承办单位", "状态", "提交日期", "问题", "已历工作日", "当前期限", "逾期工作日",
-           "催办督办次数", "催办督办记录"]
+           "催办督办次数", "催办督办记录", "渠道", "诉求人"]
 
 
-def ledger_table(rows: list[LedgerRow]) -> list[list]:
-    """The rows as the page, the Excel file and the CSV file show them."""
+def ledger_table(rows: list[LedgerRow], viewer: Viewer = Viewer.OFFICE) -> list[list]:
+    """The rows as the page, the Excel file and the CSV file show them (the business as `viewer` may
+    see it: portal/tickets/visibility.py)."""
     return [[r.ticket.number, r.ticket.subject, r.ticket.type.label, r.bureau.name, r.ticket.state.label,
              chinese_date(r.ticket.created_at), r.problem_labels, r.age, r.due_text, r.overdue_days, len(r.urges),
-             r.urge_summary] for r in rows]
+             r.urge_summary, r.ticket.channel.label, party(r.ticket, viewer).who] for r in rows]

@@ -14,12 +14,20 @@ How each figure is counted (the supervising office compares bureaus on exactly t
   answered (the holder when rated); bad ratings: 不满意 + 非常不满意 among them.
 - reopened, returns, urges: such steps taken in the period (a return counts for the bureau returning).
 - overdue now: the bureau's open tickets past their running deadline today, whatever the period.
+- by channel: the received tickets by the channel they came in by (web, api, open311, phone, letter,
+  visit, hotline, wechat).
+- repeats (并单) and 重复诉求率: a repeat merged into a master (portal/tickets/merging.py) counts once,
+  through its master: it is never received, judged or overdue itself. `repeats` are the merges made
+  in the period into a ticket the bureau held then; 重复诉求率 = repeats / (received + repeats): of
+  the requests that reached the bureau in the period, the share that repeated one already there.
+  A repeat's business rates the master's reply on its own: that rating counts in satisfaction, for
+  the bureau that answered, like any business's rating.
 A day is a county (Asia/Shanghai) day; weeks start on Monday."""
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
-from dataclasses import dataclass, fields
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field, fields
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -28,7 +36,7 @@ from portal.catalog.models import Bureau
 from portal.clock import county_midnight
 from portal.supervision.holdings import ASSIGNING, day_of, holdings, judge
 from portal.supervision.models import Urge
-from portal.tickets.models import OPEN_STATES, Rating, Ticket, TicketEvent, TicketState
+from portal.tickets.models import OPEN_STATES, Channel, Rating, Ticket, TicketEvent, TicketState
 from portal.tickets.workdays import Calendar
 
 S = TicketState
@@ -50,6 +58,8 @@ class Figures:
     returns: int = 0
     urges: int = 0
     overdue_now: int = 0
+    repeats: int = 0
+    channels: Counter = field(default_factory=Counter)  # received, by channel value
 
     def add(self, other: Figures) -> None:
         for f in fields(self):
@@ -72,6 +82,10 @@ class Figures:
         return self._percent(self.satisfied, self.rated)
 
     @property
+    def repeat_rate(self) -> float | None:
+        return self._percent(self.repeats, self.received + self.repeats)
+
+    @property
     def average_days(self) -> float | None:
         return round(self.answer_days / self.answered, 1) if self.answered else None
 
@@ -88,7 +102,7 @@ def _facts(session: Session, start: dt.date, end: dt.date, today: dt.date) -> li
             if not start <= holding.day <= end:
                 continue
             verdict = judge(holding, today, calendar)
-            item = Figures(received=1)
+            item = Figures(received=1, channels=Counter({ticket.channel.value: 1}))
             if verdict.signed_on_time is not None:
                 item.signed_judged, item.signed_on_time = 1, int(verdict.signed_on_time)
             if verdict.answered_on_time is not None:
@@ -107,6 +121,10 @@ def _facts(session: Session, start: dt.date, end: dt.date, today: dt.date) -> li
         facts.append((event.bureau_id, day_of(event.at), counted))
     for urge in session.scalars(select(Urge).where(Urge.at >= low, Urge.at < high)):
         facts.append((urge.bureau_id, day_of(urge.at), Figures(urges=1)))
+    for event in session.scalars(select(TicketEvent).where(  # 并单: on the master, for the bureau holding it
+            TicketEvent.action == "take_repeat", TicketEvent.at >= low, TicketEvent.at < high)):
+        if event.bureau_id is not None:  # the master's holder when merged (portal/tickets/services.move)
+            facts.append((event.bureau_id, day_of(event.at), Figures(repeats=1)))
     return facts
 
 
@@ -151,10 +169,20 @@ COLUMNS = [
     ("received", "受理件数", "件"), ("sign_rate", "按时签收率", "%"), ("answer_rate", "按时答复率", "%"),
     ("average_days", "平均答复工作日", "天"), ("satisfaction", "满意率", "%"), ("bad", "差评", "件"),
     ("reopened", "重新办理", "件"), ("returns", "退单", "件"), ("urges", "催办督办", "次"),
-    ("overdue_now", "当前逾期", "件"),
+    ("overdue_now", "当前逾期", "件"), ("repeats", "并单", "件"), ("repeat_rate", "重复诉求率", "%"),
 ]
+
+
+def channel_table(rows: list[tuple[Bureau, Figures]]) -> tuple[list[str], list[list]]:
+    """Received tickets by channel: the channels any bureau received through, and a row per bureau."""
+    seen = [c for c in Channel if any(item.channels[c.value] for _, item in rows)]
+    return [c.value for c in seen], [[bureau.name, *[item.channels[c.value] for c in seen]] for bureau, item in rows]
 
 
 def scoreboard_table(rows: list[tuple[Bureau, Figures]]) -> list[list]:
     """The scoreboard as rows of values for the page and the exports; None where nothing was judged."""
-    return [[bureau.name, *[getattr(item, name) for name, _, _ in COLUMNS]] for bureau, item in rows]
+    return [[bureau.name, *[getattr(item, name) for name, _, _ in COLUMNS],
+             *[item.channels[c.value] for c in Channel]] for bureau, item in rows]
+
+
+CHANNEL_HEADER = [f"渠道：{c.label}" for c in Channel]  # the exports' last columns, every channel

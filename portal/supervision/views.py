@@ -21,12 +21,13 @@ from portal.supervision import exports
 from portal.supervision.ledger import COLUMNS as LEDGER_COLUMNS
 from portal.supervision.ledger import PROBLEMS, LedgerFilters, ledger, ledger_table
 from portal.supervision.scoreboard import COLUMNS as SCORE_COLUMNS
-from portal.supervision.scoreboard import scoreboard, scoreboard_table, total, weekly
+from portal.supervision.scoreboard import CHANNEL_HEADER, channel_table, scoreboard, scoreboard_table, total, weekly
 from portal.supervision.services import repeated, route, urge, urge_kind, urged_already
 from portal.text import is_key
 from portal.tickets import queries as ticket_queries
 from portal.tickets.deadlines import Deadlines
-from portal.tickets.models import Ticket, TicketState
+from portal.tickets.models import Channel, Ticket, TicketState
+from portal.tickets.visibility import viewer_of
 from portal.tickets.services import decide_extension, decide_transfer
 from portal.tickets.views import find_ticket
 from portal.tickets.workspace import TICKET_PAGE_EXTRAS, ticket_page, topic_field
@@ -180,7 +181,7 @@ def ledger_page():
     day = today()
     filters = _ledger_filters()
     rows = ledger(db.session, day, filters)
-    table = ledger_table(rows)
+    table = ledger_table(rows, viewer_of(current_user))
     download = exports.requested(f"问题台账-{day.isoformat()}", "问题台账", LEDGER_COLUMNS, table)
     if download is not None:
         return download
@@ -211,7 +212,8 @@ def scoreboard_page():
     rows = scoreboard(db.session, start, end, day)
     header = ["部门", *[label for _, label, _ in SCORE_COLUMNS]]
     table = scoreboard_table(rows)
-    download = exports.requested(f"部门考核-{start.isoformat()}至{end.isoformat()}", "部门考核", header, table)
+    download = exports.requested(f"部门考核-{start.isoformat()}至{end.isoformat()}", "部门考核",
+                                 header + CHANNEL_HEADER, table)
     if download is not None:
         return download
     code = request.args.get("bureau", "")
@@ -220,6 +222,7 @@ def scoreboard_page():
     charts = {name: [(week, getattr(item, name)) for week, item in by_week] for name, _, _ in SCORE_COLUMNS}
     return render_template("supervision/scoreboard.html", start=start, end=end, rows=rows, table=table,
                            header=header, columns=SCORE_COLUMNS, sum=total(rows), chosen=chosen, charts=charts,
+                           channels=channel_table(rows), channel_labels={c.value: c.label for c in Channel},
                            bureaus=catalog_queries.bureaus(db.session))
 
 

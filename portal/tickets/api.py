@@ -5,7 +5,9 @@ from flask import Blueprint, jsonify, request
 
 from portal.clock import today
 from portal.extensions import db, limiter
-from portal.tickets.public import public_view
+from portal.tickets.models import Channel
+from portal.tickets.public import public_view, published_summary
+from portal.tickets.similar import public_matches
 from portal.tickets.services import check_code, file_ticket
 from portal.tickets.validation import validate
 from portal.tickets.views import FILING_LIMIT, TRACKING_LIMIT, find_ticket
@@ -21,7 +23,7 @@ def file():
     data, errors = validate(db.session, json_object())
     if errors:
         return jsonify({"errors": errors}), 400
-    ticket, code = file_ticket(db.session, data)
+    ticket, code = file_ticket(db.session, data, channel=Channel.API)
     return jsonify({
         "number": ticket.number, "code": code, "status": ticket.state.value,
         "bureau": ticket.bureau.code if ticket.bureau else None,
@@ -40,3 +42,20 @@ def show(number: str):
     if not check_code(ticket, code[:40]):
         return with_code(jsonify({"error": "未找到", "message": "流水号或提取码不正确。"})), 404
     return with_code(jsonify(public_view(db.session, ticket, today())))
+
+
+SIMILAR_LIMIT = "20 per minute;300 per day"
+
+
+@api.post("/tickets/similar")
+@limiter.limit(SIMILAR_LIMIT, exempt_when=limits_off)
+def similar():
+    """Published tickets (open or answered) on the same matter as the `subject` and `description` typed
+    so far, for the filing form to offer before a business files again; never personal data. A POST so
+    that what was typed stays out of URLs and access logs."""
+    body = json_object()
+    subject, description = body.get("subject"), body.get("description")
+    subject = subject[:100] if isinstance(subject, str) else ""
+    description = description[:2000] if isinstance(description, str) else ""
+    found = public_matches(db.session, subject, description) if len(subject) + len(description) >= 8 else []
+    return jsonify({"tickets": [published_summary(t) for t in found]})

@@ -34,6 +34,7 @@ class TicketState(enum.Enum):
     REOPENED = "reopened"  # badly rated: redone by the same bureau
     CLOSED = "closed"
     REJECTED = "rejected"  # not admissible
+    MERGED = "merged"  # a repeat (重复诉求), answered through its master (并单)
 
     @property
     def label(self) -> str:
@@ -52,7 +53,33 @@ STATE_LABELS = {
     TicketState.REOPENED: "重新办理",
     TicketState.CLOSED: "已办结",
     TicketState.REJECTED: "不予受理",
+    TicketState.MERGED: "已并单",
 }
+
+
+class Channel(enum.Enum):
+    """How a ticket reached the portal: by itself (web, api, open311) or recorded by staff."""
+
+    WEB = "web"
+    API = "api"
+    OPEN311 = "open311"
+    PHONE = "phone"
+    LETTER = "letter"
+    VISIT = "visit"
+    HOTLINE = "hotline"  # forwarded by the 12345 hotline
+    WECHAT = "wechat"
+
+    @property
+    def label(self) -> str:
+        return CHANNEL_LABELS[self]
+
+
+CHANNEL_LABELS = {
+    Channel.WEB: "网站", Channel.API: "接口", Channel.OPEN311: "Open311", Channel.PHONE: "电话",
+    Channel.LETTER: "来信", Channel.VISIT: "来访", Channel.HOTLINE: "12345转办", Channel.WECHAT: "微信",
+}
+STAFF_CHANNELS = (Channel.PHONE, Channel.LETTER, Channel.VISIT, Channel.HOTLINE, Channel.WECHAT)  # staff record them
+KEY_CHANNELS = (Channel.OPEN311, Channel.HOTLINE, Channel.WECHAT)  # an Open311 key's tickets carry one of these
 
 
 class Score(enum.Enum):
@@ -98,7 +125,7 @@ class Ticket(Base):
     subject: Mapped[str] = mapped_column(String(100))
     description: Mapped[str] = mapped_column(Text)
     company_name: Mapped[str] = mapped_column(String(100), default="")
-    credit_code: Mapped[str] = mapped_column(String(18), default="")
+    credit_code: Mapped[str] = mapped_column(String(18), default="", index=True)
     contact_name: Mapped[str] = mapped_column(String(50))
     phone: Mapped[str] = mapped_column(String(20))
     email: Mapped[str] = mapped_column(String(200), default="")
@@ -118,6 +145,11 @@ class Ticket(Base):
     transfer_requested: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    channel: Mapped[Channel] = mapped_column(value_enum(Channel, "ticket_channel"), default=Channel.WEB,
+                                             server_default=Channel.WEB.value)
+    received_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)  # staff: when it came
+    confidential: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # 保密件
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"), index=True)
 
     # Two changes made at once from the same state (a double rating, a rating and autoclose): the
     # second finds the version moved on and is refused instead of writing a second history.
@@ -137,6 +169,10 @@ class Ticket(Base):
     ratings: Mapped[list[Rating]] = relationship(
         back_populates="ticket", order_by="Rating.id", cascade="all, delete-orphan"
     )
+    merged_into: Mapped[Ticket | None] = relationship(
+        remote_side="Ticket.id", back_populates="repeats", foreign_keys=[merged_into_id])  # the master
+    repeats: Mapped[list[Ticket]] = relationship(
+        back_populates="merged_into", foreign_keys=[merged_into_id], order_by="Ticket.id")  # merged into this one
 
     @hybrid_property
     def running_due(self) -> dt.date | None:

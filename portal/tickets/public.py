@@ -9,6 +9,7 @@ from portal.clock import local
 
 from portal.tickets.citations import cited_policies
 from portal.tickets.deadlines import Deadlines
+from portal.tickets.merging import answered, master_summary
 from portal.tickets.models import OPEN_STATES, TicketState, Ticket
 from portal.tickets.services import ACTION_LABELS
 
@@ -37,6 +38,8 @@ def public_view(session: Session, ticket: Ticket, today: dt.date, deadlines: Dea
     sign = deadlines(ticket.sign_due) if ticket.state is TicketState.ASSIGNED else None
     answer = deadlines(ticket.reply_due) if ticket.state in OPEN_STATES else None
     reply = ticket.reply_event
+    if ticket.state is TicketState.MERGED:  # 并单: the master's reply is this business's answer too
+        reply = ticket.merged_into.reply_event if answered(ticket) else None
     rating = ticket.ratings[-1] if ticket.ratings else None
     return {
         "number": ticket.number,
@@ -67,5 +70,18 @@ def public_view(session: Session, ticket: Ticket, today: dt.date, deadlines: Dea
                             for _, _, p in cited_policies(session, reply.public_text)]}
         if reply else None,
         "rating": {"score": rating.score.value, "label": rating.score.label, "comment": rating.comment} if rating else None,
-        "can_rate": ticket.state.value == "replied",
+        "can_rate": ticket.state.value == "replied" or (ticket.state is TicketState.MERGED and answered(ticket)
+                                                         and not ticket.ratings),
+        "merged_into": master_summary(ticket),
     }
+
+
+def published_summary(ticket: Ticket) -> dict:
+    """A published ticket as the filing form offers it to another business: what it asked, where it is,
+    and the answer once there is one; no personal data, no number to open it by."""
+    reply = ticket.reply_event if ticket.state in (TicketState.REPLIED, TicketState.CLOSED) else None
+    return {"subject": ticket.subject, "topic_name": ticket.topic.name, "status_label": ticket.state.label,
+            "bureau_name": ticket.bureau.name if ticket.bureau else "县营商环境办（待分办）",
+            "filed_on": local(ticket.created_at).date().isoformat(),
+            "reply_due": ticket.reply_due.isoformat() if ticket.reply_due and reply is None else None,
+            "reply": reply.public_text if reply is not None else None}

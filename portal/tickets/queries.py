@@ -11,6 +11,7 @@ from portal.accounts.models import Role, User
 from portal.catalog.models import Topic
 from portal.clock import county_midnight
 from portal.tickets.models import OPEN_STATES, Ticket, TicketState, TicketType
+from portal.tickets.visibility import identity_searchable, viewer_of
 
 VIEWS = {"open": "待办", "overdue": "已逾期", "due_today": "今日到期", "mine": "我经办的", "all": "全部"}
 
@@ -68,7 +69,8 @@ def workspace_tickets(user: User, filters: Filters, today: dt.date) -> Select:
     if filters.q:
         words = filters.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         stmt = stmt.where(or_(Ticket.number.like(f"%{words}%", escape="\\"),
-                              Ticket.company_name.like(f"%{words}%", escape="\\"),
+                              and_(Ticket.company_name.like(f"%{words}%", escape="\\"),
+                                   identity_searchable(viewer_of(user))),  # a 保密件 is not found by its company
                               Ticket.subject.like(f"%{words}%", escape="\\")))
     return stmt.order_by(due.is_(None), due, Ticket.created_at.desc(), Ticket.id.desc())
 

@@ -23,6 +23,7 @@ from portal.errors import Invalid, InvalidFields, NotFound, Refused
 from portal.mail import queue_mail
 from portal.text import CONTROL, plain
 from portal.tickets.models import (
+    Channel,
     DeadlineRule,
     ReplyTemplate,
     Rating,
@@ -59,6 +60,11 @@ TRANSITIONS: dict[str, tuple[frozenset[TicketState], TicketState | None]] = {
     "handover": (frozenset({S.ASSIGNED, S.ACCEPTED, S.REOPENED}), None),
     "press": (frozenset({S.ASSIGNED, S.ACCEPTED, S.REOPENED}), None),  # 催办, before the deadline
     "supervise": (frozenset({S.ASSIGNED, S.ACCEPTED, S.REOPENED}), None),  # 督办, after it
+    # 并单 (portal/tickets/merging.py): the repeat becomes `merged`, its master records it; the repeat's
+    # business rates the master's reply on the repeat itself
+    "merge": (frozenset({S.SUBMITTED, S.DISPATCH, S.ASSIGNED, S.ACCEPTED, S.REOPENED}), S.MERGED),
+    "take_repeat": (frozenset({S.ASSIGNED, S.ACCEPTED, S.REOPENED, S.REPLIED, S.CLOSED}), None),
+    "rate_merged": (frozenset({S.MERGED}), None),
 }
 ACTION_LABELS = {
     "file": "提交诉求", "route": "分送承办单位", "dispatch": "转县营商环境办分办", "sign": "签收",
@@ -66,6 +72,7 @@ ACTION_LABELS = {
     "request_extension": "申请延期", "approve_extension": "同意延期", "refuse_extension": "不同意延期",
     "reply": "答复", "reject": "不予受理", "rate": "评价", "reopen": "重新办理", "autoclose": "自动办结",
     "retopic": "更正领域", "note": "内部备注", "handover": "指派经办人", "press": "催办", "supervise": "督办",
+    "merge": "并单", "take_repeat": "并入重复诉求", "rate_merged": "评价",
 }
 name_actions({f"ticket_{action}": f"工单{label}" for action, label in ACTION_LABELS.items()}
              | {"ticket_note": "工单内部备注", "ticket_handover": "指派经办人",
@@ -181,12 +188,17 @@ class TicketInput:
     phone: str
     email: str
     publish: bool
+    confidential: bool = False  # 保密件: the holding bureau is not told who the business is
     lang: str = "zh"  # the filer's language: the ticket's mail is written in it
 
 
-def file_ticket(session: Session, data: TicketInput, actor: Actor = BUSINESS) -> tuple[Ticket, str]:
+def file_ticket(session: Session, data: TicketInput, actor: Actor = BUSINESS, channel: Channel = Channel.WEB,
+                received_at: dt.datetime | None = None, note: str = "") -> tuple[Ticket, str]:
     """Store a filing and route it: to the topic's lead bureau, or to the dispatch queue. Returns the
-    ticket and its retrieval code, which is stored only hashed and shown (and mailed) once."""
+    ticket and its retrieval code, which is stored only hashed and shown (and mailed) once. Every
+    channel comes through here: the web form and the API by themselves, Open311 with its key's
+    channel, staff with what they took by phone, letter or visit (`received_at`, when it came;
+    `note`, internal, such as how consent was given)."""
     moment = now()
     code = new_code()
     ticket = Ticket(
@@ -194,10 +206,12 @@ def file_ticket(session: Session, data: TicketInput, actor: Actor = BUSINESS) ->
         type=data.type, topic=data.topic, guide=data.guide, subject=data.subject,
         description=data.description, company_name=data.company_name, credit_code=data.credit_code,
         contact_name=data.contact_name, phone=data.phone, email=data.email, publish=data.publish,
-        lang=data.lang, consented_at=moment, created_at=moment, state=None,
+        lang=data.lang, consented_at=received_at or moment, created_at=moment, state=None,
+        channel=channel, received_at=received_at or moment, confidential=data.confidential,
     )
     session.add(ticket)
-    move(ticket, "file", actor, public_text=f"已收到您的{data.type.label}：{data.subject}")
+    how = "" if channel in (Channel.WEB, Channel.API) else f"（{channel.label}）"
+    move(ticket, "file", actor, public_text=f"已收到您的{data.type.label}{how}：{data.subject}", note=note)
     if data.topic.lead is not None:
         assign(session, ticket, data.topic.lead, SYSTEM, "route")
     else:
@@ -393,6 +407,9 @@ def reply(session: Session, ticket: Ticket, actor: Actor, text: str) -> None:
     _drop_requests(ticket)
     ticket.replied_at = now()
     queue_mail(session, ticket.email, "mail/ticket_replied.txt", ticket=ticket, text=text, lang=ticket.lang)
+    for repeat in ticket.repeats:  # 并单: one reply reaches every business that asked
+        queue_mail(session, repeat.email, "mail/ticket_merged_replied.txt", ticket=repeat, master=ticket, text=text,
+                   lang=repeat.lang)
 
 
 def reject(session: Session, ticket: Ticket, actor: Actor, reason: str) -> None:

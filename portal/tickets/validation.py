@@ -15,11 +15,12 @@ from portal.tickets.models import TicketType
 from portal.tickets.services import TicketInput
 
 FIELDS = ("type", "topic", "guide", "subject", "description", "company_name", "credit_code", "contact_name",
-          "phone", "email", "consent", "publish")
+          "phone", "email", "consent", "publish", "confidential")
 # The most each field may hold as sent, generously above its own rule: a longer value is refused before
 # anything else reads it (cleaning 15 MB of "9" as a credit code held a worker's CPU for seconds).
 SENT_AT_MOST = {"type": 20, "topic": 80, "guide": 80, "subject": 200, "description": 10000, "company_name": 200,
-                "credit_code": 40, "contact_name": 100, "phone": 40, "email": 254, "consent": 10, "publish": 10}
+                "credit_code": 40, "contact_name": 100, "phone": 40, "email": 254, "consent": 10, "publish": 10,
+                "confidential": 10}
 # Fields that go into mail headers and one-line lists: a line break there is refused, not kept.
 ONE_LINE = ("subject", "company_name", "contact_name", "credit_code", "phone", "email")
 
@@ -100,5 +101,5 @@ def validate(session: Session, raw: Mapping[str, Any]) -> tuple[TicketInput | No
     return TicketInput(
         type=kind, topic=topic, guide=guide, subject=subject, description=description,
         company_name=company_name, credit_code=credit_code, contact_name=contact_name, phone=phone,
-        email=email, publish=flag(raw.get("publish")),
+        email=email, publish=flag(raw.get("publish")), confidential=flag(raw.get("confidential")),
     ), {}

@@ -10,6 +10,7 @@ from pathlib import Path
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, session, url_for
 from sqlalchemy import select
 
+from portal.actors import BUSINESS
 from portal.catalog import queries
 from portal.catalog.views import PageSection
 from portal.clock import today
@@ -18,9 +19,11 @@ from portal.extensions import db, limiter
 from portal.i18n import current_language
 from portal.tickets.attachments import attach, check_uploads
 from portal.tickets.deadlines import Deadlines
+from portal.tickets.merging import rate_merged
 from portal.tickets.models import Score, Ticket, TicketState, TicketType
 from portal.tickets.public import public_events, public_view
 from portal.tickets.services import ACTION_LABELS, check_code, file_ticket, rate
+from portal.tickets.similar import earlier_filings
 from portal.tickets.validation import validate
 from portal.web import limits_off, with_code
 
@@ -83,7 +86,8 @@ def new():
     _remember(ticket.number)
     # The confirmation is this response, so the code is shown once and kept nowhere: not in the session
     # cookie (signed, not encrypted) as a redirect would need. A reload meets the used nonce (409).
-    return render_template("tickets/filed.html", ticket=ticket, code=code, deadline_of=Deadlines(db.session, today()))
+    return render_template("tickets/filed.html", ticket=ticket, code=code, deadline_of=Deadlines(db.session, today()),
+                           earlier=earlier_filings(db.session, ticket))
 
 
 @bp.get("/filed")
@@ -144,7 +148,10 @@ def rate_reply(number: str):
     if score is None:
         return _show(ticket, {"score": ["请选择评价等级。"]}, 400)
     show_refusals_with(lambda exc: _show(ticket, exc.errors, exc.status))
-    rate(db.session, ticket, score, request.form.get("comment", ""))
+    if ticket.state is TicketState.MERGED:  # the master's reply, rated by this business on its own ticket
+        rate_merged(db.session, ticket, score, request.form.get("comment", ""), BUSINESS)
+    else:
+        rate(db.session, ticket, score, request.form.get("comment", ""))
     if ticket.state is TicketState.REOPENED:
         flash(f"感谢您的评价。诉求已交{ticket.bureau.name}重新办理，并报县营商环境办督办，新的答复期限见下方。", "success")
     else:

@@ -22,7 +22,9 @@ from portal.tickets import queries, services
 from portal.tickets.deadlines import Deadlines
 from portal.tickets.models import ReplyTemplate, Ticket, TicketState, TicketType
 from portal.tickets.services import TRANSITIONS
+from portal.tickets.similar import likely_repeats
 from portal.tickets.views import find_ticket, send_attachment
+from portal.tickets.visibility import party, sees_identity, viewer_of
 from portal.web import date_arg, page_arg, paginate, private, text_arg
 
 bp = Blueprint("workspace", __name__, url_prefix="/staff")
@@ -202,8 +204,12 @@ def act(number: str, action: str):
 @bp.get("/tickets/<number>/attachments/<int:attachment_id>")
 @roles_required(*WORKSPACE_ROLES)
 def attachment(number: str, attachment_id: int):
-    """A business's attachment, for the bureau holding the ticket and the supervisor; always a download."""
-    return send_attachment(visible_ticket(number), attachment_id)
+    """A business's attachment, for the bureau holding the ticket and the supervisor; always a download.
+    A confidential ticket's attachments (a licence, a letter) are the supervisor's only."""
+    ticket = visible_ticket(number)
+    if not sees_identity(ticket, viewer_of(current_user)):
+        abort(404)
+    return send_attachment(ticket, attachment_id)
 
 
 def _templates(bureau) -> list[ReplyTemplate]:
@@ -245,7 +251,10 @@ def template_delete(template_id: int):
 # JSON for the same people: the bureau's tickets and one ticket in full.
 
 def staff_json(ticket: Ticket) -> dict:
-    """A ticket as the holder bureau and the supervisor see it, personal data included."""
+    """A ticket as the holder bureau and the supervisor see it, personal data included (a confidential
+    ticket's only for the supervisor: portal/tickets/visibility.py); its channel and likely repeats."""
+    viewer = viewer_of(current_user)
+    shown = party(ticket, viewer)
     return {
         "number": ticket.number, "type": ticket.type.value, "status": ticket.state.value,
         "status_label": ticket.state.label, "topic": ticket.topic.code,
@@ -253,8 +262,13 @@ def staff_json(ticket: Ticket) -> dict:
         "bureau": ticket.bureau.code if ticket.bureau else None,
         "assignee": ticket.assignee.username if ticket.assignee else None,
         "subject": ticket.subject, "description": ticket.description,
-        "company_name": ticket.company_name, "credit_code": ticket.credit_code,
-        "contact_name": ticket.contact_name, "phone": ticket.phone, "email": ticket.email,
+        "company_name": shown.company_name, "credit_code": shown.credit_code,
+        "contact_name": shown.contact_name, "phone": shown.phone, "email": shown.email,
+        "confidential": ticket.confidential, "channel": ticket.channel.value,
+        "received_at": local(ticket.received_at).isoformat(timespec="minutes"),
+        "merged_into": ticket.merged_into.number if ticket.merged_into else None,
+        "repeats": [r.number for r in ticket.repeats],
+        "similar": [item.ticket.number for item in likely_repeats(db.session, ticket, viewer, current_user.bureau_id)],
         "filed_at": local(ticket.created_at).isoformat(timespec="minutes"),
         "sign_due": ticket.sign_due.isoformat() if ticket.sign_due else None,
         "reply_due": ticket.reply_due.isoformat() if ticket.reply_due else None,
@@ -274,7 +288,7 @@ def api_tickets():
     filters = _filters()
     page = paginate(db.session, queries.workspace_tickets(current_user, filters, today()), page_arg(), 50)
     return jsonify({"total": page.total, "page": page.page, "view": filters.view,
-                    "tickets": [{"number": t.number, "status": t.state.value, "subject": t.subject,
+                    "tickets": [{"number": t.number, "status": t.state.value, "subject": t.subject, "channel": t.channel.value,
                                  "bureau": t.bureau.code if t.bureau else None,
                                  "due": t.running_due.isoformat() if t.running_due else None}
                                 for t in page.items]})

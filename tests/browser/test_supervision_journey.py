@@ -62,7 +62,8 @@ def test_the_office_approves_urges_and_compares_and_the_bureau_sees_the_flag(bro
     page.goto(live_server + "/supervision/scoreboard")
     row = page.locator('#scoreboard tr[data-bureau="scjgj"]')
     assert row.locator("td").first.inner_text() != "0"
-    assert page.locator("figure.chart svg").count() == 9
+    assert page.locator("figure.chart svg").count() == 11  # every figure but 当前逾期, 并单 and 重复诉求率 included
+    assert page.locator("#chart-repeats svg").count() == 1 and page.locator("#chart-repeat_rate svg").count() == 1
     assert page.locator("figure.chart rect.bar").count() > 0
     assert serious_violations(page) == []
     page.screenshot(path=str(artifacts / "supervision-scoreboard.png"), full_page=True)

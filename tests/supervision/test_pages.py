@@ -217,7 +217,7 @@ def test_the_ledger_exports_are_the_rows_of_the_page(app, session, office):
     session.commit()
     client = supervisor(app)
     page = client.get("/supervision/ledger").get_data(as_text=True)
-    shown = [row[:12] for row in table_rows(page, "ledger")]
+    shown = [row[:14] for row in table_rows(page, "ledger")]  # the last column holds the urge form
     assert {row[1] for row in shown} == {"逾期未签收", "=1+1 差评工单"}
 
     sheet = load_workbook(io.BytesIO(client.get("/supervision/ledger?format=xlsx").data)).active
@@ -241,7 +241,7 @@ def test_the_scoreboard_exports_match_the_page(app, session, office):
     page = client.get("/supervision/scoreboard").get_data(as_text=True)
     shown = table_rows(page, "scoreboard")
     assert shown[0][0] == "县市场监管局" and shown[0][1] == "1" and shown[0][2] == "100.0%"
-    assert page.count('<figure class="chart"') == 9 and '<rect class="bar"' in page
+    assert page.count('<figure class="chart"') == 11 and '<rect class="bar"' in page
     sheet = load_workbook(io.BytesIO(client.get("/supervision/scoreboard?format=xlsx").data)).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[1][:3] == ("县市场监管局", 1, 100)

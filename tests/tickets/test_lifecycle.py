@@ -53,6 +53,13 @@ LIFECYCLE = {
     S.CLOSED: {"note": SAME},
     S.REJECTED: {"note": SAME},
 }
+# 并单 (issue 13): an unanswered ticket may be merged into a master held by a bureau (answered or not);
+# the merged ticket's business rates the master's reply on it, and it stays merged.
+for _state in (S.SUBMITTED, S.DISPATCH, S.ASSIGNED, S.ACCEPTED, S.REOPENED):
+    LIFECYCLE[_state] = {**LIFECYCLE[_state], "merge": S.MERGED}
+for _state in (S.ASSIGNED, S.ACCEPTED, S.REOPENED, S.REPLIED, S.CLOSED):
+    LIFECYCLE[_state] = {**LIFECYCLE[_state], "take_repeat": SAME}
+LIFECYCLE[S.MERGED] = {"rate_merged": SAME}
 ACTIONS = sorted({action for actions in LIFECYCLE.values() for action in actions})
 
 

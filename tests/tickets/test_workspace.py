@@ -347,8 +347,8 @@ def test_every_post_route_refuses_a_request_without_the_csrf_token(app, session,
     adapter = app.url_map.bind("localhost")
     checked = []
     for rule in app.url_map.iter_rules():
-        if "POST" not in rule.methods or rule.rule.startswith("/api/"):
-            continue
+        if "POST" not in rule.methods or rule.rule.startswith(("/api/", "/open311/")):
+            continue  # machine doors: JSON clients and Open311 partners (an API key) send no form token
         args = {}
         for name in rule.arguments:
             converter = rule._converters[name]

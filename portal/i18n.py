@@ -16,7 +16,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 from flask import Flask, has_request_context, request
-from flask_babel import Babel, Domain, force_locale, get_locale, gettext, lazy_gettext, ngettext  # noqa: F401
+from flask_babel import Babel, Domain, force_locale, get_locale, get_translations, gettext, lazy_gettext, ngettext  # noqa: F401
 from markupsafe import Markup, escape
 from werkzeug.utils import cached_property
 
@@ -111,6 +111,15 @@ def zh(value) -> Markup | str:
     return Markup('<span lang="zh-CN">%s</span>') % escape(value)
 
 
+def known(value) -> Markup | str:
+    """A fixed Chinese phrase of the data (a state's label, "县营商环境办（待分办）", a demo bureau's name)
+    in English when the catalog has it, else marked as Chinese (`zh`)."""
+    if not english() or not value:
+        return value
+    translated = get_translations().ugettext(value)
+    return translated if translated != value else zh(value)
+
+
 def language_url(lang: str) -> str:
     """This page's address with `lang` set (the switch link)."""
     args = request.args.to_dict(flat=False) if request.method == "GET" else {}
@@ -133,6 +142,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(language_url=language_url, english=english, in_english=in_english,
                                  content_lang=content_lang)
     app.jinja_env.filters["zh"] = zh
+    app.jinja_env.filters["known"] = known
 
     @app.after_request
     def _keep_the_choice(response):

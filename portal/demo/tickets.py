@@ -15,8 +15,9 @@ from portal.catalog import queries
 from portal.clock import COUNTY_TZ, as_of, now
 from portal.open311 import services as open311
 from portal.open311.models import ApiKey
+from portal.supervision.callbacks import Resolution, record_callback
 from portal.supervision.services import route, urge
-from portal.tickets import services
+from portal.tickets import appeals, cohandling, services
 from portal.tickets.merging import merge
 from portal.tickets.models import Channel, Score, Ticket, TicketType
 from portal.tickets.services import TicketInput
@@ -26,7 +27,11 @@ T = TicketType
 # (days ago, topic, type, subject, description, company, steps); a step is (days after filing, action, *args)
 TICKETS = [
     (45, "hddl", T.COMPLAINT, "厂房用电报装迟迟未接电", "我公司新建厂房于上月申请低压用电报装，供电所现场勘查后一直未安排接电，影响投产。",
-     "会宁县示例农产品加工有限公司", [(3, "sign"), (7, "reply", "经核查，贵公司报装已完成配套工程，已于今日送电。后续用电问题可拨打供电服务热线。"), (8, "rate", Score.BASIC)]),
+     "会宁县示例农产品加工有限公司", [(3, "sign"), (4, "cohandle", ["zjj", "zrzyj"], "请县住建局核实厂房规划许可，县自然资源局核实用地手续。"),
+                                 (5, "opinion", "zjj", "该厂房已取得建设工程规划许可证，规划手续齐全。"),
+                                 (6, "opinion", "zrzyj", "用地手续齐全，已办理不动产权证书。"),
+                                 (7, "reply", "经核查，贵公司报装已完成配套工程，已于今日送电。后续用电问题可拨打供电服务热线。"), (8, "rate", Score.BASIC),
+                                 (10, "callback", "resolved", "satisfied")]),
     (35, "qykb", T.COMPLAINT, "营业执照变更登记超时", "我公司十日前提交法定代表人变更登记，窗口受理后至今没有结果，也没有告知原因。",
      "会宁县示例商贸有限公司", [(0, "sign"), (3, "reply", "经核查，因材料中股东会决议签字不全导致退回，已电话告知补正，贵公司补正后已当日办结。"), (4, "rate", Score.VERY_SATISFIED)]),
     (30, "nsfw", T.CONSULTATION, "小规模纳税人减免增值税如何申报", "我单位是小规模纳税人，想了解月销售额10万元以下免征增值税政策的申报方式。",
@@ -50,7 +55,7 @@ TICKETS = [
     (9, "qykb", T.COMPLAINT, "户外广告设置审批无人受理", "我公司申请设置门头户外广告，跑了两次没人受理。",
      "会宁县示例广告有限公司", [(0, "return", "户外广告设置审批属城市管理部门职责", "本局“三定”规定未包含户外广告设置审批")]),
     (8, "qykb", T.COMPLAINT, "股权出质登记办理慢", "我公司申请股权出质登记已一周，银行放款在等登记结果。",
-     "会宁县示例农业发展有限公司", [(0, "sign"), (2, "extend", 3, "涉及质权人材料核实")]),
+     "会宁县示例农业发展有限公司", [(0, "sign"), (2, "extend", 3, "涉及质权人材料核实"), (3, "cohandle", ["swj"], "请核实该企业的纳税信用等级。")]),
     (7, "nsfw", T.COMPLAINT, "不动产交易税费核定有异议", "我公司购买办公用房，税费核定价格明显高于合同价格，要求说明依据。",
      "会宁县示例物流有限公司", [(0, "sign"), (1, "transfer", "zrzyj", "核定价格依据不动产登记评估结果，涉及自然资源部门")]),
     (6, "qykb", T.CONSULTATION, "企业简易注销需要多少天", "我公司已停止经营，想了解简易注销的公示期和办理时间。",
@@ -58,7 +63,8 @@ TICKETS = [
     (5, "bhzxtzz", T.COMPLAINT, "小股东查阅公司账簿被拒绝", "本人是公司小股东，多次要求查阅会计账簿均被拒绝，请求帮助。",
      "", []),
     (4, "jzxk", T.COMPLAINT, "燃气报装收费不透明", "燃气公司报装时收取的费用没有明细，也没有收费依据。",
-     "会宁县示例酒店有限公司", [(0, "sign"), (1, "reply", "经核查，报装费用已按收费目录收取，明细已发送贵公司邮箱。"), (2, "rate", Score.VERY_DISSATISFIED, "没有收到明细，问题没解决")]),
+     "会宁县示例酒店有限公司", [(0, "sign"), (1, "reply", "经核查，报装费用已按收费目录收取，明细已发送贵公司邮箱。"), (2, "rate", Score.VERY_DISSATISFIED, "没有收到明细，问题没解决"),
+                               (3, "appeal", "收费明细已于答复当日发送企业邮箱，评价所述与事实不符。")]),
     (3, "qykb", T.SUGGESTION, "对某企业商标侵权的举报", "某企业仿冒我公司注册商标，已向法院起诉，同时希望市场监管部门处理。",
      "会宁县示例食品有限公司", [(1, "reject", "该事项已进入诉讼程序，依法不予受理；法院判决后可凭判决书申请行政处理")]),
     (2, "qykb", T.COMPLAINT, "名称自主申报系统无法提交", "我在名称自主申报系统提交时一直提示错误，无法继续办理营业执照。",
@@ -200,5 +206,13 @@ def _step(session: Session, ticket: Ticket, action: str, args: list) -> None:
         services.reject(session, ticket, staff, args[0])
     elif action == "urge":
         urge(session, ticket, _supervisor(session), args[0], day)
+    elif action == "cohandle":
+        cohandling.ask(session, ticket, staff, [queries.bureau_by_code(session, code) for code in args[0]], args[1])
+    elif action == "opinion":
+        cohandling.give_opinion(session, ticket, _actor_for(session, args[0]), args[1])
+    elif action == "callback":
+        record_callback(session, ticket, _supervisor(session), True, Resolution(args[0]), Score(args[1]), "")
+    elif action == "appeal":
+        appeals.appeal(session, ticket, staff, args[0], day)
     else:
         raise ValueError(action)

@@ -10,7 +10,10 @@ import portal.mail  # noqa: F401
 import portal.open311.models  # noqa: F401
 import portal.search.models  # noqa: F401
 import portal.subscriptions.models  # noqa: F401
+import portal.supervision.callbacks  # noqa: F401
 import portal.supervision.models  # noqa: F401
+import portal.tickets.appeals  # noqa: F401
+import portal.tickets.cohandling  # noqa: F401
 import portal.tickets.models  # noqa: F401
 from portal.database import Base
 from portal.extensions import make_engine

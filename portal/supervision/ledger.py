@@ -1,7 +1,9 @@
 """The problem ledger (问题台账): every holding of a ticket by a bureau in which it was not signed or
 not answered in time, or was badly rated or reopened, with the ticket's age in working days, the
 bureau, the state and the urging history. A ticket held by two bureaus can be on it twice, once for
-each (portal/supervision/holdings.py). The page and the Excel and CSV exports share these rows."""
+each (portal/supervision/holdings.py). A co-bureau's late co-handling task (协办超时: answered after its
+deadline, or still open after it) is a row of its own, for that bureau. The page and the Excel and CSV
+exports share these rows."""
 from __future__ import annotations
 
 import datetime as dt
@@ -14,12 +16,14 @@ from portal.catalog.models import Bureau
 from portal.clock import chinese_date, county_midnight, local
 from portal.supervision.holdings import Holding, holdings, judge
 from portal.supervision.models import Urge
+from portal.tickets.cohandling import CohandlingTask
 from portal.tickets.models import OPEN_STATES, Ticket, TicketEvent, TicketState
 from portal.tickets.visibility import Viewer, party
 from portal.tickets.workdays import Calendar, tentative
 
 S = TicketState
-PROBLEMS = {"late_sign": "未按时签收", "late_reply": "未按时答复", "bad_rating": "差评", "reopened": "重新办理"}
+PROBLEMS = {"late_sign": "未按时签收", "late_reply": "未按时答复", "bad_rating": "差评", "reopened": "重新办理",
+            "late_cohandle": "协办超时"}
 
 
 @dataclass
@@ -33,6 +37,7 @@ class LedgerRow:
     overdue_days: int  # working days past the running deadline, 0 when none
     urges: list = field(default_factory=list)
     due_tentative: bool = False  # in a year whose State Council arrangement is not entered: may move
+    task: CohandlingTask | None = None  # a late co-handling task's row: the co-bureau's, not the holder's
 
     @property
     def problem_labels(self) -> str:
@@ -88,7 +93,9 @@ def ledger(session: Session, today: dt.date, filters: LedgerFilters = LedgerFilt
     if filters.bureau:  # only tickets the bureau ever held (or acted on) need judging
         held = select(TicketEvent.ticket_id).join(Bureau, TicketEvent.bureau_id == Bureau.id).where(
             Bureau.code == filters.bureau)
-        stmt = stmt.where(Ticket.id.in_(held))
+        asked = select(CohandlingTask.ticket_id).join(Bureau, CohandlingTask.bureau_id == Bureau.id).where(
+            Bureau.code == filters.bureau)
+        stmt = stmt.where(Ticket.id.in_(held.union(asked)))
     if filters.filed_from:
         stmt = stmt.where(Ticket.created_at >= county_midnight(filters.filed_from))
     calendar = Calendar.load(session)
@@ -117,6 +124,14 @@ def ledger(session: Session, today: dt.date, filters: LedgerFilters = LedgerFilt
             rows.append(LedgerRow(ticket, bureau, problems, calendar.between(filed, end), is_open, due, overdue,
                                   urges.get((ticket.id, holding.bureau_id), []),
                                   due is not None and may_move.setdefault(due.year, tentative(session, due))))
+        for task in ticket.cohandling_tasks:
+            if not task.late(today) or (filters.bureau and bureaus[task.bureau_id].code != filters.bureau) or (
+                    filters.problem and filters.problem != "late_cohandle"):
+                continue
+            due = task.due if task.open else None
+            rows.append(LedgerRow(ticket, bureaus[task.bureau_id], ["late_cohandle"], calendar.between(filed, end),
+                                  task.open, due, calendar.between(task.due, today) if task.open else 0, [],
+                                  due is not None and may_move.setdefault(due.year, tentative(session, due)), task))
     return rows
 
 

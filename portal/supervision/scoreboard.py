@@ -4,14 +4,26 @@ How each figure is counted (the supervising office compares bureaus on exactly t
 - received: assignments of a ticket to the bureau (routing, or an approved transfer) made in the
   period. A ticket routed to A and transferred to B counts once for each: each holding is judged for
   the bureau that held it (portal/supervision/holdings.py), so moving a ticket on erases nothing.
-- signed on time %: of those, signed (or rejected, or returned) by the end of the sign deadline that
-  was running; one still unsigned past its deadline, or transferred away unsigned after it, counts as
-  late; one not yet due is not counted.
+- 响应率 (response rate; the signed-on-time rate of before): of those, signed (or rejected, or returned:
+  the bureau responded) by the end of the sign deadline that was running; one still unsigned past its
+  deadline, or transferred away unsigned after it, counts as late; one not yet due is not counted.
 - answered on time %: of those, first answered (or rejected) by the end of the reply deadline that
   was running, extensions included; open past the deadline counts as late, not yet due is not counted.
 - average working days to answer: from the day of assignment to the first answer.
-- satisfaction %: 非常满意 + 满意 + 基本满意 over all ratings given in the period to the bureau that
-  answered (the holder when rated); bad ratings: 不满意 + 非常不满意 among them.
+- 解决率 (resolution rate): of the supervising office's callbacks (回访) reached in the period, counted
+  for the bureau that answered the ticket, those the business called 已解决 (resolved), each 部分解决
+  (partly) counting as half: a partial fix is neither the whole answer nor none of it. Callbacks not
+  reached are not counted.
+- 满意率 (satisfaction rate): ratings and reached callbacks in the period in the top three levels
+  (非常满意, 满意, 基本满意), of all those ratings and reached callbacks.
+- 评价满意率 (the 满意率 of before, kept so that past figures stay comparable): 非常满意 + 满意 + 基本满意
+  over all ratings given in the period to the bureau that answered (the holder when rated); bad
+  ratings: 不满意 + 非常不满意 among them.
+- 申诉核减: bad ratings of the period whose appeal the office upheld (portal/tickets/appeals.py): they
+  count in none of the bureau's rating figures above (评价满意率, 满意率, 差评) and are shown here instead.
+- 协办 (co-handling, portal/tickets/cohandling.py): tasks a bureau was asked in the period; answered
+  on time: its opinion or refusal given by the end of the task's deadline; late (协办超时): given
+  after it, or still not given once it has passed; a task not yet due is neither.
 - reopened, returns, urges: such steps taken in the period (a return counts for the bureau returning).
 - overdue now: the bureau's open tickets past their running deadline today, whatever the period.
 - by channel: the received tickets by the channel they came in by (web, api, open311, phone, letter,
@@ -34,8 +46,11 @@ from sqlalchemy.orm import Session, selectinload
 
 from portal.catalog.models import Bureau
 from portal.clock import county_midnight
+from portal.supervision.callbacks import Callback
 from portal.supervision.holdings import ASSIGNING, day_of, holdings, judge
 from portal.supervision.models import Urge
+from portal.tickets.appeals import upheld_ratings
+from portal.tickets.cohandling import CohandlingTask
 from portal.tickets.models import OPEN_STATES, Channel, Rating, Ticket, TicketEvent, TicketState
 from portal.tickets.workdays import Calendar
 
@@ -60,6 +75,13 @@ class Figures:
     overdue_now: int = 0
     repeats: int = 0
     channels: Counter = field(default_factory=Counter)  # received, by channel value
+    reached: int = 0  # callbacks that reached the business
+    resolved_halves: int = 0  # of them: resolved 2, partly 1, unresolved 0
+    callback_satisfied: int = 0  # of them: satisfaction in the top three levels
+    cohandle_received: int = 0
+    cohandle_judged: int = 0
+    cohandle_on_time: int = 0
+    appeals_upheld: int = 0
 
     def add(self, other: Figures) -> None:
         for f in fields(self):
@@ -86,6 +108,25 @@ class Figures:
         return self._percent(self.repeats, self.received + self.repeats)
 
     @property
+    def response_rate(self) -> float | None:
+        """响应率: the sign step (签收, or a return or rejection instead) taken in time."""
+        return self.sign_rate
+
+    @property
+    def resolution_rate(self) -> float | None:
+        """解决率: resolved callbacks (partly: half) of callbacks reached."""
+        return self._percent(self.resolved_halves, 2 * self.reached)
+
+    @property
+    def combined_satisfaction(self) -> float | None:
+        """满意率: ratings and reached callbacks in the top three levels, of all of them."""
+        return self._percent(self.satisfied + self.callback_satisfied, self.rated + self.reached)
+
+    @property
+    def cohandle_late(self) -> int:
+        return self.cohandle_judged - self.cohandle_on_time
+
+    @property
     def average_days(self) -> float | None:
         return round(self.answer_days / self.answered, 1) if self.answered else None
 
@@ -110,10 +151,23 @@ def _facts(session: Session, start: dt.date, end: dt.date, today: dt.date) -> li
             if verdict.answer_days is not None:
                 item.answered, item.answer_days = 1, verdict.answer_days
             facts.append((holding.bureau_id, holding.day, item))
+    upheld = upheld_ratings(session)
     for rating in session.scalars(select(Rating).where(Rating.at >= low, Rating.at < high,
                                                        Rating.bureau_id.is_not(None))):
+        if rating.id in upheld:  # the office upheld the bureau's appeal: out of its figures, and said so
+            facts.append((rating.bureau_id, day_of(rating.at), Figures(appeals_upheld=1)))
+            continue
         facts.append((rating.bureau_id, day_of(rating.at), Figures(rated=1, satisfied=int(not rating.score.bad),
                                                                    bad=int(rating.score.bad))))
+    for call in session.scalars(select(Callback).where(Callback.at >= low, Callback.at < high,
+                                                       Callback.reached.is_(True), Callback.bureau_id.is_not(None))):
+        facts.append((call.bureau_id, day_of(call.at), Figures(reached=1, resolved_halves=call.resolved.halves,
+                                                               callback_satisfied=int(not call.satisfaction.bad))))
+    for task in session.scalars(select(CohandlingTask).where(CohandlingTask.asked_at >= low,
+                                                             CohandlingTask.asked_at < high)):
+        late = task.late(today)
+        facts.append((task.bureau_id, day_of(task.asked_at), Figures(
+            cohandle_received=1, cohandle_judged=int(late is not None), cohandle_on_time=int(late is False))))
     for event in session.scalars(select(TicketEvent).where(
             TicketEvent.action.in_(("reopen", "return")), TicketEvent.at >= low, TicketEvent.at < high,
             TicketEvent.bureau_id.is_not(None))):
@@ -166,11 +220,17 @@ def weekly(session: Session, start: dt.date, end: dt.date, today: dt.date,
 
 # (attribute, label, unit) of each figure shown, in order; the same in the page, exports and charts
 COLUMNS = [
-    ("received", "受理件数", "件"), ("sign_rate", "按时签收率", "%"), ("answer_rate", "按时答复率", "%"),
-    ("average_days", "平均答复工作日", "天"), ("satisfaction", "满意率", "%"), ("bad", "差评", "件"),
+    ("received", "受理件数", "件"), ("response_rate", "响应率", "%"), ("answer_rate", "按时答复率", "%"),
+    ("average_days", "平均答复工作日", "天"), ("resolution_rate", "解决率", "%"),
+    ("combined_satisfaction", "满意率", "%"), ("satisfaction", "评价满意率", "%"), ("bad", "差评", "件"),
     ("reopened", "重新办理", "件"), ("returns", "退单", "件"), ("urges", "催办督办", "次"),
-    ("overdue_now", "当前逾期", "件"), ("repeats", "并单", "件"), ("repeat_rate", "重复诉求率", "%"),
+    ("repeats", "并单", "件"), ("repeat_rate", "重复诉求率", "%"),
+    ("cohandle_received", "协办件数", "件"), ("cohandle_on_time", "协办按时答复", "件"), ("cohandle_late", "协办超时", "件"),
+    ("appeals_upheld", "申诉核减", "件"), ("overdue_now", "当前逾期", "件"),
 ]
+# The figures charted week by week on the page (the others are read from the table)
+CHARTS = ["received", "response_rate", "answer_rate", "average_days", "satisfaction", "bad", "reopened", "returns",
+          "urges", "repeats", "repeat_rate"]
 
 
 def channel_table(rows: list[tuple[Bureau, Figures]]) -> tuple[list[str], list[list]]:
@@ -186,3 +246,8 @@ def scoreboard_table(rows: list[tuple[Bureau, Figures]]) -> list[list]:
 
 
 CHANNEL_HEADER = [f"渠道：{c.label}" for c in Channel]  # the exports' last columns, every channel
+
+
+def county_row(county: Figures) -> list:
+    """The county's row (全县: every bureau's figures added up) that ends the exports, as the page's footer."""
+    return ["全县", *[getattr(county, name) for name, _, _ in COLUMNS], *[county.channels[c.value] for c in Channel]]

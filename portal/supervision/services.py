@@ -18,6 +18,7 @@ from portal.errors import Invalid, Refused
 from portal.mail import queue_mail
 from portal.supervision.models import Reminder, Urge, UrgeKind
 from portal.text import plain
+from portal.tickets import cohandling
 from portal.tickets.models import OPEN_STATES, Ticket
 from portal.tickets.services import allowed, assign, correct_topic, move
 from portal.tickets.workdays import Calendar
@@ -92,9 +93,10 @@ def urge(session: Session, ticket: Ticket, actor: Actor, note: str, today: dt.da
 
 
 def remind(session: Session, today: dt.date) -> dict:
-    """Mail each bureau once a day about its tickets due on the next working day and those overdue.
-    Each (ticket, day, kind) is sent at most once, so a second run the same day sends nothing; a
-    bureau without any address is reported and not recorded, so it is reminded once one is set."""
+    """Mail each bureau once a day about its tickets due on the next working day and those overdue, and
+    its co-handling tasks due by then or overdue (kinds `cohandle_due`, `cohandle_overdue`). Each
+    (ticket, day, kind) and each task is sent at most once a day, so a second run the same day sends
+    nothing; a bureau without any address is reported and not recorded, so it is reminded once one is set."""
     calendar = Calendar.load(session)
     tomorrow = calendar.add(today, 1)
     sent = set(session.execute(select(Reminder.ticket_id, Reminder.kind).where(Reminder.day == today)).all())
@@ -107,6 +109,10 @@ def remind(session: Session, today: dt.date) -> dict:
         if kind is None or (ticket.id, kind) in sent:
             continue
         by_bureau.setdefault(ticket.bureau, []).append((kind, ticket, due))
+    tasks: dict[Bureau, list] = {}
+    for kind, task in cohandling.to_remind(session, today, tomorrow):
+        by_bureau.setdefault(task.bureau, []).append((kind, task.ticket, task.due))
+        tasks.setdefault(task.bureau, []).append(task)
     counts = {"bureaus": 0, "tickets": 0, "without_address": []}
     for bureau, items in sorted(by_bureau.items(), key=lambda pair: pair[0].id):
         addresses = bureau_addresses(session, bureau)
@@ -114,7 +120,10 @@ def remind(session: Session, today: dt.date) -> dict:
             counts["without_address"].append(bureau.name)
             continue
         for kind, ticket, _due in items:
-            session.add(Reminder(ticket_id=ticket.id, day=today, kind=kind, at=now()))
+            if not kind.startswith("cohandle"):
+                session.add(Reminder(ticket_id=ticket.id, day=today, kind=kind, at=now()))
+        for task in tasks.get(bureau, []):
+            task.reminded_on = today
         for address in addresses:
             queue_mail(session, address, "mail/reminder.txt", bureau=bureau, items=items, today=today)
         counts["bureaus"] += 1

@@ -18,28 +18,34 @@ from portal.clock import today
 from portal.errors import DomainError, Invalid, show_refusals_with
 from portal.extensions import db
 from portal.supervision import exports
+from portal.supervision.callbacks import (CALLBACK_DAYS, SAMPLE_SIZE, Resolution, callbacks_of, candidates,
+                                         record_callback, sample)
 from portal.supervision.ledger import COLUMNS as LEDGER_COLUMNS
 from portal.supervision.ledger import PROBLEMS, LedgerFilters, ledger, ledger_table
+from portal.supervision.scoreboard import CHARTS
 from portal.supervision.scoreboard import COLUMNS as SCORE_COLUMNS
-from portal.supervision.scoreboard import CHANNEL_HEADER, channel_table, scoreboard, scoreboard_table, total, weekly
+from portal.supervision.scoreboard import (CHANNEL_HEADER, channel_table, county_row, scoreboard, scoreboard_table,
+                                         total, weekly)
 from portal.supervision.services import repeated, route, urge, urge_kind, urged_already
 from portal.text import is_key
 from portal.tickets import queries as ticket_queries
 from portal.tickets.deadlines import Deadlines
-from portal.tickets.models import Channel, Ticket, TicketState
+from portal.tickets import appeals
+from portal.tickets.models import Channel, Score, Ticket, TicketState
 from portal.tickets.visibility import viewer_of
 from portal.tickets.services import decide_extension, decide_transfer
 from portal.tickets.views import find_ticket
 from portal.tickets.workspace import TICKET_PAGE_EXTRAS, ticket_page, topic_field
 from portal.tickets.workdays import Calendar, years_to_enter
-from portal.web import date_arg, private
+from portal.web import date_arg, int_arg, private
 
 bp = Blueprint("supervision", __name__, url_prefix="/supervision")
 public = Blueprint("performance", __name__)
 bp.after_request(private)  # every bureau's tickets with personal data
 
 S = TicketState
-ACTIONS = {"route": "分办", "transfer": "审批转办", "extension": "审批延期", "urge": "催办督办"}
+ACTIONS = {"route": "分办", "transfer": "审批转办", "extension": "审批延期", "urge": "催办督办",
+           "callback": "回访", "appeal": "复核差评申诉"}
 
 
 def _pending_approvals():
@@ -78,6 +84,16 @@ def _ticket_page_extras(ticket: Ticket) -> dict:
 TICKET_PAGE_EXTRAS.append(_ticket_page_extras)
 
 
+def _callback_extras(ticket: Ticket) -> dict:
+    """The office's callbacks of the ticket, for its callback form and their record."""
+    if current_user.role is not Role.SUPERVISOR:
+        return {}
+    return {"callbacks": callbacks_of(db.session, ticket), "resolutions": list(Resolution), "scores": list(Score)}
+
+
+TICKET_PAGE_EXTRAS.append(_callback_extras)
+
+
 @bp.get("/")
 @roles_required(Role.SUPERVISOR)
 def index():
@@ -89,6 +105,7 @@ def index():
         current_user, ticket_queries.Filters(view="overdue"), day).order_by(None).subquery()))
     open_problems = len(ledger(db.session, day, LedgerFilters(open_only=True)))
     return render_template("supervision/index.html", dispatch=_dispatch_queue(), approvals=_pending_approvals(),
+                           appeals=appeals.pending_appeals(db.session),
                            overdue=overdue, overdue_total=overdue_total, open_problems=open_problems,
                            missing_years=years_to_enter(db.session, day), deadline_of=Deadlines(db.session, day))
 
@@ -121,6 +138,13 @@ def _apply(ticket: Ticket, action: str) -> str:
         topic = topic_field(form.get("topic", ""))
         route(db.session, ticket, bureau, who, reason, topic=topic, confirmed=form.get("confirm") == "1")
         return f"工单 {ticket.number} 已交{bureau.name}办理。"
+    if action == "callback":
+        return _callback(ticket, form, who)
+    if action == "appeal":
+        if form.get("decision") not in ("uphold", "dismiss"):
+            raise Invalid("请选择申诉成立或不成立。", "decision")
+        decided = appeals.decide(db.session, ticket, who, form.get("decision") == "uphold", reason)
+        return f"工单 {ticket.number} 的差评申诉已复核：{decided.decision.label}。"
     approve = form.get("decision") == "approve"
     if action in ("transfer", "extension") and form.get("decision") not in ("approve", "refuse"):
         raise Invalid("请选择同意或不同意。", "decision")
@@ -136,11 +160,27 @@ def _apply(ticket: Ticket, action: str) -> str:
     return f"已对工单 {ticket.number} {record.kind.label}，承办单位在工作台可见；该单位没有登记邮箱，未发邮件。"
 
 
+def _callback(ticket: Ticket, form, who) -> str:
+    """The callback form's fields to the service: reached yes|no; resolved and satisfaction by value."""
+    if form.get("reached") not in ("yes", "no"):
+        raise Invalid("请选择是否联系上企业。", "reached")
+    resolved = next((r for r in Resolution if r.value == form.get("resolved")), None)
+    satisfaction = next((s for s in Score if s.value == form.get("satisfaction")), None)
+    record = record_callback(db.session, ticket, who, form.get("reached") == "yes", resolved, satisfaction,
+                             form.get("note", ""))
+    if not record.reached:
+        return f"已记录工单 {ticket.number} 回访未接通，可稍后再次回访。"
+    if ticket.state is S.REOPENED and record.bad:
+        return f"已记录工单 {ticket.number} 的回访（{record.summary}），工单已交{ticket.bureau.name}重新办理。"
+    return f"已记录工单 {ticket.number} 的回访（{record.summary}）。"
+
+
 @bp.post("/tickets/<number>/<action>")
 @roles_required(Role.SUPERVISOR)
 def act(number: str, action: str):
     """route (bureau, reason as note); transfer / extension (decision approve|refuse, reason, bureau);
-    urge (body): each one service call, one commit, the mail it queued sent afterwards."""
+    urge (body); callback (reached, resolved, satisfaction, note); appeal (decision uphold|dismiss,
+    reason): each one service call, one commit, the mail it queued sent afterwards."""
     if action not in ACTIONS:
         abort(404)
     ticket = find_ticket(number) or abort(404)
@@ -191,6 +231,20 @@ def ledger_page():
                            filters=filters, problems=PROBLEMS, bureaus=catalog_queries.bureaus(db.session))
 
 
+@bp.get("/callbacks")
+@roles_required(Role.SUPERVISOR)
+def callbacks():
+    """Tickets replied in the last ?days= working days (default CALLBACK_DAYS) not yet called back, with
+    the phone to call: those tried and not reached, and the day's sample of the others (?all=1: all)."""
+    day = today()
+    days = int_arg("days", CALLBACK_DAYS, 1, 30)
+    found = candidates(db.session, day, days)
+    everything = request.args.get("all") == "1"
+    shown = found if everything else sample(found, day)
+    return render_template("supervision/callbacks.html", shown=shown, total=len(found), days=days,
+                           everything=everything, sampled=len(shown) < len(found), size=SAMPLE_SIZE)
+
+
 def period() -> tuple[dt.date, dt.date]:
     """?from=&to= (county days); by default the twelve weeks up to today."""
     day = today()
@@ -212,23 +266,26 @@ def scoreboard_page():
     rows = scoreboard(db.session, start, end, day)
     header = ["部门", *[label for _, label, _ in SCORE_COLUMNS]]
     table = scoreboard_table(rows)
+    county = total(rows)
     download = exports.requested(f"部门考核-{start.isoformat()}至{end.isoformat()}", "部门考核",
-                                 header + CHANNEL_HEADER, table)
+                                 header + CHANNEL_HEADER,
+                                 [*table, county_row(county)] if rows else table)  # the page's footer row too
     if download is not None:
         return download
     code = request.args.get("bureau", "")
     chosen = catalog_queries.bureau_by_code(db.session, code) if is_key(code) else None
     by_week = weekly(db.session, start, end, day, chosen)
-    charts = {name: [(week, getattr(item, name)) for week, item in by_week] for name, _, _ in SCORE_COLUMNS}
+    charts = {name: [(week, getattr(item, name)) for week, item in by_week] for name in CHARTS}
     return render_template("supervision/scoreboard.html", start=start, end=end, rows=rows, table=table,
-                           header=header, columns=SCORE_COLUMNS, sum=total(rows), chosen=chosen, charts=charts,
+                           header=header, columns=SCORE_COLUMNS, sum=county, chosen=chosen, charts=charts,
                            channels=channel_table(rows), channel_labels={c.value: c.label for c in Channel},
                            bureaus=catalog_queries.bureaus(db.session))
 
 
 @public.get("/performance")
 def performance():
-    """Per bureau, how many tickets, answered on time and satisfaction; no personal data."""
+    """Per bureau and for the county: tickets received, the three rates (响应率, 解决率, 满意率), answered on
+    time, and the ratings-only 评价满意率; no personal data."""
     day = today()
     try:
         year = int(request.args.get("year", day.year))
@@ -238,8 +295,8 @@ def performance():
     start, end = dt.date(year, 1, 1), min(dt.date(year, 12, 31), day)
     rows = _public_figures(start, end, day)
     response = current_app.make_response(render_template(
-        "supervision/performance.html", rows=rows, year=year, years=list(range(day.year, 2019, -1)),
-        start=start, end=end))
+        "supervision/performance.html", rows=rows, county=total(rows), year=year,
+        years=list(range(day.year, 2019, -1)), start=start, end=end))
     response.headers["Cache-Control"] = f"public, max-age={PUBLIC_FIGURES_FOR}"
     return response
 
@@ -253,13 +310,14 @@ def _public_figures(start: dt.date, end: dt.date, day: dt.date) -> list:
     minutes), per worker."""
     from portal.tickets.models import Rating, TicketEvent
 
+    # every callback, appeal and co-handling step writes an event too, so these two numbers move with them
     latest = db.session.execute(select(select(func.max(TicketEvent.id)).scalar_subquery(),
                                        select(func.max(Rating.id)).scalar_subquery())).one()
     key = (current_app.config["DATABASE_URL"], start, end, day, *latest)
     moment = time.monotonic()
     cached = _public_cache.get(key)
     if cached is None or moment - cached[0] > PUBLIC_FIGURES_FOR:
-        rows = [(b, f) for b, f in scoreboard(db.session, start, end, day) if f.received or f.rated]
+        rows = [(b, f) for b, f in scoreboard(db.session, start, end, day) if f.received or f.rated or f.reached]
         _public_cache.clear()
         _public_cache[key] = cached = (moment, rows)
     return cached[1]

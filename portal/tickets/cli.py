@@ -38,7 +38,7 @@ def attachments_clean_command():
 @tickets_cli.command("rule")
 @click.option("--scope", type=click.Choice(["type", "topic", "bureau"]), required=True)
 @click.option("--key", required=True, help="类型（consultation/help/complaint/suggestion）、领域或部门代码")
-@click.option("--clock", type=click.Choice(["sign", "reply", "autoclose"]), required=True)
+@click.option("--clock", type=click.Choice(["sign", "reply", "autoclose", "cohandle"]), required=True)
 @click.option("--days", type=click.IntRange(0, 365), required=True)
 def rule_command(scope: str, key: str, clock: str, days: int):
     """Set a deadline in working days; a topic rule wins over a bureau rule, which wins over a type rule."""
@@ -53,7 +53,8 @@ def rule_command(scope: str, key: str, clock: str, days: int):
         rule = DeadlineRule(scope=scope, key=key, clock=clock, days=days)
         db.session.add(rule)
     rule.days = days
-    click.echo(f"已设置：{scope}={key} 的 {clock} 期限为 {days} 个工作日（新分办的工单起生效）。")
+    since = "新商请的协办" if clock == "cohandle" else "新分办的工单"
+    click.echo(f"已设置：{scope}={key} 的 {clock} 期限为 {days} 个工作日（{since}起生效）。")
 
 
 @calendar_cli.command("set")

@@ -53,7 +53,7 @@ TRANSITIONS: dict[str, tuple[frozenset[TicketState], TicketState | None]] = {
     "reply": (frozenset({S.ACCEPTED, S.REOPENED}), S.REPLIED),
     "reject": (frozenset({S.SUBMITTED, S.DISPATCH, S.ASSIGNED, S.ACCEPTED, S.REOPENED}), S.REJECTED),
     "rate": (frozenset({S.REPLIED}), S.CLOSED),
-    "reopen": (frozenset({S.REPLIED}), S.REOPENED),
+    "reopen": (frozenset({S.REPLIED, S.CLOSED}), S.REOPENED),  # a bad rating, or a bad callback of a closed one
     "autoclose": (frozenset({S.REPLIED}), S.CLOSED),
     "retopic": (frozenset({S.SUBMITTED, S.DISPATCH, S.ASSIGNED, S.ACCEPTED, S.REOPENED}), None),  # 更正领域
     "note": (frozenset({S.ASSIGNED, S.ACCEPTED, S.REOPENED, S.REPLIED, S.CLOSED, S.REJECTED, S.DISPATCH}), None),
@@ -65,6 +65,15 @@ TRANSITIONS: dict[str, tuple[frozenset[TicketState], TicketState | None]] = {
     "merge": (frozenset({S.SUBMITTED, S.DISPATCH, S.ASSIGNED, S.ACCEPTED, S.REOPENED}), S.MERGED),
     "take_repeat": (frozenset({S.ASSIGNED, S.ACCEPTED, S.REOPENED, S.REPLIED, S.CLOSED}), None),
     "rate_merged": (frozenset({S.MERGED}), None),
+    # co-handling (portal/tickets/cohandling.py): asked while a bureau holds the ticket; a task once asked
+    # may still be answered (late) whatever became of the ticket
+    "cohandle": (frozenset({S.ASSIGNED, S.ACCEPTED, S.REOPENED}), None),  # 商请协办
+    "opinion": (frozenset({S.ASSIGNED, S.ACCEPTED, S.REOPENED, S.REPLIED, S.CLOSED, S.REJECTED}), None),
+    "decline": (frozenset({S.ASSIGNED, S.ACCEPTED, S.REOPENED, S.REPLIED, S.CLOSED, S.REJECTED}), None),
+    "callback": (frozenset({S.REPLIED, S.CLOSED}), None),  # 回访 by the supervising office
+    # a bad rating's appeal (portal/tickets/appeals.py), whatever the ticket's state since
+    "appeal": (frozenset({S.ASSIGNED, S.ACCEPTED, S.REOPENED, S.REPLIED, S.CLOSED, S.REJECTED, S.DISPATCH}), None),
+    "decide_appeal": (frozenset({S.ASSIGNED, S.ACCEPTED, S.REOPENED, S.REPLIED, S.CLOSED, S.REJECTED, S.DISPATCH}), None),
 }
 ACTION_LABELS = {
     "file": "提交诉求", "route": "分送承办单位", "dispatch": "转县营商环境办分办", "sign": "签收",
@@ -73,6 +82,8 @@ ACTION_LABELS = {
     "reply": "答复", "reject": "不予受理", "rate": "评价", "reopen": "重新办理", "autoclose": "自动办结",
     "retopic": "更正领域", "note": "内部备注", "handover": "指派经办人", "press": "催办", "supervise": "督办",
     "merge": "并单", "take_repeat": "并入重复诉求", "rate_merged": "评价",
+    "cohandle": "商请协办", "opinion": "协办意见", "decline": "拒绝协办", "callback": "回访",
+    "appeal": "差评申诉", "decide_appeal": "复核差评申诉",
 }
 name_actions({f"ticket_{action}": f"工单{label}" for action, label in ACTION_LABELS.items()}
              | {"ticket_note": "工单内部备注", "ticket_handover": "指派经办人",
@@ -84,6 +95,7 @@ DEFAULT_DAYS = {
     "sign": 1,
     "reply": {TicketType.CONSULTATION: 3, TicketType.HELP: 5, TicketType.COMPLAINT: 10, TicketType.SUGGESTION: 15},
     "autoclose": 5,
+    "cohandle": 3,  # a co-bureau's answer (portal/tickets/cohandling.py)
 }
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read out over the phone
 CODE_LENGTH = 12
@@ -99,7 +111,8 @@ def local_day(moment: dt.datetime) -> dt.date:
 
 
 def deadline_days(session: Session, ticket: Ticket, clock: str, bureau: Bureau | None = None) -> int:
-    """Working days for `clock` (sign, reply, autoclose): topic rule, then bureau, then type, then default."""
+    """Working days for `clock` (sign, reply, autoclose, cohandle): topic rule, then bureau, then type,
+    then default."""
     bureau = bureau or ticket.bureau
     candidates = [("topic", ticket.topic.code)]
     if bureau is not None:
@@ -399,10 +412,15 @@ def decide_extension(session: Session, ticket: Ticket, actor: Actor, approve: bo
 
 
 def reply(session: Session, ticket: Ticket, actor: Actor, text: str) -> None:
-    """The bureau's answer, shown under the bureau's name and mailed to the business."""
+    """The bureau's answer, shown under the bureau's name and mailed to the business; not while a
+    co-bureau's task is open and not yet past its deadline."""
+    from portal.tickets.cohandling import hold_reply  # co-handling builds on this module: imported when used
+
     text = plain(text, "答复内容", 10000, "body")
     if len(text) < 10:
         raise Invalid("答复内容至少 10 个字。", "body")
+    allowed(ticket, "reply")
+    hold_reply(ticket, local_day(now()))
     move(ticket, "reply", actor, public_text=text)
     _drop_requests(ticket)
     ticket.replied_at = now()
@@ -431,15 +449,23 @@ def rate(session: Session, ticket: Ticket, score: Score, comment: str, actor: Ac
         ticket.flagged = True
     if score.bad and ticket.reopen_count == 0:
         move(ticket, "rate", actor, to_state=S.REPLIED, public_text=f"评价：{score.label}")
-        ticket.reopen_count += 1
-        calendar = Calendar.load(session)
-        ticket.reply_due = calendar.add(local_day(now()), deadline_days(session, ticket, "reply"))
-        move(ticket, "reopen", SYSTEM,
-             public_text=f"因评价为“{score.label}”，已交{ticket.bureau.name}重新办理，答复期限 {chinese_date(ticket.reply_due)}。")
-        queue_mail(session, ticket.email, "mail/ticket_reopened.txt", ticket=ticket, score=score, lang=ticket.lang)
+        reopen(session, ticket, f"因评价为“{score.label}”", f"您对答复的评价为“{score.label}”")
     else:
         move(ticket, "rate", actor, public_text=f"评价：{score.label}")
         ticket.closed_at = now()
+
+
+def reopen(session: Session, ticket: Ticket, cause: str, told: str) -> None:
+    """Send a replied or closed ticket back to its bureau for a redo (once: callers check
+    `reopen_count`), with a new reply deadline, flagged for the supervisor; the business is told why
+    (`cause` in its timeline, `told` in its mail)."""
+    ticket.reopen_count += 1
+    ticket.flagged = True
+    ticket.closed_at = None
+    ticket.reply_due = Calendar.load(session).add(local_day(now()), deadline_days(session, ticket, "reply"))
+    move(ticket, "reopen", SYSTEM,
+         public_text=f"{cause}，已交{ticket.bureau.name}重新办理，答复期限 {chinese_date(ticket.reply_due)}。")
+    queue_mail(session, ticket.email, "mail/ticket_reopened.txt", ticket=ticket, told=told, lang=ticket.lang)
 
 
 def autoclose(session: Session, today: dt.date) -> list[Ticket]:

@@ -8,21 +8,22 @@ from collections.abc import Callable
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import case, func, or_, select
 
 from portal.accounts.access import BUREAU_ROLES, WORKSPACE_ROLES, current_actor, roles_required
 from portal.accounts.services import colleagues, user_by_username
 from portal.catalog import queries as catalog_queries
 from portal.catalog.views import PageSection
-from portal.clock import local, today
+from portal.clock import chinese_date, local, today
 from portal.errors import Invalid, show_refusals_with
 from portal.extensions import db
 from portal.text import is_key
-from portal.tickets import queries, services
+from portal.tickets import appeals, cohandling, queries, services
 from portal.tickets.deadlines import Deadlines
 from portal.tickets.models import ReplyTemplate, Ticket, TicketState, TicketType
 from portal.tickets.services import TRANSITIONS
 from portal.tickets.similar import likely_repeats
+from portal.tickets.viewers import OFFICE, Sight, sight
 from portal.tickets.views import find_ticket, send_attachment
 from portal.tickets.visibility import party, sees_identity, viewer_of
 from portal.web import date_arg, page_arg, paginate, private, text_arg
@@ -43,12 +44,17 @@ ACTIONS = {
     "reply": ("reply", "答复", BUREAU_ROLES),
     "reject": ("reject", "不予受理", BUREAU_ROLES),
 }
+# Co-handling (portal/tickets/cohandling.py) and appeals of bad ratings (portal/tickets/appeals.py): who
+# may take them is the rules' own question, not the holder's (the asked bureau answers a task, the rated
+# bureau appeals), so the services check it. `decline` is how a co-bureau says no, with its reason.
+RULED_ACTIONS = {"cohandle": "商请协办", "opinion": "提出协办意见", "decline": "拒绝协办", "appeal": "差评申诉"}
+VIEWS = {**queries.VIEWS, "cohandle": "协办"}  # 协办: the tickets other bureaus asked this one to help with
 
 
 def visible_ticket(number: str) -> Ticket:
     """The ticket if this account may see it; any other ticket, or none, is a 404 alike."""
     ticket = find_ticket(number)
-    if ticket is None or not queries.may_see(current_user, ticket):
+    if ticket is None or sight(current_user, ticket) is None:
         abort(404)
     return ticket
 
@@ -61,7 +67,19 @@ def available_actions(ticket: Ticket) -> list[str]:
             continue
         if services.waiting(ticket, event_action, today()) is None:
             result.append(name)
-    return result
+    return result + ruled_actions(ticket)
+
+
+def ruled_actions(ticket: Ticket) -> list[str]:
+    """Of the co-handling and appeal actions, those the ticket's page offers this account now: asking
+    for co-handling (the holder, the office) and appealing a bad rating (the rated bureau)."""
+    found = []
+    handles = current_user.is_supervisor or (current_user.is_bureau_member and ticket.bureau_id == current_user.bureau_id)
+    if handles and ticket.state in TRANSITIONS["cohandle"][0]:
+        found.append("cohandle")
+    if current_user.role in BUREAU_ROLES and appeals.appealable(db.session, ticket, current_user.bureau, today())[0]:
+        found.append("appeal")
+    return found
 
 
 def _filters() -> queries.Filters:
@@ -71,7 +89,7 @@ def _filters() -> queries.Filters:
     kind = args.get("type", "")
     topic = args.get("topic", "")
     return queries.Filters(
-        view=view if view in queries.VIEWS else "open",
+        view=view if view in VIEWS else "open",
         state=state if state in {s.value for s in TicketState} else "",
         type=kind if kind in {t.value for t in TicketType} else "",
         topic=topic if is_key(topic) else "",
@@ -86,12 +104,39 @@ def index():
     """The bureau's tickets with counts by state; overdue and due today first."""
     filters = _filters()
     day = today()
-    page = paginate(db.session, queries.workspace_tickets(current_user, filters, day), page_arg(), 30)
+    page = paginate(db.session, _listed(filters, day), page_arg(), 30)
+    counts = queries.counts(db.session, current_user, day)
+    counts["cohandle"] = cohandling.open_count(db.session, None if current_user.is_supervisor else current_user.bureau)
     return render_template(
-        "staff/tickets.html", page=page, filters=filters, counts=queries.counts(db.session, current_user, day),
-        views=queries.VIEWS, states=list(TicketState), types=list(TicketType),
+        "staff/tickets.html", page=page, filters=filters, counts=counts,
+        views=VIEWS, states=list(TicketState), types=list(TicketType),
         topics=catalog_queries.topics(db.session), deadline_of=Deadlines(db.session, day),
     )
+
+
+def _listed(filters: queries.Filters, day):
+    """The workspace list's tickets: the bureau's own, or under 协办 the tickets it was asked to help with."""
+    if filters.view == "cohandle":
+        return cohandled(filters)
+    return queries.workspace_tickets(current_user, filters, day)
+
+
+def cohandled(filters: queries.Filters):
+    """The tickets the account's bureau was asked to help with (every co-handled ticket for the office),
+    those with an open task first, by its deadline. The search looks at the number and the subject only:
+    a co-bureau must not learn which company a ticket is from by searching for its name."""
+    tasks = cohandling.CohandlingTask
+    mine = select(tasks.ticket_id, func.min(case((tasks.answered_at.is_(None), tasks.due))).label("due"),
+                  func.max(tasks.asked_at).label("asked_at")).group_by(tasks.ticket_id)
+    if not current_user.is_supervisor:
+        mine = mine.where(tasks.bureau_id == (current_user.bureau_id if current_user.is_bureau_member else -1))
+    mine = mine.subquery()
+    stmt = select(Ticket).join(mine, mine.c.ticket_id == Ticket.id)
+    if filters.q:
+        words = filters.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        stmt = stmt.where(or_(Ticket.number.like(f"%{words}%", escape="\\"),
+                              Ticket.subject.like(f"%{words}%", escape="\\")))
+    return stmt.order_by(mine.c.due.is_(None), mine.c.due, mine.c.asked_at.desc(), Ticket.id.desc())
 
 
 # What parts above the tickets add to a ticket's page: template variables (the supervising office's
@@ -102,7 +147,9 @@ TICKET_SECTIONS: list[Callable[[Ticket], PageSection | None]] = []
 
 def ticket_page(ticket: Ticket, error: str | None = None, failed: str | None = None, status: int = 200, **extra):
     """The ticket page; after a refused action, that action's form again with the message and what was
-    typed (`extra` carries what another part's refused form needs)."""
+    typed (`extra` carries what another part's refused form needs). A co-bureau gets its own page."""
+    if sight(current_user, ticket).kind == "cohandler":
+        return cohandler_page(ticket, error, failed, status)
     day = today()
     bureau = ticket.bureau
     for provider in TICKET_PAGE_EXTRAS:
@@ -121,6 +168,27 @@ def ticket_page(ticket: Ticket, error: str | None = None, failed: str | None = N
         sections=[section for provider in TICKET_SECTIONS if (section := provider(ticket)) is not None],
         **extra,
     ), status
+
+
+def cohandler_page(ticket: Ticket, error: str | None = None, failed: str | None = None, status: int = 200):
+    """What a co-bureau sees of a ticket (portal/tickets/viewers.py): the description, the attachments
+    and its own task, with the forms to answer or decline it; never the business's personal data."""
+    day = today()
+    own = [t for t in ticket.cohandling_tasks if t.asks(current_user.bureau_id)]
+    return render_template(
+        "staff/ticket_cohandle.html", ticket=ticket, tasks=own, task=cohandling.open_task(ticket, current_user.bureau),
+        error=error, failed=failed, values=request.form if failed else {}, deadline_of=Deadlines(db.session, day),
+    ), status
+
+
+def _cohandling_extras(ticket: Ticket) -> dict:
+    """The holder's and the office's page: the co-handling tasks (with the opinions, beside the reply
+    form), those the reply still waits for, and the ticket's appeals of bad ratings."""
+    return {"cohandle_waiting": cohandling.waiting_for(ticket, today()),
+            "ticket_appeals": appeals.appeals_of(db.session, ticket)}
+
+
+TICKET_PAGE_EXTRAS.append(_cohandling_extras)
 
 
 @bp.get("/tickets/<number>")
@@ -150,6 +218,8 @@ def _days(value: str) -> int:
 
 def _apply(ticket: Ticket, name: str) -> str:
     """Run one action through its service; returns the message shown after it."""
+    if name in RULED_ACTIONS:
+        return _apply_ruled(ticket, name)
     form = request.form
     who = current_actor()
     body = form.get("body", "")
@@ -184,19 +254,41 @@ def _apply(ticket: Ticket, name: str) -> str:
     return "已作不予受理处理，理由已告知企业。"
 
 
+def _apply_ruled(ticket: Ticket, name: str) -> str:
+    """Run one co-handling or appeal action through its service; returns the message shown after it."""
+    form = request.form
+    who = current_actor()
+    if name == "cohandle":
+        codes = [c.strip() for c in form.getlist("bureau") if c.strip()]
+        bureaus = [catalog_queries.bureau_by_code(db.session, c) if is_key(c) else None for c in codes]
+        if None in bureaus:
+            raise Invalid("协办单位不存在。", "bureau")
+        tasks = cohandling.ask(db.session, ticket, who, bureaus, form.get("question", ""))
+        return "已商请" + "、".join(f"{t.bureau.name}（期限 {chinese_date(t.due)}）" for t in tasks) + "协办。"
+    if name == "opinion":
+        cohandling.give_opinion(db.session, ticket, who, form.get("body", ""))
+        return "协办意见已提交，承办单位将据此答复企业。"
+    if name == "decline":
+        cohandling.decline(db.session, ticket, who, form.get("reason", ""))
+        return "已拒绝协办，理由已告知承办单位和县营商环境办。"
+    appeals.appeal(db.session, ticket, who, form.get("reason", ""), today())
+    return "差评申诉已提交县营商环境办复核。"
+
+
 @bp.post("/tickets/<number>/<action>")
 @roles_required(*WORKSPACE_ROLES)
 def act(number: str, action: str):
-    """One action on a ticket: sign, return, transfer, extend, note, assign, reply or reject."""
-    if action not in ACTIONS:
+    """One action on a ticket: sign, return, transfer, extend, note, assign, reply or reject; cohandle,
+    opinion, decline or appeal."""
+    if action not in ACTIONS and action not in RULED_ACTIONS:
         abort(404)
     ticket = visible_ticket(number)
-    if current_user.role not in ACTIONS[action][2]:
+    if action in ACTIONS and (current_user.role not in ACTIONS[action][2] or not sight(current_user, ticket).handles):
         abort(403)
     show_refusals_with(lambda exc: ticket_page(ticket, exc.message, action, exc.status))
     message = _apply(ticket, action)
     flash(message, "success")
-    if queries.may_see(current_user, ticket):
+    if sight(current_user, ticket) is not None:
         return redirect(url_for("workspace.ticket", number=ticket.number), code=303)
     return redirect(url_for("workspace.index"), code=303)
 
@@ -250,33 +342,45 @@ def template_delete(template_id: int):
 
 # JSON for the same people: the bureau's tickets and one ticket in full.
 
-def staff_json(ticket: Ticket) -> dict:
-    """A ticket as the holder bureau and the supervisor see it, personal data included (a confidential
-    ticket's only for the supervisor: portal/tickets/visibility.py); its channel and likely repeats."""
+def staff_json(ticket: Ticket, viewing: Sight = OFFICE) -> dict:
+    """A ticket as `viewing` may see it (portal/tickets/viewers.py): the holder bureau and the supervisor
+    with personal data and the timeline, a co-bureau without either; a confidential ticket's business
+    only for the supervisor (portal/tickets/visibility.py). Its channel and likely repeats."""
     viewer = viewer_of(current_user)
-    shown = party(ticket, viewer)
-    return {
+    data = {
         "number": ticket.number, "type": ticket.type.value, "status": ticket.state.value,
         "status_label": ticket.state.label, "topic": ticket.topic.code,
         "guide": ticket.guide.slug if ticket.guide else None,
         "bureau": ticket.bureau.code if ticket.bureau else None,
         "assignee": ticket.assignee.username if ticket.assignee else None,
         "subject": ticket.subject, "description": ticket.description,
-        "company_name": shown.company_name, "credit_code": shown.credit_code,
-        "contact_name": shown.contact_name, "phone": shown.phone, "email": shown.email,
         "confidential": ticket.confidential, "channel": ticket.channel.value,
         "received_at": local(ticket.received_at).isoformat(timespec="minutes"),
-        "merged_into": ticket.merged_into.number if ticket.merged_into else None,
-        "repeats": [r.number for r in ticket.repeats],
-        "similar": [item.ticket.number for item in likely_repeats(db.session, ticket, viewer, current_user.bureau_id)],
+        "attachments": [{"name": a.original_name, "size": a.size,
+                         "url": url_for("workspace.attachment", number=ticket.number, attachment_id=a.id)}
+                        for a in ticket.attachments] if sees_identity(ticket, viewer) else [],
         "filed_at": local(ticket.created_at).isoformat(timespec="minutes"),
         "sign_due": ticket.sign_due.isoformat() if ticket.sign_due else None,
         "reply_due": ticket.reply_due.isoformat() if ticket.reply_due else None,
-        "events": [{"at": local(e.at).isoformat(timespec="minutes"), "action": e.action, "by": e.actor_name,
-                    "actor": e.actor_kind, "from": e.from_state.value if e.from_state else None,
-                    "to": e.to_state.value, "public_text": e.public_text, "internal_note": e.internal_note}
-                   for e in ticket.events],
+        "cohandlers": cohandling.cohandlers_json(ticket),
     }
+    if viewing.personal:
+        shown = party(ticket, viewer)
+        data.update({"company_name": shown.company_name, "credit_code": shown.credit_code,
+                     "contact_name": shown.contact_name, "phone": shown.phone, "email": shown.email})
+    if not viewing.history:
+        del data["assignee"]  # a staff name of another bureau
+        return data
+    data.update({
+        "merged_into": ticket.merged_into.number if ticket.merged_into else None,
+        "repeats": [r.number for r in ticket.repeats],
+        "similar": [item.ticket.number for item in likely_repeats(db.session, ticket, viewer, current_user.bureau_id)],
+    })
+    data["events"] = [{"at": local(e.at).isoformat(timespec="minutes"), "action": e.action, "by": e.actor_name,
+                       "actor": e.actor_kind, "from": e.from_state.value if e.from_state else None,
+                       "to": e.to_state.value, "public_text": e.public_text, "internal_note": e.internal_note}
+                      for e in ticket.events]
+    return data
 
 
 @api.get("/tickets")
@@ -286,7 +390,7 @@ def api_tickets():
     if current_user.role not in WORKSPACE_ROLES:
         abort(403)
     filters = _filters()
-    page = paginate(db.session, queries.workspace_tickets(current_user, filters, today()), page_arg(), 50)
+    page = paginate(db.session, _listed(filters, today()), page_arg(), 50)
     return jsonify({"total": page.total, "page": page.page, "view": filters.view,
                     "tickets": [{"number": t.number, "status": t.state.value, "subject": t.subject, "channel": t.channel.value,
                                  "bureau": t.bureau.code if t.bureau else None,
@@ -300,4 +404,5 @@ def api_ticket(number: str):
     """One ticket in full, for its holder bureau and the supervisor; 404 for anyone else."""
     if current_user.role not in WORKSPACE_ROLES:
         abort(403)
-    return jsonify(staff_json(visible_ticket(number)))
+    found = visible_ticket(number)
+    return jsonify(staff_json(found, sight(current_user, found)))

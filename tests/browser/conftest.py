@@ -51,6 +51,15 @@ def track(page, base: str, number: str, code: str) -> None:
     page.wait_for_url(f"**/tickets/{number}")
 
 
+def log_in(page, base: str, username: str, password: str) -> None:
+    """Log in through the login form and wait for the page it lands on."""
+    page.goto(base + "/login")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_load_state()
+
+
 def serious_violations(page) -> list[str]:
     results = Axe().run(page)
     return [f"{v['id']}: {v['help']}" for v in results.response["violations"]

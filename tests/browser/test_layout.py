@@ -7,6 +7,7 @@ fall in 2027, whose State Council arrangement is not entered. Screenshots go to 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import threading
 
 import pytest
@@ -22,7 +23,7 @@ from portal.extensions import db
 from portal.tickets import services
 from portal.tickets.models import TicketType
 from portal.tickets.services import TicketInput
-from tests.browser.conftest import serious_violations, track
+from tests.browser.conftest import log_in, serious_violations, track
 from tests.conftest import fresh_database, make_app
 
 PINNED = dt.datetime(2026, 12, 28, 10, 0)
@@ -207,20 +208,12 @@ def test_the_tracking_page_fits_and_says_what_the_days_left_mean(browser, server
     context.close()
 
 
-def log_in(page, base: str, username: str) -> None:
-    page.goto(base + "/login")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_load_state()
-
-
 @pytest.mark.parametrize("size", SIZES)
 def test_the_workspace_fits_the_screen(browser, server, demo, artifacts, size):
     _, number, _ = demo
     context = browser.new_context(**SIZES[size])
     page = context.new_page()
-    log_in(page, server, "scjg")
+    log_in(page, server, "scjg", PASSWORD)
     page.goto(server + "/staff/")
     check_layout(page, artifacts, "workspace", size)
     page.goto(server + f"/staff/tickets/{number}")
@@ -236,6 +229,7 @@ SUPERVISION = {
     "approvals": "/supervision/approvals",
     "ledger": "/supervision/ledger",
     "scoreboard": "/supervision/scoreboard",
+    "callbacks": "/supervision/callbacks?all=1",
     "all-tickets": "/staff/?view=all",
 }
 
@@ -244,7 +238,7 @@ SUPERVISION = {
 def test_the_supervisors_pages_fit_the_screen(browser, server, artifacts, size):
     context = browser.new_context(**SIZES[size])
     page = context.new_page()
-    log_in(page, server, "dbz")
+    log_in(page, server, "dbz", PASSWORD)
     check_pages(page, server, artifacts, size, SUPERVISION)
     page.goto(server + "/supervision/")
     assert "2027年国务院节假日安排尚未录入" in page.locator("main").inner_text()
@@ -256,6 +250,21 @@ def test_the_supervisors_pages_fit_the_screen(browser, server, artifacts, size):
         assert first.bounding_box()["width"] <= 390
         labels = first.locator("td").evaluate_all("cells => cells.map(c => getComputedStyle(c, '::before').content)")
         assert '"提交日期："' in labels and '"承办单位："' in labels, labels
+    context.close()
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_a_co_bureaus_pages_fit_the_screen(browser, server, artifacts, size):
+    """县税务局 (the demo's `swj`) was asked to help with 县市场监管局's 股权出质登记 ticket."""
+    context = browser.new_context(**SIZES[size])
+    page = context.new_page()
+    log_in(page, server, "swj", PASSWORD)
+    page.goto(server + "/staff/?view=cohandle")
+    check_layout(page, artifacts, "workspace-cohandle", size)
+    page.get_by_role("link", name=re.compile(r"^\d{8}-\d{4}$")).first.click()
+    assert "股权出质登记办理慢" in page.locator("h1").inner_text() and page.locator("#form-opinion").count() == 1
+    check_layout(page, artifacts, "workspace-cohandle-ticket", size)
+    assert serious_violations(page) == []
     context.close()
 
 

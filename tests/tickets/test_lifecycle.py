@@ -60,6 +60,18 @@ for _state in (S.SUBMITTED, S.DISPATCH, S.ASSIGNED, S.ACCEPTED, S.REOPENED):
 for _state in (S.ASSIGNED, S.ACCEPTED, S.REOPENED, S.REPLIED, S.CLOSED):
     LIFECYCLE[_state] = {**LIFECYCLE[_state], "take_repeat": SAME}
 LIFECYCLE[S.MERGED] = {"rate_merged": SAME}
+# Co-handling, the office's callback and appeals of bad ratings (issue 14): asked while a bureau holds the
+# ticket, a task is answered (or declined) whatever became of the ticket; a callback follows a reply and
+# may reopen a closed ticket; an appeal and its decision are recorded in any state after filing.
+WHILE_HELD = {"cohandle": SAME, "opinion": SAME, "decline": SAME, "appeal": SAME, "decide_appeal": SAME}
+AFTER_REPLY = {"opinion": SAME, "decline": SAME, "callback": SAME, "appeal": SAME, "decide_appeal": SAME}
+ISSUE_14 = {
+    S.ASSIGNED: WHILE_HELD, S.ACCEPTED: WHILE_HELD, S.REOPENED: WHILE_HELD,
+    S.REPLIED: AFTER_REPLY, S.CLOSED: {**AFTER_REPLY, "reopen": S.REOPENED},
+    S.REJECTED: {"opinion": SAME, "decline": SAME, "appeal": SAME, "decide_appeal": SAME},
+    S.DISPATCH: {"appeal": SAME, "decide_appeal": SAME},
+}
+LIFECYCLE = {state: {**actions, **ISSUE_14.get(state, {})} for state, actions in LIFECYCLE.items()}
 ACTIONS = sorted({action for actions in LIFECYCLE.values() for action in actions})
 
 

@@ -1,14 +1,14 @@
 """English: optional English fields of guides and policies, the language a ticket was filed in
 
 Revision ID: 0016
-Revises: 0012
+Revises: 0013
 Create Date: 2026-12-01
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = '0016'
-down_revision = '0012'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 

@@ -9,7 +9,6 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.tickets.models import Ticket
-from tests.mailbox import smtp  # noqa: F401 (the fixture)
 
 HAN_OUTSIDE_CHINESE_CONTENT = """() => {
   const body = document.body.cloneNode(true);

@@ -11,13 +11,8 @@ import json
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from portal.catalog import queries
-from portal.extensions import db
-from portal.tickets import services
-from portal.tickets.models import TicketType
-from portal.tickets.services import TicketInput
 from tests.browser.conftest import track
-from tests.browser.test_layout import DESKTOP, PHONE, TOO_WIDE
+from tests.browser.test_layout import DESKTOP, PHONE, TOO_WIDE, file_late_licence_change
 
 WCAG21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 SIZES = {"390": PHONE, "1280": DESKTOP}
@@ -63,14 +58,7 @@ LOGIN_PAGES = {"accounts.login"}
 def filed(journey_app):
     """A ticket the test can track: number and code."""
     with journey_app.app_context():
-        data = TicketInput(type=TicketType.COMPLAINT, topic=queries.topic_by_code(db.session, "qykb"), guide=None,
-                           subject="营业执照变更登记超时", description="十日前提交变更登记，至今没有结果。",
-                           company_name="会宁县某某餐饮有限公司", credit_code="", contact_name="李女士",
-                           phone="13700000000", email="", publish=False)
-        ticket, code = services.file_ticket(db.session, data)
-        number = ticket.number
-        db.session.commit()
-    return number, code
+        return file_late_licence_change()
 
 
 def violations(page) -> list[str]:

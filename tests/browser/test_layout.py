@@ -43,6 +43,18 @@ class PinnedClock:
             return self.app(environ, start_response)
 
 
+def file_late_licence_change() -> tuple[str, str]:
+    """A complaint on 企业开办 filed and committed in the app context: its number and retrieval code."""
+    data = TicketInput(type=TicketType.COMPLAINT, topic=queries.topic_by_code(db.session, "qykb"), guide=None,
+                       subject="营业执照变更登记超时", description="十日前提交变更登记，至今没有结果。",
+                       company_name="会宁县某某餐饮有限公司", credit_code="", contact_name="李女士",
+                       phone="13700000000", email="", publish=False)
+    ticket, code = services.file_ticket(db.session, data)
+    number = ticket.number
+    db.session.commit()
+    return number, code
+
+
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     """A portal as `make run` leaves it: the demo content, accounts and tickets, written at PINNED;
@@ -53,13 +65,7 @@ def demo(tmp_path_factory):
             import_content(db.session, handle)
         seed_accounts(db.session)
         seed_tickets(db.session)
-        data = TicketInput(type=TicketType.COMPLAINT, topic=queries.topic_by_code(db.session, "qykb"), guide=None,
-                           subject="营业执照变更登记超时", description="十日前提交变更登记，至今没有结果。",
-                           company_name="会宁县某某餐饮有限公司", credit_code="", contact_name="李女士",
-                           phone="13700000000", email="", publish=False)
-        ticket, code = services.file_ticket(db.session, data)
-        number = ticket.number
-        db.session.commit()
+        number, code = file_late_licence_change()
         app.extensions["search"].store.rebuild(db.session)
         db.session.rollback()
     return app, number, code

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app portal
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-sqlite test-postgres setup system-deps demo clean lock
+.PHONY: run test test-sqlite test-postgres setup system-deps demo clean lock translations
 
 setup: $(STAMP)
 
@@ -49,3 +49,9 @@ lock:
 	  echo "# Regenerate after changing pyproject.toml: make lock"; \
 	  .lock-venv/bin/pip freeze --exclude huining-portal; } > requirements.lock
 	rm -rf .lock-venv
+
+# After changing the interface's Chinese text: collect the messages and bring the English catalog up to
+# date (then write the new msgstr lines). The app reads the .po itself: there is nothing to compile.
+translations: setup
+	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output -o portal/translations/messages.pot .
+	$(BIN)/pybabel update -i portal/translations/messages.pot -d portal/translations -l en --no-fuzzy-matching --ignore-obsolete

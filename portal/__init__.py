@@ -36,7 +36,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_HOPS"], x_proto=app.config["PROXY_HOPS"])
 
-    from portal import cli, errors, health, pagecache, site, templating, web
+    from portal import cli, errors, health, i18n, pagecache, preferences, site, templating, web
     from portal.about.views import bp as about_bp
     from portal.accounts.access import login_manager
     from portal.accounts.views import bp as accounts_bp
@@ -88,8 +88,10 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.register_blueprint(blueprint)
     pagecache.depends_on(outbox.last_number)  # moves with every change to a guide, a policy or the synonyms
     pagecache.init_app(app)  # after the blueprints: what they do before a request also happens on a kept page
+    i18n.init_app(app)
     templating.init_app(app, cite=cite)
     site.init_app(app)
+    preferences.init_app(app)
     web.init_app(app)
     errors.register_error_handlers(app)
     cli.init_app(app)

@@ -55,19 +55,34 @@ def parse_day(text: str | None) -> dt.date | None:
     return day if 2000 <= day.year < 2100 else None
 
 
+def _county_day(value: dt.date | dt.datetime) -> dt.date:
+    return local(value).date() if isinstance(value, dt.datetime) else value
+
+
 def chinese_date(value: dt.date | dt.datetime | None) -> str:
     """The one way a date is written for readers, pages and mail alike: 2026年12月8日 (a stored
     moment is first put in county time)."""
     if value is None:
         return ""
-    if isinstance(value, dt.datetime):
-        value = local(value).date()
-    return f"{value.year}年{value.month}月{value.day}日"
+    day = _county_day(value)
+    return f"{day.year}年{day.month}月{day.day}日"
 
 
-def chinese_moment(value: dt.datetime | None) -> str:
-    """A stored moment as 2026年11月26日 13:45, county time."""
+def english_date(value: dt.date | dt.datetime | None) -> str:
+    """The same date for a reader in English: 8 December 2026."""
+    if value is None:
+        return ""
+    day = _county_day(value)
+    return f"{day.day} {day:%B} {day.year}"
+
+
+def chinese_moment(value: dt.datetime | None, date=chinese_date) -> str:
+    """A stored moment as 2026年11月26日 13:45, county time (`date=english_date`: 26 November 2026 13:45)."""
     if value is None:
         return ""
     moment = local(value)
-    return f"{chinese_date(moment)} {moment:%H:%M}"
+    return f"{date(moment)} {moment:%H:%M}"
+
+
+def english_moment(value: dt.datetime | None) -> str:
+    return chinese_moment(value, english_date)

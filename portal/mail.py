@@ -19,6 +19,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, scoped_session
 
 from portal.clock import now
 from portal.database import Base
+from portal.i18n import LANGS, force_locale
 
 CLAIM_FOR = dt.timedelta(minutes=5)  # a sender that died releases its messages after this
 MAX_ATTEMPTS = 8  # then the message is parked: shown to the operator (`mail parked`), no longer retried
@@ -64,12 +65,14 @@ def compose(template: str, **context) -> tuple[str, str]:
 
 
 def queue_mail(session: Session, recipient: str, template: str, unsubscribe: str | None = None,
-               **context) -> MailMessage | None:
+               lang: str = "zh", **context) -> MailMessage | None:
     """Put the mail `template` writes in the outbox, inside the caller's transaction (nothing for an
-    empty address); `unsubscribe`, a link that ends a subscription by POST, goes into its headers."""
+    empty address); `unsubscribe`, a link that ends a subscription by POST, goes into its headers;
+    `lang` the language it is written in (a business that filed in English reads English)."""
     if not recipient:
         return None
-    subject, body = compose(template, **context)
+    with force_locale(lang if lang in LANGS else "zh"):
+        subject, body = compose(template, **context)
     message = MailMessage(recipient=recipient, subject=subject, body=body, list_unsubscribe=unsubscribe)
     session.add(message)  # begins the transaction if none has begun
     owner = (session() if isinstance(session, scoped_session) else session).get_transaction()

@@ -3,10 +3,14 @@ from __future__ import annotations
 
 from flask import Flask, request, url_for
 
-from portal.clock import chinese_date, chinese_moment, today
+from portal.clock import chinese_date, chinese_moment, english_date, english_moment, today
 from portal.extensions import db
+from portal.i18n import N_, english
 from portal.rendering import markdown
 from portal.web import absolute_url
+
+SITE_NAME = N_("会宁县营商环境服务平台")
+
 
 def url_with(**changes) -> str:
     """The current page's URL with some query arguments changed (None removes one); page resets."""
@@ -26,8 +30,8 @@ def init_app(app: Flask, cite=None) -> None:
     """Filters (cndate, cndatetime, markdown), globals (url_with, url for absolute links in mail,
     site_name, cite) and the security headers."""
     app.jinja_env.filters["markdown"] = markdown
-    app.jinja_env.filters["cndate"] = chinese_date
-    app.jinja_env.filters["cndatetime"] = chinese_moment
+    app.jinja_env.filters["cndate"] = lambda value: english_date(value) if english() else chinese_date(value)
+    app.jinja_env.filters["cndatetime"] = lambda value: english_moment(value) if english() else chinese_moment(value)
     app.jinja_env.globals["url_with"] = url_with
     app.jinja_env.globals["url"] = absolute_url
     app.jinja_env.globals["site_name"] = app.config["SITE"]["name"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from portal.errors import Invalid
+from portal.i18n import N_
 
 # Not text: control characters (tab and newline are text), lone surrogates (a JSON "\ud800" decodes to
 # one; no database can store it) and the noncharacters U+FFFE and U+FFFF.
@@ -13,7 +14,7 @@ SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")  # used with fullmatch: "qykb\n" 
 EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 MOBILE = re.compile(r"1[3-9]\d{9}")
 LANDLINE = re.compile(r"0\d{2,3}-?\d{7,8}(-\d{1,6})?")
-PHONE_MESSAGE = "请填写 11 位手机号码，或带区号的固定电话（如 0943-3212345）。"
+PHONE_MESSAGE = N_("请填写 11 位手机号码，或带区号的固定电话（如 0943-3212345）。")
 TRUE = {True, "true", "on", "1", "yes", 1}
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from flask import Flask, current_app, has_request_context, request
 from sqlalchemy import Select, func, select
@@ -96,6 +97,18 @@ def base_url() -> str:
 def absolute_url(endpoint: str, **values) -> str:
     """An absolute address of a route, for mail and feeds, built without a request."""
     return base_url() + current_app.url_map.bind("localhost").build(endpoint, values)
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only a path on this site: no scheme, no host, no // or backslash tricks."""
+    if not target or len(target) > 500:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return None
+    if "\\" in target or any(ord(ch) < 32 for ch in target):
+        return None
+    return target
 
 
 def json_object() -> dict:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from functools import wraps
-from urllib.parse import urlsplit
 
 from flask import abort, current_app, jsonify, redirect, request, url_for
 from flask_login import LoginManager, current_user
@@ -10,6 +9,7 @@ from flask_login import LoginManager, current_user
 from portal.accounts.models import Role, User
 from portal.actors import Actor
 from portal.extensions import db
+from portal.web import safe_next  # noqa: F401  (views import it from here)
 
 login_manager = LoginManager()
 login_manager.login_view = "accounts.login"
@@ -67,15 +67,3 @@ def current_actor() -> Actor:
     if not current_user.is_authenticated:
         return Actor("system", "系统", address=client_address())
     return current_user.as_actor(client_address())
-
-
-def safe_next(target: str | None) -> str | None:
-    """Only a path on this site: no scheme, no host, no // or backslash tricks."""
-    if not target or len(target) > 500:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith(("//", "/\\")):
-        return None
-    if "\\" in target or any(ord(ch) < 32 for ch in target):
-        return None
-    return target

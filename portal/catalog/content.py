@@ -370,7 +370,8 @@ def _upsert_topic(session: Session, v: dict, report: ImportReport) -> None:
 
 GUIDE_SCALARS = (
     "title code summary body applicants conditions materials steps statutory_days promised_days visits fee "
-    "fee_basis location hours phone complaint_phone online_url fully_online legal_basis faq"
+    "fee_basis location hours phone complaint_phone online_url fully_online legal_basis faq "
+    "title_en summary_en body_en applicants_en conditions_en steps_en"
 ).split()
 
 
@@ -388,7 +389,8 @@ def _upsert_guide(session: Session, v: dict, report: ImportReport) -> None:
 
 
 POLICY_SCALARS = (
-    "title doc_number published_on effective_from expires_on beneficiaries summary body interpretation measure_no"
+    "title doc_number published_on effective_from expires_on beneficiaries summary body interpretation measure_no "
+    "title_en summary_en body_en interpretation_en"
 ).split()
 
 

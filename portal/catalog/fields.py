@@ -157,8 +157,12 @@ def list_of(item: Callable[[Any], Any], max_items: int = 200, unique: bool = Fal
     return parse
 
 
+OMIT = object()  # the default of an optional field a nested object holds only when it has a value
+
+
 def record(fields: dict[str, tuple[Callable[[Any], Any], bool, Any]]) -> Callable[[Any], dict]:
-    """A nested object with the given fields (parser, required, default), in that order."""
+    """A nested object with the given fields (parser, required, default), in that order; a field whose
+    default is OMIT is left out when absent or empty."""
 
     def parse(value: Any) -> dict:
         if not isinstance(value, dict):
@@ -171,12 +175,15 @@ def record(fields: dict[str, tuple[Callable[[Any], Any], bool, Any]]) -> Callabl
             if name not in value:
                 if required:
                     raise BadValue(f"缺少 {name}")
-                out[name] = default
+                if default is not OMIT:
+                    out[name] = default
                 continue
             try:
                 out[name] = parser(value[name])
             except BadValue as exc:
                 raise BadValue(f"的 {name} {exc}") from None
+            if default is OMIT and not out[name]:
+                del out[name]
         return out
 
     return parse

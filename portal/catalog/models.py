@@ -141,6 +141,13 @@ class Guide(Base):
     legal_basis: Mapped[str] = mapped_column(Text, default="")
     faq: Mapped[list] = mapped_column(JSON, default=list)
     updated_on: Mapped[dt.date] = mapped_column(Date)
+    # English, optional (materials' and questions' English inside their JSON): shown to readers in English
+    title_en: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    summary_en: Mapped[str] = mapped_column(Text, default="", server_default="")
+    body_en: Mapped[str] = mapped_column(Text, default="", server_default="")
+    applicants_en: Mapped[str] = mapped_column(Text, default="", server_default="")
+    conditions_en: Mapped[str] = mapped_column(Text, default="", server_default="")
+    steps_en: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
     views: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # 最近核对: the day a published revision or a bureau's confirmation (核对无误) last vouched for the guide
     checked_on: Mapped[dt.date | None] = mapped_column(Date)
@@ -197,6 +204,10 @@ class Policy(Base):
     summary: Mapped[str] = mapped_column(Text, default="")
     body: Mapped[str] = mapped_column(Text, default="")
     interpretation: Mapped[str] = mapped_column(Text, default="")
+    title_en: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    summary_en: Mapped[str] = mapped_column(Text, default="", server_default="")
+    body_en: Mapped[str] = mapped_column(Text, default="", server_default="")
+    interpretation_en: Mapped[str] = mapped_column(Text, default="", server_default="")
     part_of_id: Mapped[int | None] = mapped_column(ForeignKey("policies.id", ondelete="SET NULL"), index=True)
     measure_no: Mapped[int | None] = mapped_column(Integer)
     # A draft put out for public comment (征求意见): when comments are taken, and which bureau answers them.

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from portal.catalog.fields import (BadValue, boolean, choice, code, date, integer, link, list_of, moment,
+from portal.catalog.fields import (OMIT, BadValue, boolean, choice, code, date, integer, link, list_of, moment,
                                    optional_code, optional_link, optional_slug, optional_text, record, slug, text)
 from portal.catalog.models import AnswerStatus, CaseType, PolicyStatus
 
@@ -20,9 +20,12 @@ MATERIAL = record(
         "required": (boolean, False, True),
         "note": (text(1000), False, ""),
         "form_url": (optional_link, False, None),
+        "name_en": (text(300), False, OMIT),  # English, optional: the page in English shows it when given
+        "note_en": (text(1500), False, OMIT),
     }
 )
-FAQ = record({"q": (text(500, allow_empty=False), True, None), "a": (text(5000, allow_empty=False), True, None)})
+FAQ = record({"q": (text(500, allow_empty=False), True, None), "a": (text(5000, allow_empty=False), True, None),
+              "q_en": (text(800), False, OMIT), "a_en": (text(8000), False, OMIT)})
 STEP = text(1000, allow_empty=False)
 
 
@@ -94,6 +97,13 @@ KINDS: dict[str, Kind] = {
             "legal_basis": (text(10000), False, _const("")),
             "faq": (list_of(FAQ, 50), False, list),
             "updated_on": (date(nullable=True), False, _const(None)),
+            # English, all optional: a page read in English shows these where given, the Chinese elsewhere
+            "title_en": (text(300), False, _const("")),
+            "summary_en": (text(3000), False, _const("")),
+            "body_en": (text(80000), False, _const("")),
+            "applicants_en": (text(8000), False, _const("")),
+            "conditions_en": (text(15000), False, _const("")),
+            "steps_en": (list_of(text(1500), 50), False, list),
         },
     ),
     "policy": Kind(
@@ -118,6 +128,10 @@ KINDS: dict[str, Kind] = {
             "consultation_opens": (moment, False, _const(None)),
             "consultation_closes": (moment, False, _const(None)),
             "consultation_contact": (optional_code, False, _const(None)),
+            "title_en": (text(500), False, _const("")),
+            "summary_en": (text(3000), False, _const("")),
+            "body_en": (text(300000), False, _const("")),
+            "interpretation_en": (text(80000), False, _const("")),
         },
     ),
     "synonym": Kind(

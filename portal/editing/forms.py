@@ -18,7 +18,8 @@ GUIDE_LABELS = {
     "promised_days": "承诺办结时限", "visits": "到现场次数", "fee": "收费", "fee_basis": "收费依据",
     "location": "办理地点", "hours": "办理时间", "phone": "咨询电话", "complaint_phone": "投诉电话",
     "online_url": "网上办理地址", "fully_online": "全程网办", "legal_basis": "设定依据", "faq": "常见问题",
-    "updated_on": "最近更新",
+    "updated_on": "最近更新", "title_en": "事项名称（英文）", "summary_en": "摘要（英文）", "body_en": "办理说明（英文）",
+    "applicants_en": "申请对象（英文）", "conditions_en": "受理条件（英文）", "steps_en": "办理流程（英文）",
 }
 POLICY_LABELS = {
     "slug": "标识（网址）", "title": "文件标题", "bureau": "责任部门", "topics": "所属领域", "doc_number": "文号",
@@ -26,6 +27,7 @@ POLICY_LABELS = {
     "beneficiaries": "适用对象", "summary": "摘要", "body": "正文", "interpretation": "政策解读",
     "part_of": "所属文件", "measure_no": "措施序号", "consultation_opens": "征求意见开始时间",
     "consultation_closes": "征求意见截止时间", "consultation_contact": "意见受理部门",
+    "title_en": "文件标题（英文）", "summary_en": "摘要（英文）", "body_en": "正文（英文）", "interpretation_en": "政策解读（英文）",
 }
 ANSWER_LABELS = {
     "slug": "标识（网址）", "question": "问题（企业的问法）", "answer": "答复", "topics": "所属领域", "bureau": "答复部门",
@@ -33,15 +35,17 @@ ANSWER_LABELS = {
 }
 LABELS = {"guide": GUIDE_LABELS, "policy": POLICY_LABELS, "answer": ANSWER_LABELS}
 MATERIAL_LABELS = {"name": "材料名称", "form": "形式", "copies": "份数", "required": "必需", "note": "说明",
-                   "form_url": "表格下载地址"}
-FAQ_LABELS = {"q": "问题", "a": "回答"}
+                   "form_url": "表格下载地址", "name_en": "材料名称（英文）", "note_en": "说明（英文）"}
+FAQ_LABELS = {"q": "问题", "a": "回答", "q_en": "问题（英文）", "a_en": "回答（英文）"}
 BLANK_MATERIAL_ROWS = 3
 BLANK_FAQ_ROWS = 2
 MAX_ROWS = 300  # row numbers beyond this are not read; the content rules allow far fewer anyway
 
 GUIDE_TEXT = ("title", "code", "summary", "body", "applicants", "conditions", "fee", "fee_basis", "location", "hours",
-              "phone", "complaint_phone", "online_url", "legal_basis")
-POLICY_TEXT = ("title", "doc_number", "summary", "body", "interpretation")
+              "phone", "complaint_phone", "online_url", "legal_basis", "title_en", "summary_en", "body_en",
+              "applicants_en", "conditions_en")
+POLICY_TEXT = ("title", "doc_number", "summary", "body", "interpretation", "title_en", "summary_en", "body_en",
+               "interpretation_en")
 NEWLINES = re.compile(r"\r\n|\r|\n")  # browsers send CRLF; other separators stay visible to the checks
 INTEGER = re.compile(r"[0-9]{1,6}")
 ROW_FIELD = re.compile(r"(materials|faq)-([0-9]{1,4})-(\w+)")
@@ -100,7 +104,7 @@ def read_form(kind: str, form: MultiDict, slug: str | None = None, bureau: str |
 def _read_guide(form: MultiDict) -> tuple[dict, dict, dict]:
     values: dict[str, Any] = {name: _text(form, name) for name in GUIDE_TEXT}
     values.update(slug=form.get("slug", "").strip(), bureau=form.get("bureau", ""), topics=form.getlist("topics"),
-                  steps=_text(form, "steps"), case_type=form.get("case_type", ""),
+                  steps=_text(form, "steps"), steps_en=_text(form, "steps_en"), case_type=form.get("case_type", ""),
                   statutory_days=form.get("statutory_days", ""), promised_days=form.get("promised_days", ""),
                   visits=form.get("visits", ""), fully_online=form.get("fully_online") == "1",
                   materials=_rows(form, "materials", tuple(MATERIAL_LABELS)), faq=_rows(form, "faq", tuple(FAQ_LABELS)),
@@ -112,6 +116,7 @@ def _read_guide(form: MultiDict) -> tuple[dict, dict, dict]:
     record["code"] = values["code"] or None
     record.update({name: values[name] for name in GUIDE_TEXT if name not in ("title", "code")})
     record["steps"] = _lines(values["steps"])
+    record["steps_en"] = _lines(values["steps_en"])
     record["case_type"] = values["case_type"]
     record["fully_online"] = values["fully_online"]
     record["updated_on"] = None  # set to the day of publication
@@ -123,7 +128,7 @@ def _read_guide(form: MultiDict) -> tuple[dict, dict, dict]:
     materials = []
     for i, row in enumerate(values["materials"]):
         obj = {"name": row["name"], "form": row["form"] or "原件", "required": row["required"], "note": row["note"],
-               "form_url": row["form_url"].strip() or None}
+               "form_url": row["form_url"].strip() or None, "name_en": row["name_en"], "note_en": row["note_en"]}
         try:
             copies = _integer(row["copies"], nullable=True)
         except BadValue as exc:
@@ -159,7 +164,8 @@ def _read_policy(form: MultiDict) -> tuple[dict, dict, dict]:
     errors: dict[str, list[str]] = {}
     record: dict[str, Any] = {name: values[name] for name in ("slug", "title", "bureau", "topics", "status")}
     record["doc_number"] = values["doc_number"] or None
-    record.update({name: values[name] for name in ("summary", "body", "interpretation")})
+    record.update({name: values[name] for name in ("summary", "body", "interpretation", "title_en", "summary_en",
+                                                   "body_en", "interpretation_en")})
     record["beneficiaries"] = _lines(values["beneficiaries"])
     record["part_of"] = values["part_of"] or None
     if values["published_on"]:
@@ -194,12 +200,15 @@ def form_values(kind: str, record: dict[str, Any]) -> dict[str, Any]:
     values["note"] = ""
     if kind == "guide":
         values["steps"] = "\n".join(record.get("steps") or [])
+        values["steps_en"] = "\n".join(record.get("steps_en") or [])
         for name in ("statutory_days", "promised_days", "visits"):
             values[name] = "" if record.get(name) is None else str(record[name])
         values["materials"] = [
             {"name": m["name"], "form": m["form"], "copies": str(m["copies"]), "required": m["required"],
-             "note": m["note"], "form_url": m.get("form_url") or ""} for m in record.get("materials") or []]
-        values["faq"] = [{"q": item["q"], "a": item["a"]} for item in record.get("faq") or []]
+             "note": m["note"], "form_url": m.get("form_url") or "", "name_en": m.get("name_en", ""),
+             "note_en": m.get("note_en", "")} for m in record.get("materials") or []]
+        values["faq"] = [{"q": item["q"], "a": item["a"], "q_en": item.get("q_en", ""), "a_en": item.get("a_en", "")}
+                         for item in record.get("faq") or []]
     elif kind == "policy":
         values["beneficiaries"] = "\n".join(record.get("beneficiaries") or [])
         values["measure_no"] = "" if record.get("measure_no") is None else str(record["measure_no"])

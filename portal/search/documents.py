@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from whoosh.analysis import StemmingAnalyzer
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
 from portal.catalog.models import Answer, AnswerStatus, Guide, Policy, PolicyStatus
@@ -30,6 +31,11 @@ def make_schema() -> Schema:
         expires=NUMERIC(int, stored=True),  # yyyymmdd, NO_EXPIRY when none
         date=NUMERIC(int, stored=True, sortable=True),  # yyyymmdd: last update or publication
         online=STORED,
+        # The English fields of guides and policies, with Whoosh's standard English analyzer (words,
+        # lower case, stop words out, Porter stems): an English query finds them.
+        title_en=TEXT(analyzer=StemmingAnalyzer(), stored=True, field_boost=3.0),
+        summary_en=STORED,
+        body_en=TEXT(analyzer=StemmingAnalyzer()),
     )
 
 
@@ -57,6 +63,12 @@ def guide_document(guide: Guide) -> dict:
         "summary": guide.summary, "code": guide.code or "", "body": "\n".join(p for p in parts if p),
         "bureau": guide.bureau.code, "topics": ",".join(t.code for t in guide.topics), "status": "",
         "expires": NO_EXPIRY, "date": _day(guide.updated_on), "online": guide.fully_online,
+        "title_en": guide.title_en, "summary_en": guide.summary_en,
+        "body_en": "\n".join(p for p in (
+            guide.summary_en, plain(guide.applicants_en), plain(guide.conditions_en),
+            "; ".join(m.get("name_en", "") for m in guide.materials), "; ".join(guide.steps_en or []),
+            plain(guide.body_en), " ".join(f"{item.get('q_en', '')} {item.get('a_en', '')}" for item in guide.faq),
+        ) if p.strip()),
     }
 
 
@@ -71,6 +83,8 @@ def policy_document(policy: Policy) -> dict | None:
         "bureau": policy.bureau.code, "topics": ",".join(t.code for t in policy.topics),
         "status": policy.status.value, "expires": _day(policy.expires_on, NO_EXPIRY),
         "date": _day(policy.published_on), "online": False,
+        "title_en": policy.title_en, "summary_en": policy.summary_en,
+        "body_en": "\n".join(p for p in (policy.summary_en, plain(policy.interpretation_en), plain(policy.body_en)) if p),
     }
 
 

@@ -83,10 +83,14 @@ class IndexStore:
         return self.root / os.readlink(link)
 
     def exists(self) -> bool:
+        """A usable index is there: one of an older schema (without the English fields, say) counts as
+        missing, so the writer or `search reindex --if-missing` builds it anew."""
         try:
-            return whoosh_index.exists_in(str(self.current_dir()))
+            if not whoosh_index.exists_in(str(self.current_dir())):
+                return False
         except IndexMissing:
             return False
+        return set(make_schema().names()) <= set(self.open().schema.names())
 
     def open(self) -> FileIndex:
         return whoosh_index.open_dir(str(self.current_dir()))

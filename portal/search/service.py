@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from markupsafe import Markup
-from whoosh.query import NullQuery, NumericRange, Or, Prefix, Query
+from whoosh.analysis import StemmingAnalyzer
+from whoosh.query import And, NullQuery, NumericRange, Or, Prefix, Query, Term
 
 from portal.search.analyzer import fold
 from portal.search.query import ParsedQuery, build, parse, respell, title_prefix_query, without_needless_expansions
@@ -64,6 +65,8 @@ class Hit:
     date: dt.date | None
     score: float
     online: bool = False
+    title_en: str = ""
+    summary_en: str = ""
 
 
 @dataclass
@@ -213,6 +216,30 @@ def _match(snapshot: Snapshot, parsed: ParsedQuery, found) -> _Match:
     return attempt
 
 
+ENGLISH_WORD = re.compile(r"[A-Za-z]{2,}")
+ENGLISH_FIELDS = ("title_en", "body_en")
+ENGLISH_ANALYZER = StemmingAnalyzer()  # the English fields' own (portal.search.documents)
+
+
+def english_match(snapshot: Snapshot, text: str, found) -> _Match | None:
+    """A query in English words, against the English fields (stemmed alike: licence, licences and
+    licensing meet): every word, else any of them; None when the query has no English word or the
+    English fields hold none of its words, so the Chinese search goes on as before."""
+    if not ENGLISH_WORD.search(text) or any("\u4e00" <= ch <= "\u9fff" for ch in text):
+        return None
+    words = list(dict.fromkeys(token.text for token in ENGLISH_ANALYZER(text)))
+    parts = [Or([Term(f, w) for f in ENGLISH_FIELDS if snapshot.has_term(f, w)]) for w in words]
+    parts = [part for part in parts if part.subqueries]
+    if not parts:
+        return None
+    every = And(parts) if len(parts) > 1 else parts[0]
+    attempt = _Match(every, snapshot.matching(every))
+    if found(attempt.docs) or len(parts) == 1:
+        return attempt
+    anything = Or(parts)
+    return _Match(anything, snapshot.matching(anything), relaxed=True)
+
+
 def search(snapshot: Snapshot, request: SearchRequest, today: dt.date) -> SearchResponse:
     """Run one search: AND of the user's concepts, then their parts, then OR; words the index does not
     hold are respelled first (pinyin, homophones) and, when no document holds every word, replaced by
@@ -238,11 +265,13 @@ def search(snapshot: Snapshot, request: SearchRequest, today: dt.date) -> Search
     def found(docs: frozenset[int]) -> bool:
         return bool(narrowed(docs))
 
-    respelled = respell(parsed, snapshot.vocabulary, snapshot.has_term)
-    if respelled:
-        parsed = response.parsed = _parse(snapshot, respelled)
-        response.corrected = respelled
-    match = _match(snapshot, parsed, found)
+    match = english_match(snapshot, request.q, found)
+    if match is None:
+        respelled = respell(parsed, snapshot.vocabulary, snapshot.has_term)
+        if respelled:
+            parsed = response.parsed = _parse(snapshot, respelled)
+            response.corrected = respelled
+        match = _match(snapshot, parsed, found)
     if match.relaxed or not found(match.docs):  # some word matched nothing: try the closest known word
         closest = respell(parsed, snapshot.vocabulary, snapshot.has_term, closest=True)
         if closest:
@@ -285,7 +314,8 @@ def search(snapshot: Snapshot, request: SearchRequest, today: dt.date) -> Search
             snippet=snippet(stored["body"], stored["summary"], terms),
             bureau=stored["bureau"], topics=[t for t in stored["topics"].split(",") if t],
             status=status, date=_number_day(stored["date"]), score=round(hit.score or 0.0, 3),
-            online=bool(stored.get("online")),
+            online=bool(stored.get("online")), title_en=stored.get("title_en") or "",
+            summary_en=stored.get("summary_en") or "",
         ))
     return response
 

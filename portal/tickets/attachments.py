@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.boundary import after_commit, on_rollback
+from portal.i18n import gettext as _
 from portal.tickets.models import Attachment, Ticket
 
 ORPHANS_KEPT = dt.timedelta(days=1)  # a file with no row is removed after this
@@ -49,16 +50,16 @@ def check_uploads(files: list[tuple[str, bytes]]) -> tuple[list[Upload], list[st
     files = [(name, data) for name, data in files if name or data]
     errors: list[str] = []
     if len(files) > MAX_FILES:
-        return [], [f"最多上传 {MAX_FILES} 个附件（您选择了 {len(files)} 个）。"]
+        return [], [_("最多上传 %(most)s 个附件（您选择了 %(chosen)s 个）。", most=MAX_FILES, chosen=len(files))]
     uploads = []
     for name, data in files:
         shown = _clean_name(name)
         if len(data) > MAX_BYTES:
-            errors.append(f"“{shown}”超过 5 MB。")
+            errors.append(_("“%(name)s”超过 5 MB。", name=shown))
         elif not data:
-            errors.append(f"“{shown}”是空文件。")
+            errors.append(_("“%(name)s”是空文件。", name=shown))
         elif (kind := sniff(data)) is None:
-            errors.append(f"“{shown}”不是 JPEG、PNG 或 PDF 文件（按文件内容识别，与扩展名无关）。")
+            errors.append(_("“%(name)s”不是 JPEG、PNG 或 PDF 文件（按文件内容识别，与扩展名无关）。", name=shown))
         else:
             extension = next(ext for _, k, ext in SIGNATURES if k == kind)
             stem = shown.rsplit(".", 1)[0] if "." in shown else shown

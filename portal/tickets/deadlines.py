@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from portal.i18n import gettext as _
 from portal.tickets.workdays import Calendar, tentative
 
 
@@ -30,10 +31,10 @@ class Deadline:
     def words(self) -> str:
         """剩 N 个工作日, 今日到期, or 已逾期 N 个工作日 (a deadline passed over a weekend: 已逾期)."""
         if self.overdue:
-            return f"已逾期 {-self.left} 个工作日" if self.left < 0 else "已逾期"
+            return _("已逾期 %(days)s 个工作日", days=-self.left) if self.left < 0 else _("已逾期")
         if self.left == 0:
-            return "今日到期"
-        return f"剩 {self.left} 个工作日"
+            return _("今日到期")
+        return _("剩 %(days)s 个工作日", days=self.left)
 
 
 class Deadlines:

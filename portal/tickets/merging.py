@@ -71,7 +71,8 @@ def merge(session: Session, repeat: Ticket, master: Ticket | None, actor: Actor,
     repeat.assignee = None
     reply = master.reply_event
     queue_mail(session, repeat.email, "mail/ticket_merged.txt", ticket=repeat, master=master,
-               reply=reply.public_text if reply is not None and master.state in (S.REPLIED, S.CLOSED) else "")
+               reply=reply.public_text if reply is not None and master.state in (S.REPLIED, S.CLOSED) else "",
+               lang=repeat.lang)
 
 
 def answered(repeat: Ticket) -> bool:

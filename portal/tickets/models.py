@@ -150,6 +150,7 @@ class Ticket(Base):
     phone: Mapped[str] = mapped_column(String(20))
     email: Mapped[str] = mapped_column(String(200), default="")
     publish: Mapped[bool] = mapped_column(Boolean, default=False)
+    lang: Mapped[str] = mapped_column(String(2), default="zh", server_default="zh")  # the filer's: mail in it
     consented_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)
     assigned_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

@@ -215,6 +215,7 @@ class TicketInput:
     policy: Policy | None = None
     page: str = ""
     owner: Bureau | None = None
+    lang: str = "zh"  # the filer's language: the ticket's mail is written in it
 
 
 def file_ticket(session: Session, data: TicketInput, actor: Actor = BUSINESS, channel: Channel = Channel.WEB,
@@ -231,7 +232,7 @@ def file_ticket(session: Session, data: TicketInput, actor: Actor = BUSINESS, ch
         type=data.type, topic=data.topic, guide=data.guide, subject=data.subject,
         description=data.description, company_name=data.company_name, credit_code=data.credit_code,
         contact_name=data.contact_name, phone=data.phone, email=data.email, publish=data.publish,
-        consented_at=received_at or moment, created_at=moment, state=None,
+        lang=data.lang, consented_at=received_at or moment, created_at=moment, state=None,
         channel=channel, received_at=received_at or moment, confidential=data.confidential,
         problem=data.problem, policy=data.policy, page=data.page,
     )
@@ -243,7 +244,7 @@ def file_ticket(session: Session, data: TicketInput, actor: Actor = BUSINESS, ch
         assign(session, ticket, lead, SYSTEM, "route")
     else:
         move(ticket, "dispatch", SYSTEM, public_text="该领域未明确牵头单位，由县营商环境办分办。")
-    queue_mail(session, data.email, "mail/ticket_filed.txt", ticket=ticket, code=code)
+    queue_mail(session, data.email, "mail/ticket_filed.txt", ticket=ticket, code=code, lang=ticket.lang)
     return ticket, code
 
 
@@ -385,7 +386,7 @@ def decide_transfer(session: Session, ticket: Ticket, actor: Actor, approve: boo
     ticket.transfer_requested = False
     if approve:
         assign(session, ticket, to, actor, "approve_transfer", note=reason)
-        queue_mail(session, ticket.email, "mail/ticket_transferred.txt", ticket=ticket)
+        queue_mail(session, ticket.email, "mail/ticket_transferred.txt", ticket=ticket, lang=ticket.lang)
     else:
         move(ticket, "refuse_transfer", actor, note=reason)
         ticket.pending_transfer_to = None
@@ -420,7 +421,7 @@ def decide_extension(session: Session, ticket: Ticket, actor: Actor, approve: bo
         ticket.reply_due = Calendar.load(session).add(ticket.reply_due, days)
         move(ticket, "approve_extension", actor, detail=reason,
              public_text=f"经批准，答复期限延长至 {chinese_date(ticket.reply_due)}。原因：{reason}")
-        queue_mail(session, ticket.email, "mail/ticket_extended.txt", ticket=ticket, reason=reason)
+        queue_mail(session, ticket.email, "mail/ticket_extended.txt", ticket=ticket, reason=reason, lang=ticket.lang)
     else:
         move(ticket, "refuse_extension", actor, note=reason)
     ticket.pending_extension_days = None
@@ -439,9 +440,10 @@ def reply(session: Session, ticket: Ticket, actor: Actor, text: str) -> None:
     move(ticket, "reply", actor, public_text=text)
     _drop_requests(ticket)
     ticket.replied_at = now()
-    queue_mail(session, ticket.email, "mail/ticket_replied.txt", ticket=ticket, text=text)
+    queue_mail(session, ticket.email, "mail/ticket_replied.txt", ticket=ticket, text=text, lang=ticket.lang)
     for repeat in ticket.repeats:  # 并单: one reply reaches every business that asked
-        queue_mail(session, repeat.email, "mail/ticket_merged_replied.txt", ticket=repeat, master=ticket, text=text)
+        queue_mail(session, repeat.email, "mail/ticket_merged_replied.txt", ticket=repeat, master=ticket, text=text,
+                   lang=repeat.lang)
 
 
 def tell_revised(session: Session, ticket: Ticket, actor: Actor, what: str, path: str) -> None:
@@ -489,7 +491,7 @@ def reopen(session: Session, ticket: Ticket, cause: str, told: str) -> None:
     ticket.reply_due = Calendar.load(session).add(local_day(now()), deadline_days(session, ticket, "reply"))
     move(ticket, "reopen", SYSTEM,
          public_text=f"{cause}，已交{ticket.bureau.name}重新办理，答复期限 {chinese_date(ticket.reply_due)}。")
-    queue_mail(session, ticket.email, "mail/ticket_reopened.txt", ticket=ticket, told=told)
+    queue_mail(session, ticket.email, "mail/ticket_reopened.txt", ticket=ticket, told=told, lang=ticket.lang)
 
 
 def autoclose(session: Session, today: dt.date) -> list[Ticket]:

@@ -11,6 +11,7 @@ from stdnum.cn import uscc
 from stdnum.exceptions import ValidationError
 
 from portal.catalog import queries
+from portal.i18n import gettext as _
 from portal.text import CONTROL, PHONE_MESSAGE, flag, normalize_phone, valid_email, valid_phone
 from portal.tickets.models import Problem, TicketType
 from portal.tickets.services import TicketInput
@@ -42,39 +43,39 @@ def validate(session: Session, raw: Mapping[str, Any]) -> tuple[TicketInput | No
     for name in FIELDS:
         value = raw.get(name)
         if value is not None and not isinstance(value, (str, bool, int)):
-            fail(name, "格式不正确。")
+            fail(name, _("格式不正确。"))
         elif isinstance(value, str):
             if len(value) > SENT_AT_MOST[name]:
-                fail(name, f"内容过长（最多 {SENT_AT_MOST[name]} 个字符，现有 {len(value)} 个）。")
+                fail(name, _("内容过长（最多 %(most)s 个字符，现有 %(now)s 个）。", most=SENT_AT_MOST[name], now=len(value)))
             elif CONTROL.search(value.replace("\r", "")):
-                fail(name, "含有不可见的控制字符。")
+                fail(name, _("含有不可见的控制字符。"))
             elif name in ONE_LINE and any(ch in value.strip() for ch in "\r\n"):
-                fail(name, "只能填写一行，请去掉换行。")
+                fail(name, _("只能填写一行，请去掉换行。"))
     raw = {name: None if name in errors else raw.get(name) for name in FIELDS}
 
     kind = next((t for t in TicketType if t.value == raw.get("type")), None)
     if kind is TicketType.CORRECTION:
         return _correction(session, raw, errors, fail)
     if kind is None:
-        fail("type", "请选择诉求类型：咨询、求助、投诉或建议。")
+        fail("type", _("请选择诉求类型：咨询、求助、投诉或建议。"))
     topic_code = _text(raw.get("topic"))
     topic = queries.topic_by_code(session, topic_code)
     if topic is None:
-        fail("topic", "请选择诉求涉及的领域。")
+        fail("topic", _("请选择诉求涉及的领域。"))
     guide = None
     guide_slug = _text(raw.get("guide"))
     if guide_slug:
         guide = queries.guide_by_slug(session, guide_slug)
         if guide is None:
-            fail("guide", "所选办事事项不存在。")
+            fail("guide", _("所选办事事项不存在。"))
 
     subject = _text(raw.get("subject"))
     if not 4 <= len(subject) <= 100:
-        fail("subject", "标题应为 4 至 100 个字。")
-    description = _description(raw, fail, "请具体描述诉求，至少 10 个字。")
+        fail("subject", _("标题应为 4 至 100 个字。"))
+    description = _description(raw, fail, _("请具体描述诉求，至少 10 个字。"))
     who = _who(raw, fail, required=True)
     if not flag(raw.get("consent")):
-        fail("consent", "请阅读并同意个人信息使用说明后再提交。")
+        fail("consent", _("请阅读并同意个人信息使用说明后再提交。"))
 
     if errors:
         return None, errors
@@ -87,7 +88,7 @@ def _description(raw: Mapping[str, Any], fail, too_short: str) -> str:
     if len(description) < 10:
         fail("description", too_short)
     elif len(description) > 5000:
-        fail("description", f"描述最多 5000 个字（现有 {len(description)} 个字）。")
+        fail("description", _("描述最多 5000 个字（现有 %(now)s 个字）。", now=len(description)))
     return description
 
 
@@ -95,24 +96,24 @@ def _who(raw: Mapping[str, Any], fail, required: bool) -> dict[str, str]:
     """Company and contact fields; a correction may leave out every one, a filing needs a name and a phone."""
     company_name = _text(raw.get("company_name"))
     if len(company_name) > 100:
-        fail("company_name", "单位名称最多 100 个字。")
+        fail("company_name", _("单位名称最多 100 个字。"))
 
     credit_code = _text(raw.get("credit_code")).upper().replace(" ", "")
     if credit_code:
         try:
             credit_code = uscc.validate(credit_code)
         except ValidationError:
-            fail("credit_code", "统一社会信用代码不正确（18 位，请核对最后一位校验码）；个人可不填。")
+            fail("credit_code", _("统一社会信用代码不正确（18 位，请核对最后一位校验码）；个人可不填。"))
 
     contact_name = _text(raw.get("contact_name"))
     if len(contact_name) > 50 or (required and not contact_name):
-        fail("contact_name", "请填写联系人姓名（最多 50 个字）。" if required else "姓名最多 50 个字；可不填。")
+        fail("contact_name", _("请填写联系人姓名（最多 50 个字）。") if required else _("姓名最多 50 个字；可不填。"))
     phone = normalize_phone(_text(raw.get("phone")))
     if (phone or required) and not valid_phone(phone):
-        fail("phone", PHONE_MESSAGE if required else PHONE_MESSAGE.removesuffix("。") + "；可不填。")
+        fail("phone", _(PHONE_MESSAGE) if required else _(PHONE_MESSAGE).removesuffix("。") + _("；可不填。"))
     email = _text(raw.get("email"))
     if email and not valid_email(email):
-        fail("email", "电子邮箱格式不正确；可不填。")
+        fail("email", _("电子邮箱格式不正确；可不填。"))
     return {"company_name": company_name, "credit_code": credit_code, "contact_name": contact_name,
             "phone": phone, "email": email}
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from flask import (Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, send_file,
@@ -19,6 +20,7 @@ from portal.errors import show_refusals_with
 from portal.extensions import db, limiter
 from portal.pdf import cjk_font
 from portal.tickets import receipt as receipts
+from portal.i18n import current_language
 from portal.tickets.attachments import attach, check_uploads
 from portal.tickets.deadlines import Deadlines
 from portal.tickets.merging import rate_merged
@@ -89,7 +91,7 @@ def new():
     if errors or upload_errors:  # nothing was written
         return render_template("tickets/new.html", **_form_context(request.form.to_dict(), errors, upload_errors)), 400
 
-    ticket, code = file_ticket(db.session, data)
+    ticket, code = file_ticket(db.session, replace(data, lang=current_language()))
     attach(db.session, ticket, uploads, Path(current_app.config["ATTACHMENT_DIR"]))
     _remember(ticket.number)
     # The confirmation is this response, so the code is shown once and kept nowhere: not in the session

@@ -44,6 +44,18 @@ class PinnedClock:
             return self.app(environ, start_response)
 
 
+def file_late_licence_change() -> tuple[str, str]:
+    """A complaint on 企业开办 filed and committed in the app context: its number and retrieval code."""
+    data = TicketInput(type=TicketType.COMPLAINT, topic=queries.topic_by_code(db.session, "qykb"), guide=None,
+                       subject="营业执照变更登记超时", description="十日前提交变更登记，至今没有结果。",
+                       company_name="会宁县某某餐饮有限公司", credit_code="", contact_name="李女士",
+                       phone="13700000000", email="", publish=False)
+    ticket, code = services.file_ticket(db.session, data)
+    number = ticket.number
+    db.session.commit()
+    return number, code
+
+
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     """A portal as `make run` leaves it: the demo content, accounts and tickets, written at PINNED;
@@ -55,13 +67,7 @@ def demo(tmp_path_factory):
         seed_accounts(db.session)
         seed_tickets(db.session)
         seed_measures(db.session, app.config["MEASURES_PLAN"])
-        data = TicketInput(type=TicketType.COMPLAINT, topic=queries.topic_by_code(db.session, "qykb"), guide=None,
-                           subject="营业执照变更登记超时", description="十日前提交变更登记，至今没有结果。",
-                           company_name="会宁县某某餐饮有限公司", credit_code="", contact_name="李女士",
-                           phone="13700000000", email="", publish=False)
-        ticket, code = services.file_ticket(db.session, data)
-        number = ticket.number
-        db.session.commit()
+        number, code = file_late_licence_change()
         app.extensions["search"].store.rebuild(db.session)
         db.session.rollback()
     return app, number, code
@@ -80,7 +86,7 @@ def server(demo):
 # What is measured on every page, in the page itself.
 
 TOO_WIDE = """() => {
-  const width = window.innerWidth;
+  const width = document.documentElement.clientWidth;  // the screen: a phone's innerWidth grows with what overflows
   const scrolls = (el) => { for (let p = el.parentElement; p; p = p.parentElement) {
       const s = getComputedStyle(p); if (/(auto|scroll)/.test(s.overflowX) && p.clientWidth <= width) return true; }
     return false; };
@@ -91,7 +97,7 @@ TOO_WIDE = """() => {
     if ((r.right > width + 1 || r.left < -1) && !el.closest('.visually-hidden, .skip-link') && !scrolls(el))
       wide.push(el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + (el.className ? '.' + String(el.className).split(' ').join('.') : '') + ' ' + Math.round(r.left) + '..' + Math.round(r.right));
   }
-  return {scroll: document.documentElement.scrollWidth, inner: width, wide: wide.slice(0, 10)};
+  return {scroll: Math.max(document.documentElement.scrollWidth, window.innerWidth), inner: width, wide: wide.slice(0, 10)};
 }"""
 
 SQUEEZED_CELLS = """() => {

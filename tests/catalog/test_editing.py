@@ -152,6 +152,25 @@ def test_blank_material_and_question_rows_are_ignored(bureaus_and_editors, clien
     assert guide.faq == [{"q": "要钱吗？", "a": "不收费。"}] and guide.steps == ["申请", "刻制", "领取"]
 
 
+def test_the_editor_keeps_the_english_fields(bureaus_and_editors, client, session):
+    """Staff write the optional English beside the Chinese; what they leave empty stays out."""
+    login(client, "wang")
+    response = post(client, EDIT, guide_form("publish", **{
+        "title_en": "Filing of a company seal", "summary_en": "Businesses file their seals.",
+        "steps_en": "Apply\r\nSeal made\r\n\r\nCollect", "materials-0-name_en": "Business licence",
+        "faq-0-q_en": "Does it cost anything?", "faq-0-a_en": "No."}))
+    assert response.status_code == 303
+    guide = the_guide(session)
+    assert (guide.title_en, guide.summary_en, guide.body_en) == ("Filing of a company seal", "Businesses file their seals.", "")
+    assert guide.steps_en == ["Apply", "Seal made", "Collect"]
+    assert guide.materials[0]["name_en"] == "Business licence" and "note_en" not in guide.materials[0]
+    assert guide.faq == [{"q": "要钱吗？", "a": "不收费。", "q_en": "Does it cost anything?", "a_en": "No."}]
+    form = page(client.get(EDIT))
+    assert 'value="Filing of a company seal"' in form and 'value="Business licence"' in form
+    assert post(client, POLICY_EDIT, policy_form("publish", title_en="Tax refunds")).status_code == 303
+    assert session.scalar(select(Policy.title_en)) == "Tax refunds"
+
+
 def test_a_new_guide_exists_only_as_a_draft_until_published_and_then_search_finds_it(
         bureaus_and_editors, client, session, index, app):
     login(client, "wang")

@@ -2,7 +2,7 @@
 plan's measures' progress, milestones and linked tickets
 
 Revision ID: 0017
-Revises: 0015
+Revises: 0016
 Create Date: 2026-12-01
 """
 import datetime as dt
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 
 revision = '0017'
-down_revision = '0015'
+down_revision = '0016'
 branch_labels = None
 depends_on = None
 

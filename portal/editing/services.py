@@ -216,8 +216,8 @@ def check(session: Session, actor: Actor, kind: str, record: dict[str, Any], doc
         taken = _slug_taken(session, actor, kind, values["slug"])
         if taken:
             errors.setdefault("slug", []).append(taken)
-    for extra in RECORD_CHECKS:
-        for name, messages in extra(session, kind, values).items():
+    for check in RECORD_CHECKS:
+        for name, messages in check(session, kind, values).items():
             errors.setdefault(name, []).extend(messages)
     if errors:
         raise EditingError(errors)

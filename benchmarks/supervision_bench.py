@@ -68,25 +68,31 @@ def copy(args) -> None:
     source, target = create_engine(args.db), create_engine(args.to)
     with source.connect() as reading, target.begin() as writing:
         for table in Base.metadata.sorted_tables:
-            rows = [dict(row._mapping) for row in reading.execute(select(table))]
-            for start in range(0, len(rows), 5000):
-                writing.execute(table.insert(), rows[start:start + 5000])
-            if target.dialect.name == "postgresql" and "id" in table.c and rows:
+            copied = 0
+            for batch in reading.execution_options(stream_results=True).execute(select(table)).partitions(5000):
+                writing.execute(table.insert(), [dict(row._mapping) for row in batch])
+                copied += len(batch)
+            if target.dialect.name == "postgresql" and "id" in table.c and copied:
                 highest = writing.execute(select(func.max(table.c.id))).scalar()
                 writing.execute(text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), {highest})"))
-            print(f"{table.name}: {len(rows)}")
+            print(f"{table.name}: {copied}", flush=True)
 
 
-def pages(today: dt.date) -> list[tuple[str, str]]:
+def pages(today: dt.date) -> list[tuple[str, str, str]]:
+    """(label, path, what is forgotten before each request: "" nothing, "performance" the public page's
+    kept figures, "trend counts" the trends' counts, "trends" everything the trends keep)."""
     year_ago = (today - dt.timedelta(days=365)).isoformat()
     return [
-        ("ledger, first page", "/supervision/ledger"),
-        ("ledger, one bureau, open only", "/supervision/ledger?bureau=scjgj&open=1"),
-        ("scoreboard, 12 weeks", "/supervision/scoreboard"),
-        ("scoreboard, a year", f"/supervision/scoreboard?from={year_ago}"),
-        ("supervision start page", "/supervision/"),
-        ("public /performance (this year)", "/performance"),
-        ("public /performance (last year)", f"/performance?year={today.year - 1}"),
+        ("ledger, first page", "/supervision/ledger", ""),
+        ("ledger, one bureau, open only", "/supervision/ledger?bureau=scjgj&open=1", ""),
+        ("scoreboard, 12 weeks", "/supervision/scoreboard", ""),
+        ("scoreboard, a year", f"/supervision/scoreboard?from={year_ago}", ""),
+        ("supervision start page", "/supervision/", ""),
+        ("public /performance (this year)", "/performance", "performance"),
+        ("public /performance (last year)", f"/performance?year={today.year - 1}", "performance"),
+        ("trends, counted afresh (after any new ticket or step)", "/supervision/trends", "trend counts"),
+        ("trends, nothing kept (a worker's first reader)", "/supervision/trends", "trends"),
+        ("trends, kept", "/supervision/trends", ""),
     ]
 
 
@@ -110,6 +116,10 @@ def time_pages(args) -> None:
     sys.path.insert(0, str(args.code or ROOT))
     from portal import create_app, demo
     from portal.supervision import views
+    try:
+        from portal.supervision import trends
+    except ImportError:  # older code: no trends page
+        trends = None
 
     folder = Path(tempfile.mkdtemp(prefix="supervision-bench-"))
     app = create_app({"DATABASE_URL": args.db, "INDEX_DIR": str(folder / "ix"), "ATTACHMENT_DIR": str(folder / "att"),
@@ -119,8 +129,11 @@ def time_pages(args) -> None:
     today = dt.date.today()
     print(f"code: {args.code or ROOT}; database: {args.db.split('@')[-1]}")
     print("| page | p50 ms | p95 ms | p50 CPU ms |\n| --- | --- | --- | --- |")
-    for label, path in [] if args.exports else pages(today):
-        forget = views._public_cache.clear if path.startswith("/performance") else None
+    for label, path, forgotten in [] if args.exports else pages(today):
+        if forgotten.startswith("trend") and trends is None:
+            continue
+        forget = {"performance": views._public_cache.clear, "trend counts": trends._FIGURES_KEPT.clear,
+                  "trends": trends.forget}.get(forgotten)
         p50, p95, cpu = timed(office, path, args.repeat, forget)
         print(f"| {label} | {p50:.0f} | {p95:.0f} | {cpu:.0f} |", flush=True)
     if args.exports:

@@ -14,6 +14,7 @@ from portal.supervision.models import TrendDigest
 from portal.supervision.recount import differences
 from portal.supervision.risks import risk_words, save_risk_words
 from portal.supervision.services import remind, send_digest
+from portal.supervision.trends import keep_missing_words
 from portal.tickets.cli import tickets_cli
 from portal.tickets.workdays import Calendar
 
@@ -66,7 +67,8 @@ def figures_rebuild_command():
     """Write the kept figures anew from every ticket's events (after an upgrade, or after holidays were
     entered for days already past); one transaction."""
     held, facts = rebuild(db.session)
-    click.echo(f"已重建：办理段 {held} 条，计数事项 {facts} 条。")
+    worded = keep_missing_words(db.session)
+    click.echo(f"已重建：办理段 {held} 条，计数事项 {facts} 条；补记工单词语 {worded} 件。")
 
 
 @figures_cli.command("check")

@@ -4,8 +4,8 @@ For an ISO week (Monday to Sunday, county days) the tickets received (`received_
 raised it, on any channel) are counted by topic, bureau, guide, channel and company, each against its
 own baseline: its counts in the eight weeks before. A rise is flagged
 by one test, `unusual_rise` (below). The words of the week's subjects and descriptions (segmented by
-the search analyzer, function words out, each word counted once per ticket) are compared in the same
-way; companies with three or more tickets in the 30 days up to the week's end are listed; and the
+the search analyzer as each ticket is filed and kept in `ticket_words`, function words out, each word
+counted once per ticket) are compared in the same way; companies with three or more tickets in the 30 days up to the week's end are listed; and the
 tickets the risk words flagged on arrival (portal.supervision.risks) are shown.
 
 The figures are read from the tickets as they are now (who holds a ticket: its current bureau). A
@@ -14,19 +14,19 @@ companies leaves such tickets out.
 """
 from __future__ import annotations
 
-import bisect
 import datetime as dt
 import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, insert, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from portal.catalog.models import Bureau, Guide, Topic
+from portal.changes import watch
 from portal.clock import county_midnight
 from portal.search.analyzer import words as analyzed_words
-from portal.supervision.models import TicketRisk
+from portal.supervision.models import TicketRisk, TicketWords
 from portal.tickets.models import Channel, Ticket, TicketEvent
 
 BASELINE_WEEKS = 8
@@ -37,6 +37,7 @@ MIN_RATIO = 1.5  # and a rise is at least half again the baseline
 REPEAT_DAYS = 30
 REPEAT_COUNT = 3  # companies with this many tickets in REPEAT_DAYS are listed
 REPEAT_SHOWN = 50  # the most frequent of them
+REPEAT_NUMBERS = 10  # the numbers shown for each: its latest tickets
 TOP_WORDS = 20
 
 DIMENSIONS = [("topic", "领域"), ("bureau", "承办单位"), ("guide", "办事指南"), ("channel", "渠道"), ("company", "企业")]
@@ -137,9 +138,11 @@ class Row:
 
 @dataclass(frozen=True)
 class Repeat:
-    """A company with several tickets in the 30 days up to the week's end: their numbers, oldest first."""
+    """A company with several tickets in the 30 days up to the week's end: how many, and the numbers of
+    the latest REPEAT_NUMBERS of them, oldest first."""
 
     name: str
+    count: int
     numbers: tuple[str, ...]
 
 
@@ -192,40 +195,34 @@ def trends(session: Session, week: dt.date, today: dt.date, *, see_confidential:
 
 
 def _figures(session: Session, week: dt.date, see_confidential: bool) -> tuple:
-    """One pass over the span's tickets, reading only the columns counted (no ticket is loaded)."""
+    """The span's counts added up in SQL (grouped by week, then by each dimension): no ticket is loaded,
+    and the cost grows with the number of distinct keys, not of tickets."""
     first = week - dt.timedelta(weeks=BASELINE_WEEKS)
     weeks = [first + dt.timedelta(weeks=i) for i in range(BASELINE_WEEKS + 1)]
-    bounds = [county_midnight(monday) for monday in weeks[1:]]
-    end = week + dt.timedelta(days=6)
-    repeat_from = county_midnight(end - dt.timedelta(days=REPEAT_DAYS - 1))
-    columns = [Ticket.id, Ticket.number, Ticket.received_at, Ticket.topic_id, Ticket.bureau_id, Ticket.guide_id,
-               Ticket.channel, Ticket.company_name, Ticket.credit_code, Ticket.confidential]
+    span = (Ticket.received_at >= county_midnight(first), Ticket.received_at < county_midnight(week + dt.timedelta(days=7)))
+    which = case(*((Ticket.received_at < county_midnight(monday), i) for i, monday in enumerate(weeks[1:])),
+                 else_=BASELINE_WEEKS).label("which")
     totals = [0] * (BASELINE_WEEKS + 1)
-    spans: dict[int, list[int]] = {}
+    spans: dict[int, tuple[int, int, int]] = {}
     counts: dict[tuple[str, object], list[int]] = defaultdict(lambda: [0] * (BASELINE_WEEKS + 1))
+    keys = (Ticket.topic_id, Ticket.bureau_id, Ticket.guide_id, Ticket.channel)
+    for row in session.execute(select(which, *keys, func.count(), func.min(Ticket.id), func.max(Ticket.id))
+                               .where(*span).group_by(which, *keys)):
+        i, topic, bureau, guide, channel, n, low, high = row
+        totals[i] += n
+        known = spans.get(i, (0, low, high))
+        spans[i] = (known[0] + n, min(known[1], low), max(known[2], high))
+        for dimension, key in (("topic", topic), ("bureau", bureau), ("guide", guide), ("channel", channel.value)):
+            if key is not None:
+                counts[(dimension, key)][i] += n
     companies: dict[str, str] = {}
-    recent: dict[str, list[str]] = defaultdict(list)
-    for row in session.execute(select(*columns).where(Ticket.received_at >= county_midnight(first),
-                                                      Ticket.received_at < county_midnight(week + dt.timedelta(days=7)))
-                               .order_by(Ticket.received_at, Ticket.id)):
-        moment = row.received_at if row.received_at.tzinfo else row.received_at.replace(tzinfo=dt.timezone.utc)
-        i = bisect.bisect_right(bounds, moment)
-        totals[i] += 1
-        low, high = spans.get(i, (row.id, row.id))
-        spans[i] = (min(low, row.id), max(high, row.id))
-        counts[("topic", row.topic_id)][i] += 1
-        if row.bureau_id is not None:
-            counts[("bureau", row.bureau_id)][i] += 1
-        if row.guide_id is not None:
-            counts[("guide", row.guide_id)][i] += 1
-        counts[("channel", row.channel.value)][i] += 1
-        company = _company_key(row.company_name or "", row.credit_code or "")
-        if not company or (row.confidential and not see_confidential):
-            continue
-        counts[("company", company)][i] += 1
-        companies[company] = row.company_name
-        if moment >= repeat_from:
-            recent[company].append(row.number)
+    shown = [or_(Ticket.company_name != "", Ticket.credit_code != "")] + (
+        [] if see_confidential else [Ticket.confidential.is_(False)])
+    for i, name, code, n in session.execute(select(which, Ticket.company_name, Ticket.credit_code, func.count())
+                                            .where(*span, *shown).group_by(which, Ticket.company_name, Ticket.credit_code)):
+        key = _company_key(name or "", code or "")
+        counts[("company", key)][i] += n
+        companies[key] = name
     names = _names(session, counts)
     rows: dict[str, list[Row]] = {name: [] for name, _ in DIMENSIONS}
     for (dimension, key), series in counts.items():
@@ -234,11 +231,45 @@ def _figures(session: Session, week: dt.date, see_confidential: bool) -> tuple:
         rows[dimension].append(_judged(Row(dimension, str(key), label, series[-1], series[:-1])))
     for dimension in rows:
         rows[dimension].sort(key=lambda r: (not r.flagged, -r.count, -r.baseline, r.label))
-    words = _word_rows(session, weeks, {i: (totals[i], *spans[i]) for i in spans})
+    words = _word_rows(session, weeks, spans)
     flagged = [r for name, _ in DIMENSIONS for r in rows[name] if r.flagged] + [w for w in words if w.flagged]
-    repeated = sorted((Repeat(companies[key], tuple(numbers)) for key, numbers in recent.items()
-                       if len(numbers) >= REPEAT_COUNT), key=lambda r: (-len(r.numbers), r.name))[:REPEAT_SHOWN]
-    return weeks, totals, rows, words, repeated, flagged
+    return weeks, totals, rows, words, _repeats(session, week + dt.timedelta(days=6), shown), flagged
+
+
+def _repeats(session: Session, end: dt.date, shown: list) -> list[Repeat]:
+    """Companies with REPEAT_COUNT tickets or more in the REPEAT_DAYS up to `end`: counted in SQL, then
+    the latest numbers of the most frequent REPEAT_SHOWN read (a window function, both databases)."""
+    within = (Ticket.received_at >= county_midnight(end - dt.timedelta(days=REPEAT_DAYS - 1)),
+              Ticket.received_at < county_midnight(end + dt.timedelta(days=1)), *shown)
+    found: dict[str, list] = {}  # key: [name, tickets, its (name, credit code) spellings, its latest]
+    for name, code, n in session.execute(select(Ticket.company_name, Ticket.credit_code, func.count())
+                                         .where(*within).group_by(Ticket.company_name, Ticket.credit_code)):
+        company = found.setdefault(_company_key(name or "", code or ""), [name, 0, [], []])
+        company[1] += n
+        company[2].append((name, code))
+    frequent = sorted((key for key, (_, n, _, _) in found.items() if n >= REPEAT_COUNT),
+                      key=lambda key: (-found[key][1], found[key][0]))[:REPEAT_SHOWN]
+    if not frequent:
+        return []
+    pairs = [pair for key in frequent for pair in found[key][2]]
+    latest = func.row_number().over(partition_by=(Ticket.company_name, Ticket.credit_code),
+                                    order_by=(Ticket.received_at.desc(), Ticket.id.desc())).label("latest")
+    ranked = (select(Ticket.company_name, Ticket.credit_code, Ticket.number, Ticket.received_at, Ticket.id, latest)
+              .where(*within, tuple_(Ticket.company_name, Ticket.credit_code).in_(pairs)).subquery())
+    for name, code, number, moment, key_id in session.execute(
+            select(ranked.c.company_name, ranked.c.credit_code, ranked.c.number, ranked.c.received_at, ranked.c.id)
+            .where(ranked.c.latest <= REPEAT_NUMBERS)):
+        found[_company_key(name or "", code or "")][3].append((_aware(moment), key_id, number))
+    repeats = []
+    for key in frequent:
+        name, n, _, numbers = found[key]
+        numbers = sorted(numbers)[-REPEAT_NUMBERS:]
+        repeats.append(Repeat(name, n, tuple(number for _, _, number in numbers)))
+    return repeats
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
 
 
 def _judged(row: Row) -> Row:
@@ -264,6 +295,12 @@ def _names(session: Session, counts) -> dict[tuple[str, object], str]:
 _WORDS_KEPT: dict[tuple, Counter] = {}
 
 
+def ticket_words(subject: str, description: str) -> str:
+    """What `TicketWords` keeps of a ticket's text: its words worth counting, each once."""
+    return " ".join(dict.fromkeys(w for w in analyzed_words(f"{subject}\n{description}")
+                                  if len(w) > 1 and not w.isdigit()))
+
+
 def _week_words(session: Session, monday: dt.date, span: tuple[int, int, int] | None) -> Counter:
     if span is None:
         return Counter()
@@ -272,14 +309,40 @@ def _week_words(session: Session, monday: dt.date, span: tuple[int, int, int] | 
     if kept is not None:
         return kept
     found: Counter = Counter()
-    texts = select(Ticket.subject, Ticket.description).where(
-        Ticket.received_at >= county_midnight(monday), Ticket.received_at < county_midnight(monday + dt.timedelta(weeks=1)))
-    for subject, description in session.execute(texts):
-        found.update({w for w in analyzed_words(f"{subject}\n{description}") if len(w) > 1 and not w.isdigit()})
+    texts = (select(TicketWords.words, Ticket.subject, Ticket.description)
+             .outerjoin(TicketWords, TicketWords.ticket_id == Ticket.id)
+             .where(Ticket.received_at >= county_midnight(monday),
+                    Ticket.received_at < county_midnight(monday + dt.timedelta(weeks=1))))
+    for kept_words, subject, description in session.execute(texts):  # a ticket filed before 0018: segmented now
+        found.update((kept_words if kept_words is not None else ticket_words(subject, description)).split())
     if len(_WORDS_KEPT) > 200:
         _WORDS_KEPT.clear()
     _WORDS_KEPT[key] = found
     return found
+
+
+def keep_missing_words(session: Session, batch: int = 2000) -> int:
+    """Write the words of every ticket that has none kept (filed before revision 0018); returns how many."""
+    written = 0
+    while True:
+        missing = session.execute(select(Ticket.id, Ticket.subject, Ticket.description)
+                                  .outerjoin(TicketWords, TicketWords.ticket_id == Ticket.id)
+                                  .where(TicketWords.ticket_id.is_(None)).order_by(Ticket.id).limit(batch)).all()
+        if not missing:
+            return written
+        session.execute(insert(TicketWords), [dict(ticket_id=ticket_id, words=ticket_words(subject, description))
+                                              for ticket_id, subject, description in missing])
+        written += len(missing)
+
+
+def _keep_words_of_new_tickets(session: Session, state: dict) -> None:
+    """On each flush of a filing: a new ticket's words are kept in the same flush."""
+    for ticket in [obj for obj in session.new if isinstance(obj, Ticket) and obj not in state.setdefault("seen", set())]:
+        state["seen"].add(ticket)
+        session.add(TicketWords(ticket=ticket, words=ticket_words(ticket.subject or "", ticket.description or "")))
+
+
+watch("trend_words", _keep_words_of_new_tickets)
 
 
 def _word_rows(session: Session, weeks: list[dt.date], spans: dict[int, tuple[int, int, int]]) -> list[Row]:

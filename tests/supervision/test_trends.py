@@ -345,3 +345,41 @@ def test_a_confidential_tickets_company_is_shown_to_the_office_only(app, session
     workbook = operator.get("/supervision/trends?week=2026-W47&format=xlsx")
     names = [row[1] for row in load_workbook(io.BytesIO(workbook.data)).active.iter_rows(min_row=2, values_only=True)]
     assert "会宁县保密测试有限公司" not in names and "企业开办" in names
+
+
+def test_a_filing_keeps_its_words_and_a_ticket_without_them_is_counted_alike_and_backfilled(history, runner):
+    from portal.supervision.models import TicketWords
+    from portal.supervision.trends import forget
+
+    # every filing of the history kept its words in its own transaction, each word once
+    power = history.scalars(select(TicketWords.words).join(TicketWords.ticket)
+                            .where(TicketWords.ticket.has(subject=POWER[0])).limit(1)).one().split()
+    assert "用电报装" in power and len(power) == len(set(power))
+    assert all(len(word) > 1 for word in power)
+    counted = {r.label: (r.count, r.history) for r in trends(history, SPIKE, dt.date(2026, 11, 25)).words}
+
+    # as after an upgrade from before revision 0018: no words kept; the same figures, segmented on reading
+    history.execute(delete(TicketWords))
+    history.commit()
+    forget()
+    assert {r.label: (r.count, r.history) for r in trends(history, SPIKE, dt.date(2026, 11, 25)).words} == counted
+    assert counted["用电报装"] == (11, [4] * 8)
+
+    result = runner.invoke(args=["figures", "rebuild"])
+    assert result.exit_code == 0, result.output
+    assert "补记工单词语 131 件" in result.output  # ten ordinary weeks of 11, and week 47's 21
+    assert history.scalar(select(func.count()).select_from(TicketWords)) == 131
+    assert "补记工单词语 0 件" in runner.invoke(args=["figures", "rebuild"]).output
+    forget()
+    assert {r.label: (r.count, r.history) for r in trends(history, SPIKE, dt.date(2026, 11, 25)).words} == counted
+
+
+def test_a_company_filing_very_often_shows_its_count_and_its_latest_numbers(app, session):
+    _content(session)
+    numbers = [_file(session, dt.datetime(2026, 11, 2, 9, 0) + dt.timedelta(days=day), "qykb", "又一次反映",
+                     "问题仍未解决。", company="会宁县示例常客有限公司").number for day in range(14)]
+    _file(session, dt.datetime(2026, 11, 18, 9, 0), "qykb", "反映", "一次。", company="会宁县示例偶尔有限公司")
+    session.commit()
+    result = trends(session, SPIKE, dt.date(2026, 11, 25))
+    assert [(r.name, r.count, r.numbers) for r in result.repeats] == [
+        ("会宁县示例常客有限公司", 14, tuple(numbers[4:]))]  # the latest ten, oldest first

@@ -226,6 +226,8 @@ def file_ticket(session: Session, data: TicketInput, actor: Actor = BUSINESS, ch
     channel, staff with what they took by phone, letter or visit (`received_at`, when it came;
     `note`, internal, such as how consent was given)."""
     moment = now()
+    if received_at is not None:  # stored as the instant in UTC: SQLite keeps no zone
+        received_at = received_at.astimezone(dt.timezone.utc)
     code = new_code()
     ticket = Ticket(
         number=next_number(session, local_day(moment)), code_hash=generate_password_hash(code, method=CODE_HASH),

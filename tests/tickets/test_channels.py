@@ -16,7 +16,7 @@ from sqlalchemy import select
 from portal.accounts.models import Role
 from portal.audit import AuditEntry
 from portal.clock import COUNTY_TZ, as_of
-from portal.tickets.models import Channel, Ticket
+from portal.tickets.models import Channel, Ticket, TicketType
 from tests.clock import NOW
 from tests.forms import hidden_fields, post
 from tests.open311.conftest import FILING, make_key
@@ -162,3 +162,27 @@ def test_the_received_moment_is_county_time(app):
     assert received_moment("25/11/2026 09:15", moment)[1] == "受理时间格式不正确（如 2026-11-25T09:30）。"
     assert received_moment("2026-11-25T09:15+00:00", moment)[1] == "受理时间格式不正确（如 2026-11-25T09:30）。"
     assert COUNTY_TZ.key == "Asia/Shanghai"
+
+
+def test_a_moment_received_in_county_time_is_stored_as_the_same_instant(app, session, routing_catalog):
+    """The demo and the load generator hand `file_ticket` county-time moments: SQLite keeps no zone, so
+    the service stores the instant in UTC (a county 18:00 was once stored as 18:00 UTC, 8 hours late)."""
+    from portal.actors import Actor
+    from portal.catalog import queries
+    from portal.tickets import services
+    from portal.tickets.services import TicketInput
+
+    desk = Actor("staff", "市场监管局经办人", queries.bureau_by_code(session, "scjgj"))
+    data = TicketInput(type=TicketType.HELP, topic=queries.topic_by_code(session, "qykb"), guide=None,
+                       subject="电话反映执照问题", description="电话中反映营业执照变更问题。", company_name="",
+                       credit_code="", contact_name="张先生", phone="13800000000", email="", publish=False)
+    with as_of(dt.datetime(2026, 11, 23, 9, 0)):
+        ticket = services.file_ticket(session, data, desk, channel=Channel.PHONE,
+                                      received_at=dt.datetime(2026, 11, 22, 18, 0, tzinfo=COUNTY_TZ))[0]
+    session.commit()
+    session.expire_all()
+    stored = session.get(Ticket, ticket.id)
+    received = stored.received_at if stored.received_at.tzinfo else stored.received_at.replace(tzinfo=dt.timezone.utc)
+    assert received == dt.datetime(2026, 11, 22, 10, 0, tzinfo=dt.timezone.utc)
+    consented = stored.consented_at if stored.consented_at.tzinfo else stored.consented_at.replace(tzinfo=dt.timezone.utc)
+    assert consented == dt.datetime(2026, 11, 22, 10, 0, tzinfo=dt.timezone.utc)

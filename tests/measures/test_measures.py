@@ -21,7 +21,7 @@ from portal.demo.measures import seed_measures
 from portal.measures import queries
 from portal.measures.models import MeasureTicket, Milestone
 from portal.tickets import services
-from portal.tickets.models import Score, TicketType
+from portal.tickets.models import Score, Ticket, TicketType
 from portal.tickets.services import TicketInput
 from tests.forms import csrf_token
 from tests.staff import login, make_user
@@ -260,3 +260,46 @@ def test_confidential_tickets_are_left_out_of_the_measure_pages(plan, client):
     login(client, "gdgs")
     staff = client.get("/staff/measures/8").get_data(as_text=True)
     assert "供电所索要好处费" not in staff and "会宁县保密测试有限公司" not in staff
+
+
+def test_the_figures_of_many_measures_at_once_count_each_ticket_once(plan):
+    """The start page counts every stale measure's tickets in a few grouped queries: a ticket of the
+    measure's topics that staff also linked counts once; a linked ticket of another topic counts; each
+    ticket's last rating only; a confidential ticket never; another measure's links not."""
+    from portal.measures.queries import Answered, answered_each
+
+    power = catalog.topic_by_code(plan, "hddl")
+    hddl_open = next(t for t in power_tickets(plan) if t.subject == "高压双电源报装超时")
+    other = _file(plan, dt.datetime(2026, 11, 23, 9, 0), "qykb", "新办企业申请用电要先办执照吗")
+    licence = catalog.bureau_by_code(plan, "scjgj")
+    desk = Actor("staff", "市场监管局经办人", licence)
+    with at(dt.datetime(2026, 11, 23, 10, 0)):
+        services.sign(plan, other, desk)
+        services.reply(plan, other, desk, "无需先办执照，可凭身份证明申请临时用电。")
+    with at(dt.datetime(2026, 11, 23, 11, 0)):
+        services.rate(plan, other, Score.VERY_DISSATISFIED, "")  # reopened
+    with at(dt.datetime(2026, 11, 24, 9, 0)):
+        services.reply(plan, other, desk, "已再次电话向贵公司说明办理流程。")
+    with at(dt.datetime(2026, 11, 24, 10, 0)):
+        services.rate(plan, other, Score.SATISFIED, "")  # its last rating
+    secret = _file(plan, dt.datetime(2026, 11, 24, 9, 0), "qykb", "保密事项")
+    secret.confidential = True
+    eight, twelve = queries.measure(plan, PLAN, 8), queries.measure(plan, PLAN, 12)
+    for ticket, item in ((hddl_open, eight), (other, eight), (secret, eight), (other, twelve)):
+        plan.add(MeasureTicket(policy_id=item.policy.id, ticket_id=ticket.id, linked_by="test"))
+    plan.commit()
+    assert power.id in eight.topic_ids and power.id not in twelve.topic_ids
+
+    found = answered_each(plan, [eight, twelve])
+    # measure 8: the three power tickets (answered and rated 满意, open, rejected) and the linked licence
+    # question (answered; rated 非常不满意, then 满意 after its second answer)
+    assert found[eight.policy.id] == Answered(total=4, answered=2, running=1, rejected=1, merged=0, rated=2,
+                                              satisfied=2, by_type={"投诉": 4})
+    assert found[eight.policy.id] == queries.answered(plan, eight)
+    assert not {power.id, other.topic_id} & set(twelve.topic_ids)  # measure 12: only its link counts
+    assert found[twelve.policy.id] == Answered(total=1, answered=1, running=0, rejected=0, merged=0, rated=1,
+                                               satisfied=1, by_type={"投诉": 1})
+
+
+def power_tickets(session):
+    return session.scalars(select(Ticket).where(Ticket.topic_id == catalog.topic_by_code(session, "hddl").id))

@@ -1,5 +1,6 @@
 """trends: each ticket's words, kept as it is filed (tickets filed before this revision are segmented
-when first counted, or all at once by `flask --app portal figures rebuild`)
+when first counted, or all at once by `flask --app portal figures rebuild`); the measures' figures:
+tickets counted by topic and outcome from an index
 
 Revision ID: 0018
 Revises: 0017
@@ -23,7 +24,11 @@ def upgrade() -> None:
                             ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('ticket_id', name=op.f('pk_ticket_words'))
     )
+    with op.batch_alter_table('tickets') as batch:
+        batch.create_index('ix_tickets_topic_outcome', ['topic_id', 'state', 'type', 'confidential'], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('tickets') as batch:
+        batch.drop_index('ix_tickets_topic_outcome')
     op.drop_table('ticket_words')

@@ -65,8 +65,11 @@ def copy(args) -> None:
     from portal.database import Base
 
     migrate.upgrade(args.to)
-    source, target = create_engine(args.db), create_engine(args.to)
+    # SQLite hands back UTC moments without their zone: PostgreSQL is told to read them as UTC
+    source, target = create_engine(args.db), create_engine(args.to, connect_args={"options": "-c timezone=utc"})
     with source.connect() as reading, target.begin() as writing:
+        for table in reversed(Base.metadata.sorted_tables):  # what the migrations wrote (e.g. risk words)
+            writing.execute(table.delete())
         for table in Base.metadata.sorted_tables:
             copied = 0
             for batch in reading.execution_options(stream_results=True).execute(select(table)).partitions(5000):

@@ -3,6 +3,7 @@ figures were kept as rows):
 
     .venv/bin/python benchmarks/write_bench.py --count 200                 # this checkout
     .venv/bin/python benchmarks/write_bench.py --count 200 --code /tmp/base  # e.g. git archive 6fcd15f
+    .venv/bin/python benchmarks/write_bench.py --count 200 --without figures --without trend_words
 
 A fresh SQLite database in a temporary folder with the demo catalog; then COUNT tickets, each filed,
 signed, answered and rated (every fifth badly: reopened, answered again), every third asked for an
@@ -25,6 +26,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--count", type=int, default=200)
     parser.add_argument("--code", type=Path, help="the checkout whose code writes (default: this one)")
+    parser.add_argument("--without", action="append", default=[], metavar="WATCHER",
+                        help="write without this part's session hook (portal.changes), e.g. figures, trend_words: "
+                             "what the part costs is the difference with the same code")
     args = parser.parse_args()
     sys.path.insert(0, str(args.code or ROOT))
     from portal import create_app, demo, migrate
@@ -42,6 +46,10 @@ def main() -> None:
     url = f"sqlite:///{folder / 'bench.sqlite3'}"
     migrate.upgrade(url)
     app = create_app({"DATABASE_URL": url, "INDEX_DIR": str(folder / "ix"), "ATTACHMENT_DIR": str(folder / "att")})
+    if args.without:
+        from portal import changes
+        for name in args.without:
+            del changes._WATCHERS[name]
     actions = 0
     with app.app_context():
         with transaction(), demo.CONTENT.open(encoding="utf-8") as handle:
@@ -79,7 +87,8 @@ def main() -> None:
                 act(70, lambda: services.reply(session, ticket, staff, "重新核查后已妥善解决，请再次评价。"))
         spent, cpu = time.perf_counter() - began, time.process_time() - cpu
     print(f"{actions} actions in {spent:.2f} s: {spent / actions * 1000:.2f} ms per action, "
-          f"{cpu / actions * 1000:.2f} ms of CPU per action ({args.code or ROOT})")
+          f"{cpu / actions * 1000:.2f} ms of CPU per action ({args.code or ROOT}"
+          f"{''.join(f' without {name}' for name in args.without)})")
 
 
 if __name__ == "__main__":

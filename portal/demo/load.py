@@ -13,7 +13,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from portal.accounts.models import Role, User
@@ -21,7 +21,7 @@ from portal.actors import Actor
 from portal.catalog.models import Bureau, Topic
 from portal.clock import COUNTY_TZ, as_of, now
 from portal.demo.tickets import TICKETS
-from portal.errors import Refused
+from portal.errors import Invalid, Refused
 from portal.supervision.services import route, urge
 from portal.tickets import services
 from portal.tickets.merging import merge
@@ -90,11 +90,13 @@ class Story:
     def other_bureau(self) -> Bureau:
         return self.rng.choice([b for b in self.cast.bureaus if b is not self.ticket.bureau])
 
-    def file(self, number: int) -> None:
+    def file(self, number: int, topic: Topic | None = None) -> None:
+        """File the ticket: of a random type and topic, or a complaint about `topic` (a surge's)."""
         rng, session = self.rng, self.session
         subject, description = rng.choice(PHRASES)
         company = min(int(rng.paretovariate(1.2)), COMPANIES)
-        data = TicketInput(type=rng.choice(TYPES), topic=rng.choice(self.cast.topics), guide=None,
+        data = TicketInput(type=T.COMPLAINT if topic else rng.choice(TYPES), topic=topic or rng.choice(self.cast.topics),
+                           guide=None,
                            subject=subject, description=description,
                            company_name=f"会宁县示例{company}号有限公司" if rng.random() < 0.85 else "",
                            credit_code="", contact_name=rng.choice(["张先生", "李女士", "王先生", "赵女士"]),
@@ -189,25 +191,40 @@ class Story:
                 self.answer_and_rate(first=False)
 
 
+@dataclass(frozen=True)
+class Surge:
+    """A week (its Monday, county days) in which one topic draws `factor` times its usual complaints."""
+
+    topic: str  # the topic's code
+    week: dt.date
+    factor: float
+
+
 def write_tickets(session: Session, count: int, days: int, seed: int = DEFAULT_SEED,
-                  unit: Callable | None = None, batch: int = 200) -> int:
+                  unit: Callable | None = None, batch: int = 200, surge: Surge | None = None) -> int:
     """Write `count` tickets filed over the `days` days before today, each step taken only if its
     moment is before today; `unit()` gives the context of one unit of work (a batch of tickets, one
-    flush for each ticket's story after its filing); returns how many were written."""
+    flush for each ticket's story after its filing); returns how many were written. With a `surge`,
+    the surge's topic gets (factor - 1) times its share of that week's tickets more, as complaints
+    spread over the week (written on top of `count`)."""
     rng = random.Random(seed)  # nosec B311: demo tickets from a seed, no secret
     # up to the start of today: the same seed writes the same tickets all day
     until = dt.datetime.combine(now().astimezone(COUNTY_TZ).date(), dt.time(0), tzinfo=COUNTY_TZ)
     start = until - dt.timedelta(days=days)
-    moments = sorted(start + dt.timedelta(seconds=rng.uniform(0, days * 86400)) for _ in range(count))
+    moments: list[tuple[dt.datetime, int | None]] = sorted(  # (when, the surge's topic id)
+        (start + dt.timedelta(seconds=rng.uniform(0, days * 86400)), None) for _ in range(count))
+    if surge is not None:
+        moments = sorted(moments + _surge_moments(session, rng, surge, moments, start, until), key=lambda m: m[0])
     written = 0
-    for first in range(0, count, batch):
+    for first in range(0, len(moments), batch):
         with unit():
             cast = Cast.load(session)
+            topics = {topic.id: topic for topic in cast.topics}
             earlier: list[Ticket] = []
-            for offset, filed in enumerate(moments[first:first + batch]):
+            for offset, (filed, topic) in enumerate(moments[first:first + batch]):
                 story = Story(session, rng, cast, filed, until)
                 with session.no_autoflush:  # two flushes a ticket, not one per query
-                    story.file(first + offset)
+                    story.file(first + offset, topics.get(topic))
                     session.flush()  # stored with its defaults (a reopening reads reopen_count)
                     story.live(earlier)
                 session.flush()
@@ -215,3 +232,18 @@ def write_tickets(session: Session, count: int, days: int, seed: int = DEFAULT_S
                 written += 1
         session.expunge_all()
     return written
+
+
+def _surge_moments(session: Session, rng: random.Random, surge: Surge, moments: list, start: dt.datetime,
+                   until: dt.datetime) -> list[tuple[dt.datetime, int]]:
+    topic = session.scalars(select(Topic).where(Topic.code == surge.topic)).first()
+    if topic is None:
+        raise Invalid(f"没有代码为 {surge.topic} 的领域。", "surge")
+    low = max(start, dt.datetime.combine(surge.week, dt.time(0), tzinfo=COUNTY_TZ))
+    high = min(until, dt.datetime.combine(surge.week + dt.timedelta(days=7), dt.time(0), tzinfo=COUNTY_TZ))
+    if low >= high:
+        raise Invalid("激增的那一周不在写入的日期范围内。", "surge")
+    usual = sum(1 for moment, _ in moments if low <= moment < high) / session.scalar(select(func.count()).select_from(Topic))
+    extra = round(usual * (surge.factor - 1))
+    span = (high - low).total_seconds()
+    return [(low + dt.timedelta(seconds=rng.uniform(0, span)), topic.id) for _ in range(extra)]

@@ -23,7 +23,7 @@ from portal.supervision.models import RiskWord, TicketRisk, TrendDigest
 from portal.supervision.risks import save_risk_words
 from portal.supervision.trends import parse_week, poisson_tail, trends, unusual_rise
 from portal.tickets import services
-from portal.tickets.models import Channel, TicketType
+from portal.tickets.models import Channel, Ticket, TicketType
 from portal.tickets.services import TicketInput
 from tests import factories as f
 from tests.forms import csrf_token
@@ -383,3 +383,46 @@ def test_a_company_filing_very_often_shows_its_count_and_its_latest_numbers(app,
     result = trends(session, SPIKE, dt.date(2026, 11, 25))
     assert [(r.name, r.count, r.numbers) for r in result.repeats] == [
         ("会宁县示例常客有限公司", 14, tuple(numbers[4:]))]  # the latest ten, oldest first
+
+
+def test_a_surge_written_by_the_generator_is_flagged_on_the_page_and_in_the_digest_and_a_normal_week_not(
+        app, session, office, client, runner, smtp):
+    """`demo tickets --surge hddl:2026-W47:3`: nine weeks of the demo's mix through the services (three
+    topics here: about 11 tickets of each a week), with three times the usual complaints about 获得电力
+    in week 47."""
+    _content(session)
+    with as_of(dt.datetime(2026, 11, 25, 10, 0)):
+        result = runner.invoke(args=["demo", "tickets", "--count", "300", "--days", "63", "--surge", "hddl:2026-W47:3"])
+    assert result.exit_code == 0, result.output
+    login(client, "dbz")
+    with as_of(dt.datetime(2026, 11, 25, 10, 0)):
+        surge = client.get("/supervision/trends?week=2026-W47").get_data(as_text=True)
+        normal = client.get("/supervision/trends?week=2026-W46").get_data(as_text=True)
+    flagged = surge.split('id="flagged-list"')[1].split("</ul>")[0]
+    assert "领域：获得电力</strong>" in flagged, surge.split('id="by-topic"')[1][:2000]
+    assert "领域：企业开办</strong>" not in flagged and "领域：办理建筑许可</strong>" not in flagged
+    assert "领域：获得电力</strong>" not in normal.split('id="flagged"')[1].split('id="by-topic"')[0]
+
+    controller, inbox = smtp
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port)
+    try:
+        with as_of(dt.datetime(2026, 11, 16, 8, 30)):  # the Monday after the normal week 46
+            assert "2026-W46 的周报已发送" in runner.invoke(args=["tickets", "digest"]).output
+        with as_of(dt.datetime(2026, 11, 23, 8, 30)):
+            assert "2026-W47 的周报已发送" in runner.invoke(args=["tickets", "digest"]).output
+        inbox.wait_for(2)
+    finally:
+        app.config.update(MAIL_SERVER="", MAIL_PORT=25)
+    assert "领域“获得电力”" not in inbox.messages[0].get_content()
+    assert "- 领域“获得电力”：本周" in inbox.messages[1].get_content()
+
+
+def test_a_surge_the_generator_cannot_write_is_refused_before_anything_is_written(app, session, runner):
+    _content(session)
+    for surge, message in (("hddl:2026-W47:1", "格式为 领域代码:ISO周:倍数"), ("hddl:2026-47:3", "格式为"),
+                           ("nosuch:2026-W47:3", "没有代码为 nosuch 的领域"),
+                           ("hddl:2025-W01:3", "激增的那一周不在写入的日期范围内")):
+        with as_of(dt.datetime(2026, 11, 25, 10, 0)):
+            result = runner.invoke(args=["demo", "tickets", "--count", "5", "--days", "30", "--surge", surge])
+        assert result.exit_code != 0 and message in result.output, (surge, result.output)
+    assert session.scalar(select(func.count()).select_from(Ticket)) == 0

@@ -154,11 +154,24 @@ def test_the_gaps_are_listed_on_the_command_line(session, content, client, runne
     assert "共 1 条没有结果的搜索" in result.output
 
 
+def all_at_once(threads: list[threading.Thread]) -> None:
+    """Run the threads to their end, taking turns as often as they can: a race shows in a few rounds."""
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+
+
 def test_people_searching_at_the_same_moment_are_each_counted_once(app, session, content):
     """A threaded server (the development server, the browser tests' live server) answers several
     searches at once; each person's query is counted once a day, whatever the others do meanwhile, and
-    no search fails for the counting. limits' memory storage, used from several threads, could start
-    its expiry timer twice (RuntimeError: threads can only be started once) and lose a count."""
+    no search fails for the counting. limits' memory storage, used from several threads, could reset a
+    new key's count (the person counted twice) and start its expiry timer twice."""
     threads, rounds = 8, 100
     barrier = threading.Barrier(threads)
     answers: list[int] = []
@@ -174,16 +187,7 @@ def test_people_searching_at_the_same_moment_are_each_counted_once(app, session,
                                   environ_base={"REMOTE_ADDR": f"10.0.3.{n // 2}"})
             answers.append(response.status_code)
 
-    running = [pinned_thread(searcher, n) for n in range(threads)]
-    interval = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)  # threads take turns as often as they can: a race shows in a few rounds
-    try:
-        for thread in running:
-            thread.start()
-        for thread in running:
-            thread.join()
-    finally:
-        sys.setswitchinterval(interval)
+    all_at_once([pinned_thread(searcher, n) for n in range(threads)])
     assert answers == [200] * (threads * rounds)
     counts = dict(session.execute(select(SearchGap.text, SearchGap.count)).all())
     assert len(counts) == rounds * threads // 2 and set(counts.values()) == {1}
@@ -202,15 +206,6 @@ def test_the_count_of_one_person_and_query_holds_under_threads(app):
             barrier.wait()
             storage.incr(f"threads-{r}-{n // 2}", 60)
 
-    running = [pinned_thread(counter, n) for n in range(threads)]
-    interval = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)
-    try:
-        for thread in running:
-            thread.start()
-        for thread in running:
-            thread.join()
-    finally:
-        sys.setswitchinterval(interval)
+    all_at_once([pinned_thread(counter, n) for n in range(threads)])
     assert [storage.get(f"threads-{r}-{p}") for r in range(rounds) for p in range(threads // 2)] == [2] * (
         rounds * threads // 2)

@@ -162,13 +162,13 @@ def _note_tickets(session: Session, state: dict) -> None:
             continue
         attrs = inspect(ticket).attrs
         changed = {name: getattr(attrs, name).history for name in ("state", "publish", "subject", "description")}
-        if any(history.has_changes() for history in changed.values()):
-            def before(name):
-                history = changed[name]
-                return history.deleted[0] if history.deleted else getattr(ticket, name)
-            text_changed = changed["subject"].has_changes() or changed["description"].has_changes()
-            # a changed text is written anew, as if the ticket had not been in the index
-            noted[id(ticket)] = (ticket, indexed(before("state"), before("publish")) and not text_changed)
+        if not any(history.has_changes() for history in changed.values()):
+            continue
+        before = {name: history.deleted[0] if history.deleted else getattr(ticket, name)
+                  for name, history in changed.items()}
+        text_changed = changed["subject"].has_changes() or changed["description"].has_changes()
+        # a changed text is written anew, as if the ticket had not been in the index
+        noted[id(ticket)] = (ticket, indexed(before["state"], before["publish"]) and not text_changed)
 
 
 def _write_terms(session: Session, state: dict) -> None:

@@ -62,10 +62,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     from portal.open311.views import bp as open311_bp
     from portal.tickets.citations import cite
     from portal.tickets.desk import bp as desk_bp
+    from portal.tickets import similar
     from portal.tickets.views import bp as tickets_bp
     from portal.tickets.workspace import api as workspace_api_bp
     from portal.tickets.workspace import bp as workspace_bp
 
+    similar.install()  # first: its own flush writes what is pending before the others' last steps
     notices.install()
     figures.install()
     outbox.install()  # after the notices: it numbers the transaction's index tasks as the last step of a commit

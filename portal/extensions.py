@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 import json
-from functools import partial
-
 import threading
+from functools import partial, wraps
 
 from flask import Flask, current_app
 from flask.globals import app_ctx
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from limits.storage import MemoryStorage
 from flask_wtf import CSRFProtect
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
@@ -73,6 +73,38 @@ def make_engine(url: str, busy_timeout: float = 15) -> Engine:
 
         return engine
     return create_engine(url, pool_pre_ping=True, json_serializer=_json)
+
+
+class OneThreadMemoryStorage(MemoryStorage):
+    """limits' memory storage (memory://), used by one thread at a time. Its own locks are per key and
+    taken after the key is read, and its expiry timer is restarted without a lock: from several threads
+    (the tests, a threaded development or live server) a new key's count could be reset by another
+    thread's read before its expiry was set (a search counted twice, or a limit's hit lost), and the
+    timer started twice. Registered for the scheme memory://, in place of limits' own class; Redis,
+    which production uses, counts atomically."""
+
+    STORAGE_SCHEME = ["memory"]
+
+    def __init__(self, *args, **kwargs):
+        self._one_at_a_time = threading.RLock()
+        super().__init__(*args, **kwargs)
+
+    def _MemoryStorage__expire_events(self) -> None:  # the timer's run, under the same lock
+        with self._one_at_a_time:
+            super()._MemoryStorage__expire_events()
+
+
+def _one_at_a_time(method):
+    @wraps(method)
+    def locked(self, *args, **kwargs):
+        with self._one_at_a_time:
+            return method(self, *args, **kwargs)
+    return locked
+
+
+for _name in ("incr", "decr", "get", "clear", "reset", "get_expiry", "acquire_entry", "get_moving_window",
+              "acquire_sliding_window_entry", "get_sliding_window", "clear_sliding_window"):
+    setattr(OneThreadMemoryStorage, _name, _one_at_a_time(getattr(MemoryStorage, _name)))
 
 
 db = Database()

@@ -79,13 +79,7 @@ def record(req: SearchRequest, response: SearchResponse) -> None:
     day = today()
     key = gaps.person_key(current_app.config["SECRET_KEY"], current_app.config["DATABASE_URL"], client_address(),
                           day, text)
-    try:
-        first = limiter.storage.incr(key, PERSON_DAY) == 1
-    except Exception:  # noqa: BLE001 — counting is a by-product: a search never fails for it
-        # (limits' memory storage can start its expiry timer twice under threads; Redis may be away)
-        current_app.logger.warning("search not counted: the limit storage failed", exc_info=True)
-        return
-    if first:
+    if limiter.storage.incr(key, PERSON_DAY) == 1:  # memory:// is safe under threads (portal.extensions)
         gaps.record(db.session, text, response.total > 0, day)
 
 

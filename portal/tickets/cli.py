@@ -15,6 +15,7 @@ from portal.extensions import db
 from portal.tickets.attachments import clean
 from portal.tickets.models import CalendarOverride, CalendarYear, DeadlineRule, TicketType
 from portal.tickets.services import autoclose
+from portal.tickets.similar import rebuild_terms
 from portal.tickets.workdays import Calendar, missing_years, official_year
 
 tickets_cli = CommandGroup("tickets", help="诉求工单的定期任务与设置。")
@@ -33,6 +34,13 @@ def attachments_clean_command():
     """Daily: finish moving files a killed filing left half-stored; remove day-old files with no ticket."""
     named, removed = clean(db.session, Path(current_app.config["ATTACHMENT_DIR"]))
     click.echo(f"附件整理：补全 {named} 个，删除无对应工单的文件 {removed} 个。")
+
+
+@tickets_cli.command("rebuild-terms")
+def rebuild_terms_command():
+    """Write the index of the tickets' words (likely repeats) anew: after upgrading to revision 0019."""
+    tickets, terms = rebuild_terms(db.session)
+    click.echo(f"疑似重复检索词已重建：{tickets} 件工单，{terms} 个词。")
 
 
 @tickets_cli.command("rule")

@@ -64,6 +64,8 @@ class TicketState(enum.Enum):
 OPEN_STATES = (TicketState.ASSIGNED, TicketState.ACCEPTED, TicketState.REOPENED)  # a bureau holds it, a clock runs
 ANSWERING_STATES = (TicketState.ACCEPTED, TicketState.REOPENED)  # the reply clock runs
 
+TERM_LENGTH = 50  # a longer "word" (a run of letters or digits) is never a likely repeat's sign
+
 STATE_LABELS = {
     TicketState.SUBMITTED: "已提交",
     TicketState.DISPATCH: "待分办",
@@ -254,6 +256,16 @@ class TicketEvent(Base):
     ticket: Mapped[Ticket] = relationship(back_populates="events")
     bureau: Mapped[Bureau | None] = relationship()
     user: Mapped[User | None] = relationship()
+
+
+class TicketTerm(Base):
+    """A word of a ticket's subject or description, kept while the ticket may be offered as a likely
+    repeat (portal/tickets/similar.py): the inverted index that finds the tickets holding a word."""
+
+    __tablename__ = "ticket_terms"
+
+    term: Mapped[str] = mapped_column(String(TERM_LENGTH), primary_key=True)  # first: the lookup by word
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True, index=True)
 
 
 class Attachment(Base):

@@ -1,20 +1,25 @@
 """Likely repeats (疑似重复诉求): tickets on the same matter as another.
 
-Two signs, computed on every staff view of a ticket; cheap for a county's open tickets (hundreds), growing
-linearly with them (benchmarks/RESULTS.md, "Likely repeats": about 0.1 s at 1,000 for the office, more at 10,000):
+Two signs, computed on every staff view of a ticket (and the second on the filing form):
 - the same company on the same topic within 30 days (the credit code, the topic, the filing dates);
 - the same words: the ticket's subject and description are cut into words by the search package's
   analyzer (jieba's dictionary with the portal's domain words), the generic words of any complaint
-  dropped, and the open tickets are asked in one SQL statement which of those words each holds
-  (substring match: `LIKE`). A word found in few tickets weighs more than one found in many, a word
-  of the subject twice one of the description; a ticket is a likely repeat when the words it holds
-  weigh at least MATCH of the whole, read both ways (the other ticket's own words against this one).
+  dropped. A word found in few candidates weighs more than one found in many, a word of the subject
+  twice one of the description; a ticket is a likely repeat when the words it holds weigh at least
+  MATCH of the whole, read both ways (the other ticket's own words against this one).
+
+Each ticket's words (precise and search-mode, so that 登记 finds a ticket that wrote 变更登记) are kept in
+`ticket_terms`, an inverted index in the database written in the transaction that files the ticket and
+emptied in the one that takes it out of the candidates (merged, rejected, answered and not published).
+A lookup asks the index for the candidates holding the asked words (one grouped statement for how many
+hold each, one that sums the weights per ticket and keeps the best): its cost follows the tickets that
+share the words, not all open tickets (benchmarks/RESULTS.md, "Likely repeats"). `flask --app portal
+tickets rebuild-terms` writes the index anew from the tickets (after upgrading to revision 0019).
 
 Why not the Whoosh index: tickets would be a non-public kind in the index that serves public search,
 changing its statistics (and so the ranking businesses see) and needing a rebuild on every host; the
 index trails the database by the writer's lag, while a repeat is typically filed minutes after the
-first call; and every state change would become an index task. The database answers at once, and the
-candidates are few: the open tickets, or, on the filing form, the published ones.
+first call; and every state change would become an index task. The database answers at once.
 
 What a viewer is shown is limited to what the viewer may see (a bureau: its own tickets), and a match
 by company is never shown to a bureau when either ticket is confidential: the match alone would tell
@@ -25,12 +30,13 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 
-from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy import Select, case, delete, func, insert, inspect, or_, select, union_all
 from sqlalchemy.orm import Session
 
+from portal.changes import watch
 from portal.clock import now
-from portal.search.analyzer import words
-from portal.tickets.models import Ticket, TicketState
+from portal.search.analyzer import normalize, segment, words
+from portal.tickets.models import TERM_LENGTH, Ticket, TicketState, TicketTerm
 from portal.tickets.visibility import Viewer
 
 S = TicketState
@@ -39,6 +45,7 @@ UNANSWERED = (S.SUBMITTED, S.DISPATCH, S.ASSIGNED, S.ACCEPTED, S.REOPENED)  # "o
 ANSWERED = (S.REPLIED, S.CLOSED)
 MAX_WORDS = 12  # the query's words asked of the database: the subject's first, then the longest
 MATCH = 0.4  # share of the weighed words two tickets must have in common, each way
+PER_WORD = 100  # the newest candidates holding a rare word that a lookup reads
 # Words nearly every request holds: they say nothing about the matter.
 GENERIC = frozenset("""企业 公司 我们 我公司 本公司 单位 本单位 办理 问题 情况 请问 希望 要求 反映 咨询 部门 工作 没有 已经
 可以 需要 如何 什么 怎么 现在 目前 相关 进行 一直 至今 能否 是否 还是 因为 所以 但是 帮助 解决 处理 申请 提交 为什么
@@ -57,20 +64,29 @@ class Likely:
         return "、".join({"company": "同一企业同一领域30日内", "text": "内容相近"}[r] for r in self.reasons)
 
 
+def _worth(word: str) -> bool:
+    return 2 <= len(word) <= TERM_LENGTH and word not in GENERIC and not word.isdigit()
+
+
 def key_words(subject: str, description: str) -> list[tuple[str, float]]:
     """The words worth matching, with their weight: a subject's word 2, a description's 1."""
     found: dict[str, float] = {}
     for text, weight in ((subject, 2.0), (description, 1.0)):
         for word in words(text):
-            if len(word) >= 2 and word not in GENERIC and not word.isdigit():
+            if _worth(word):
                 found.setdefault(word, weight)
     subject_words = [w for w, weight in found.items() if weight == 2.0]
     rest = sorted((w for w, weight in found.items() if weight == 1.0), key=len, reverse=True)
     return [(w, found[w]) for w in (subject_words + rest)[:MAX_WORDS]]
 
 
-def _holds(word: str):
-    return or_(Ticket.subject.contains(word, autoescape=True), Ticket.description.contains(word, autoescape=True))
+def terms(subject: str, description: str) -> set[str]:
+    """Every word of a ticket kept in the index: the precise words and the search mode's sub-words."""
+    found = set()
+    for text in (subject, description):
+        found.update(w for w in words(text) if _worth(w))
+        found.update(w for w, *_ in segment(normalize(text)) if _worth(w))
+    return found
 
 
 def text_matches(session: Session, subject: str, description: str, candidates: Select, limit: int = 5,
@@ -79,30 +95,44 @@ def text_matches(session: Session, subject: str, description: str, candidates: S
     asked = key_words(subject, description)
     if len(asked) < 2:
         return []
-    bits = [case((_holds(word), 1), else_=0) for word, _ in asked]
-    rows = session.execute(candidates.with_only_columns(Ticket.id, *bits)
-                           .where(or_(*(_holds(word) for word, _ in asked)))).all()
-    if not rows:
+    candidates = candidates.order_by(None)
+    asked_words = [w for w, _ in asked]
+
+    def postings(*columns):  # the candidates' index rows, looked up by word
+        return candidates.with_only_columns(*columns).select_from(TicketTerm).join(Ticket, Ticket.id == TicketTerm.ticket_id)
+
+    held = dict(session.execute(postings(TicketTerm.term, func.count()).where(TicketTerm.term.in_(asked_words))
+                                .group_by(TicketTerm.term)).all())
+    if not held:
         return []
-    population = session.scalar(select(func.count()).select_from(candidates.order_by(None).subquery())) or 0
-    held = [sum(row[i + 1] for row in rows) for i in range(len(asked))]
+    population = session.scalar(select(func.count()).select_from(candidates.subquery())) or 0
     # The fewer tickets hold a word, the more it says (idf, smoothed so that a handful of tickets
     # does not make every shared word worthless).
-    weights = [weight * math.log((population + 10) / (count + 1)) for (_, weight), count in zip(asked, held)]
-    whole = sum(weights)
-    scored = sorted(((sum(w for w, bit in zip(weights, row[1:]) if bit) / whole, row[0]) for row in rows),
-                    reverse=True)
-    found = []
+    weights = {word: weight * math.log((population + 10) / (held.get(word, 0) + 1)) for word, weight in asked}
+    needed = MATCH * sum(weights.values()) * (1 - 1e-9)  # (1 - 1e-9): the sum's rounding in SQL
+    # A ticket that reaches MATCH holds at least one of the rarest words whose weight the others cannot
+    # make up for: only their postings are read (the newest PER_WORD of each), so a lookup reads the rare
+    # words' few rows, however many tickets hold the common ones.
+    rare, rest = [], sum(weights[w] for w in held)
+    for word in sorted(held, key=weights.get, reverse=True):
+        if rest < needed:
+            break
+        rare.append(word)
+        rest -= weights[word]
+    if not rare:
+        return []
+    newest = [postings(TicketTerm.ticket_id).where(TicketTerm.term == word)
+              .order_by(TicketTerm.ticket_id.desc()).limit(PER_WORD).subquery() for word in rare]
+    holding_rare = union_all(*(select(sub.c.ticket_id) for sub in newest))
+    score = func.sum(case({w: weights[w] for w in held}, value=TicketTerm.term, else_=0.0))
+    best = [ticket_id for ticket_id, _ in session.execute(
+        select(TicketTerm.ticket_id, score).where(TicketTerm.term.in_(list(held)), TicketTerm.ticket_id.in_(holding_rare))
+        .group_by(TicketTerm.ticket_id).having(score >= needed)
+        .order_by(score.desc(), TicketTerm.ticket_id.desc()).limit(limit * 4))]
+    loaded = {t.id: t for t in session.scalars(select(Ticket).where(Ticket.id.in_(best)))}
     text = f"{subject}\n{description}"
-    for score, ticket_id in scored[:limit * 4]:
-        if score < MATCH:
-            break
-        other = session.get(Ticket, ticket_id)
-        if _reverse_share(other, text) >= MATCH:  # and the other ticket's own words in this one
-            found.append(other)
-        if len(found) == limit:
-            break
-    return found
+    # and the other ticket's own words in this one
+    return [loaded[i] for i in best if _reverse_share(loaded[i], text) >= MATCH][:limit]
 
 
 def _reverse_share(other: Ticket, text: str) -> float:
@@ -110,6 +140,69 @@ def _reverse_share(other: Ticket, text: str) -> float:
     theirs = key_words(other.subject, other.description)
     whole = sum(weight for _, weight in theirs)
     return sum(weight for word, weight in theirs if word in text) / whole if whole else 0.0
+
+
+# -- the index of words: written in the transaction of the change -----------------------------------------
+
+def indexed(state: TicketState, publish: bool) -> bool:
+    """Whether a ticket in `state` may be a candidate: open (the staff page), or answered and published
+    (the filing form)."""
+    return state in UNANSWERED or (bool(publish) and state in ANSWERED)
+
+
+def _note_tickets(session: Session, state: dict) -> None:
+    """Before each flush: note every new ticket, and every ticket whose state, publication or text
+    changed, with whether its words were in the index when the transaction began."""
+    noted = state.setdefault("tickets", {})
+    for ticket in session.new:
+        if isinstance(ticket, Ticket) and id(ticket) not in noted:
+            noted[id(ticket)] = (ticket, False)
+    for ticket in session.dirty:
+        if not isinstance(ticket, Ticket) or id(ticket) in noted:
+            continue
+        attrs = inspect(ticket).attrs
+        changed = {name: getattr(attrs, name).history for name in ("state", "publish", "subject", "description")}
+        if not any(history.has_changes() for history in changed.values()):
+            continue
+        before = {name: history.deleted[0] if history.deleted else getattr(ticket, name)
+                  for name, history in changed.items()}
+        text_changed = changed["subject"].has_changes() or changed["description"].has_changes()
+        # a changed text is written anew, as if the ticket had not been in the index
+        noted[id(ticket)] = (ticket, indexed(before["state"], before["publish"]) and not text_changed)
+
+
+def _write_terms(session: Session, state: dict) -> None:
+    """As the transaction commits: the noted tickets' words added to the index or taken out of it."""
+    session.flush()
+    noted = state.pop("tickets", {})
+    gone = [t.id for t, was in noted.values() if was and not indexed(t.state, t.publish)]
+    fresh = [t for t, was in noted.values() if not was and indexed(t.state, t.publish) and t.id is not None]
+    if gone or fresh:
+        session.execute(delete(TicketTerm).where(TicketTerm.ticket_id.in_(gone + [t.id for t in fresh])))
+    rows = [{"term": term, "ticket_id": t.id} for t in fresh for term in terms(t.subject, t.description)]
+    if rows:
+        session.execute(insert(TicketTerm), rows)
+
+
+def install() -> None:
+    """Keep the index of words in the transaction of every filing and state change."""
+    watch("ticket_terms", _note_tickets, _write_terms)
+
+
+def rebuild_terms(session: Session, batch: int = 1000) -> tuple[int, int]:
+    """Write the index of words anew from the tickets that may be candidates; returns (tickets, words)."""
+    session.execute(delete(TicketTerm))
+    tickets = written = last = 0
+    kept = or_(Ticket.state.in_(UNANSWERED), Ticket.publish.is_(True) & Ticket.state.in_(ANSWERED))
+    while True:
+        rows = session.execute(select(Ticket.id, Ticket.subject, Ticket.description)
+                               .where(kept, Ticket.id > last).order_by(Ticket.id).limit(batch)).all()
+        if not rows:
+            return tickets, written
+        values = [{"term": term, "ticket_id": row.id} for row in rows for term in terms(row.subject, row.description)]
+        if values:
+            session.execute(insert(TicketTerm), values)
+        tickets, written, last = tickets + len(rows), written + len(values), rows[-1].id
 
 
 def _visible(stmt: Select, viewer: Viewer, bureau_id: int | None) -> Select:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import sys
+import threading
+import time
 
 import pytest
 from sqlalchemy import inspect, select
@@ -16,6 +19,7 @@ from portal.search import gaps
 from portal.search.models import SearchCount, SearchGap
 from tests import factories as f
 from tests.forms import post
+from tests.servers import pinned_thread
 from tests.staff import login, make_user
 
 
@@ -148,3 +152,60 @@ def test_the_gaps_are_listed_on_the_command_line(session, content, client, runne
     result = runner.invoke(args=["search", "gaps"])
     assert result.exit_code == 0 and "    2  " in result.output and "宇宙飞船" in result.output
     assert "共 1 条没有结果的搜索" in result.output
+
+
+def all_at_once(threads: list[threading.Thread]) -> None:
+    """Run the threads to their end, taking turns as often as they can: a race shows in a few rounds."""
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+
+
+def test_people_searching_at_the_same_moment_are_each_counted_once(app, session, content):
+    """A threaded server (the development server, the browser tests' live server) answers several
+    searches at once; each person's query is counted once a day, whatever the others do meanwhile, and
+    no search fails for the counting. limits' memory storage, used from several threads, could reset a
+    new key's count (the person counted twice) and start its expiry timer twice."""
+    threads, rounds = 8, 100
+    barrier = threading.Barrier(threads)
+    answers: list[int] = []
+
+    def searcher(n: int) -> None:
+        client = app.test_client()
+        for r in range(rounds):
+            time.sleep(0.02)  # long enough for the storage's expiry timer to have run out
+            barrier.wait()
+            # one person asks the same query twice at once (two tabs, a double click): counted once
+            query = "星际" + chr(0x4E00 + r * 16 + n // 2) + "旅行"
+            response = client.get("/api/v1/search", query_string={"q": query},
+                                  environ_base={"REMOTE_ADDR": f"10.0.3.{n // 2}"})
+            answers.append(response.status_code)
+
+    all_at_once([pinned_thread(searcher, n) for n in range(threads)])
+    assert answers == [200] * (threads * rounds)
+    counts = dict(session.execute(select(SearchGap.text, SearchGap.count)).all())
+    assert len(counts) == rounds * threads // 2 and set(counts.values()) == {1}
+
+
+def test_the_count_of_one_person_and_query_holds_under_threads(app):
+    """The storage the searches are counted in, as the app configures it (memory://), used by several
+    threads at once: each key counted exactly, never reset by another thread's read of a new key."""
+    threads, rounds = 8, 200
+    barrier = threading.Barrier(threads)
+    storage = limiter.storage
+
+    def counter(n: int) -> None:
+        for r in range(rounds):
+            time.sleep(0.012)  # the expiry timer has run out: the next increments all restart it
+            barrier.wait()
+            storage.incr(f"threads-{r}-{n // 2}", 60)
+
+    all_at_once([pinned_thread(counter, n) for n in range(threads)])
+    assert [storage.get(f"threads-{r}-{p}") for r in range(rounds) for p in range(threads // 2)] == [2] * (
+        rounds * threads // 2)

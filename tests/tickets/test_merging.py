@@ -7,14 +7,14 @@ import datetime as dt
 import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from portal.accounts.models import Role
 from portal.catalog import queries
 from portal.clock import as_of
 from portal.supervision.scoreboard import scoreboard
 from portal.tickets import services
-from portal.tickets.models import Channel, Score, Ticket, TicketState, TicketType
+from portal.tickets.models import Channel, Score, Ticket, TicketState, TicketTerm, TicketType
 from portal.tickets.services import TicketInput
 from portal.tickets.similar import earlier_filings, key_words, likely_repeats, public_matches
 from portal.tickets.visibility import Viewer
@@ -223,3 +223,45 @@ def test_the_filing_form_offers_published_tickets_on_the_same_matter_without_per
 def test_channel_of_a_merged_pair_is_kept(session, people):
     first = filed(session, *FIRST)
     assert first.channel is Channel.WEB
+
+
+def test_the_index_of_words_follows_filing_answering_and_merging(session, people, runner):
+    """A ticket's words are in `ticket_terms` while it may be offered as a likely repeat: from its filing
+    until it is merged, or answered unpublished (again when it is reopened); a published one stays once
+    answered and closed, for the filing form. `tickets rebuild-terms` writes the same index anew."""
+    def words_of(ticket: Ticket) -> set[str]:
+        return set(session.scalars(select(TicketTerm.term).where(TicketTerm.ticket_id == ticket.id)))
+
+    first = filed(session, *FIRST, days_ago=3)
+    again = filed(session, *AGAIN, credit_code=OTHER_USCC)
+    shown = filed(session, *UNRELATED, credit_code="", publish=True)
+    # the precise words and their sub-words (登记 of 变更登记), not the generic words of any complaint
+    assert {"营业执照", "变更登记", "登记", "法定代表人", "超时", "窗口"} <= words_of(first)
+    assert words_of(first).isdisjoint({"我公司", "没有", "告知", "的"})
+    assert {"食品", "许可证", "许可", "延续", "现场", "核查"} <= words_of(shown)
+    wang = people["wang"].as_actor()
+    from portal.tickets.merging import merge
+
+    merge(session, again, first, wang, "同一事项重复反映")
+    session.commit()
+    assert words_of(again) == set() and "法定代表人" in words_of(first)  # merged: never offered again
+
+    for ticket in (first, shown):
+        services.sign(session, ticket, wang)
+        services.reply(session, ticket, wang, "经核查，已于今日办结。")
+    session.commit()
+    assert words_of(first) == set()  # answered and not published: no longer a candidate
+    assert "延续" in words_of(shown)  # answered and published: the filing form still offers it
+    services.rate(session, first, Score.DISSATISFIED, "")
+    services.rate(session, shown, Score.SATISFIED, "")
+    session.commit()
+    assert first.state is S.REOPENED and "变更登记" in words_of(first)  # reopened: open again
+    assert shown.state is S.CLOSED and "延续" in words_of(shown)
+    kept = {t.number: words_of(t) for t in (first, again, shown)}
+
+    session.execute(delete(TicketTerm))
+    session.commit()
+    result = runner.invoke(args=["tickets", "rebuild-terms"])
+    assert result.exit_code == 0 and "疑似重复检索词已重建：2 件工单" in result.output
+    session.expire_all()
+    assert {t.number: words_of(t) for t in (first, again, shown)} == kept

@@ -35,8 +35,8 @@ from portal.tickets import queries as ticket_queries
 from portal.tickets.deadlines import Deadlines
 from portal.tickets import appeals
 from portal.tickets.models import Channel, Score, Ticket, TicketState
-from portal.tickets.visibility import viewer_of
 from portal.tickets.services import decide_extension, decide_transfer
+from portal.tickets.viewers import Viewer, viewer_of
 from portal.tickets.views import find_ticket
 from portal.tickets.workspace import TICKET_PAGE_EXTRAS, ticket_page, topic_field
 from portal.tickets.workdays import Calendar, years_to_enter
@@ -354,7 +354,7 @@ def trends_page():
     latest = trend_figures.monday_of(day)
     week = trend_figures.parse_week(request.args.get("week")) or trend_figures.last_complete_week(day)
     week = min(week, latest)
-    result = trend_figures.trends(db.session, week, day, see_confidential=current_user.role is Role.SUPERVISOR)
+    result = trend_figures.trends(db.session, week, day, see_confidential=viewer_of(current_user) is Viewer.OFFICE)
     download = exports.requested(f"诉求趋势-{result.label}", "诉求趋势", trend_figures.COLUMNS,
                                  trend_figures.trends_table(result))
     if download is not None:

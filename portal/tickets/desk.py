@@ -20,7 +20,7 @@ from portal.tickets.models import FILING_TYPES, STAFF_CHANNELS, Ticket
 from portal.tickets.similar import earlier_filings, likely_repeats
 from portal.tickets.views import find_ticket
 from portal.tickets.viewers import Viewer, sees_as_holder, viewer_of
-from portal.tickets.workspace import TICKET_PAGE_EXTRAS, ticket_page, visible_ticket
+from portal.tickets.workspace import TICKET_PAGE_PARTS, TicketPagePart, ticket_page, visible_ticket
 from portal.web import with_code
 
 bp = Blueprint("desk", __name__, url_prefix="/staff")
@@ -53,17 +53,18 @@ def new():
         may_open=sees_as_holder(current_user, ticket), deadline_of=Deadlines(db.session, today()))
 
 
-def _repeats_extras(ticket: Ticket) -> dict:
+def _repeats_part(ticket: Ticket) -> TicketPagePart:
     """What the likely-repeats part of a ticket's page needs: the likely repeats this account may see,
     the tickets merged into this one, and whether this one may be merged."""
     viewer = viewer_of(current_user)
     likely = likely_repeats(db.session, ticket, viewer, current_user.bureau_id) if mergeable(ticket) or ticket.repeats \
         else []
-    return {"likely": [item for item in likely if item.ticket.id not in {r.id for r in ticket.repeats}],
-            "can_merge": mergeable(ticket) and may_merge(current_actor(), ticket), "merge_failure": None}
+    return TicketPagePart({"likely": [item for item in likely if item.ticket.id not in {r.id for r in ticket.repeats}],
+                           "can_merge": mergeable(ticket) and may_merge(current_actor(), ticket),
+                           "merge_failure": None})
 
 
-TICKET_PAGE_EXTRAS.append(_repeats_extras)
+TICKET_PAGE_PARTS.append(_repeats_part)
 
 
 @bp.post("/tickets/<number>/merge")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -151,10 +152,19 @@ def cohandled(filters: queries.Filters):
     return stmt.order_by(mine.c.due.is_(None), mine.c.due, mine.c.asked_at.desc(), Ticket.id.desc())
 
 
-# What parts above the tickets add to a ticket's page: template variables (the supervising office's
-# forms and what they need) and sections (the knowledge base's 写入知识库). Each provider gets the ticket.
-TICKET_PAGE_EXTRAS: list[Callable[[Ticket], dict]] = []
-TICKET_SECTIONS: list[Callable[[Ticket], PageSection | None]] = []
+@dataclass(frozen=True)
+class TicketPagePart:
+    """What a part adds to a ticket's page (the holder's and the office's, not a co-bureau's): template
+    variables its forms on the page need, a section of its own, or both."""
+
+    values: dict = field(default_factory=dict)
+    section: PageSection | None = None
+
+
+# The one list through which parts add to a ticket's page: co-handling and appeals (here), the likely
+# repeats and merging (desk), the supervising office's forms and callbacks (supervision), 写入知识库
+# (answers). Each provider gets the ticket and gives its part, or None when it adds nothing.
+TICKET_PAGE_PARTS: list[Callable[[Ticket], TicketPagePart | None]] = []
 
 
 def ticket_page(ticket: Ticket, error: str | None = None, failed: str | None = None, status: int = 200, **extra):
@@ -165,8 +175,9 @@ def ticket_page(ticket: Ticket, error: str | None = None, failed: str | None = N
         return cohandler_page(ticket, seen, error, failed, status)
     day = today()
     bureau = ticket.bureau
-    for provider in TICKET_PAGE_EXTRAS:
-        extra = {**provider(ticket), **extra}
+    parts = [part for provider in TICKET_PAGE_PARTS if (part := provider(ticket)) is not None]
+    for part in parts:
+        extra = {**part.values, **extra}  # what the caller passed (a refused form's state) goes first
     return render_template(
         "staff/ticket.html", ticket=ticket, seen=seen, actions=available_actions(ticket), error=error, failed=failed,
         values=request.form if failed else {}, labels={k: v[1] for k, v in ACTIONS.items()},
@@ -179,7 +190,7 @@ def ticket_page(ticket: Ticket, error: str | None = None, failed: str | None = N
         action_labels=services.ACTION_LABELS,
         topics=catalog_queries.topics(db.session),
         correction_about=about(ticket) if ticket.problem else None,
-        sections=[section for provider in TICKET_SECTIONS if (section := provider(ticket)) is not None],
+        sections=[part.section for part in parts if part.section is not None],
         **extra,
     ), status
 
@@ -196,14 +207,14 @@ def cohandler_page(ticket: Ticket, seen: Sight, error: str | None = None, failed
     ), status
 
 
-def _cohandling_extras(ticket: Ticket) -> dict:
+def _cohandling_part(ticket: Ticket) -> TicketPagePart:
     """The holder's and the office's page: the co-handling tasks (with the opinions, beside the reply
     form), those the reply still waits for, and the ticket's appeals of bad ratings."""
-    return {"cohandle_waiting": cohandling.waiting_for(ticket, today()),
-            "ticket_appeals": appeals.appeals_of(db.session, ticket)}
+    return TicketPagePart({"cohandle_waiting": cohandling.waiting_for(ticket, today()),
+                           "ticket_appeals": appeals.appeals_of(db.session, ticket)})
 
 
-TICKET_PAGE_EXTRAS.append(_cohandling_extras)
+TICKET_PAGE_PARTS.append(_cohandling_part)
 
 
 @bp.get("/tickets/<number>")

@@ -46,6 +46,7 @@ def _what_staff_see() -> dict:
         return party(ticket, seen.identity if seen else shows_identity(viewer_of(current_user), ticket))
     return {"party": shown}
 
+
 # action in the URL -> (event action it writes, label, who may do it)
 ACTIONS = {
     "sign": ("sign", "签收", BUREAU_ROLES),
@@ -87,8 +88,8 @@ def ruled_actions(ticket: Ticket) -> list[str]:
     """Of the co-handling and appeal actions, those the ticket's page offers this account now: asking
     for co-handling (the holder, the office) and appealing a bad rating (the rated bureau)."""
     found = []
-    handles = current_user.is_supervisor or (current_user.is_bureau_member and ticket.bureau_id == current_user.bureau_id)
-    if handles and ticket.state in TRANSITIONS["cohandle"][0]:
+    seen = sight(current_user, ticket)
+    if seen is not None and seen.handles and ticket.state in TRANSITIONS["cohandle"][0]:
         found.append("cohandle")
     if current_user.role in BUREAU_ROLES and appeals.appealable(db.session, ticket, current_user.bureau, today())[0]:
         found.append("appeal")

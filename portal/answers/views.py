@@ -21,7 +21,7 @@ from portal.search.service import SearchRequest, search
 from portal.search.views import reader
 from portal.tickets.models import Ticket
 from portal.tickets.views import FILING_SECTIONS, find_ticket
-from portal.tickets.workspace import TICKET_SECTIONS, ticket_page, visible_ticket
+from portal.tickets.workspace import TICKET_PAGE_PARTS, TicketPagePart, ticket_page, visible_ticket
 from portal.web import limits_off, page_arg, paginate, text_arg
 
 bp = Blueprint("answers", __name__)
@@ -125,16 +125,17 @@ def guide_section(guide: Guide) -> PageSection | None:
 GUIDE_SECTIONS.append(guide_section)
 
 
-def ticket_section(ticket: Ticket) -> PageSection | None:
+def ticket_part(ticket: Ticket) -> TicketPagePart | None:
     """写入知识库 on a replied ticket the business agreed to publish, for its bureau's staff and the admin."""
     actor = current_actor()
     if ticket.state not in services.ANSWERABLE or not ticket.publish or not services.may_write(actor, ticket):
         return None
     source = services.written_from(db.session, ticket)
-    return PageSection("answers/_ticket_section.html", {"slug": source.slug if source else "", "written": bool(source)})
+    return TicketPagePart(section=PageSection("answers/_ticket_section.html",
+                                              {"slug": source.slug if source else "", "written": bool(source)}))
 
 
-TICKET_SECTIONS.append(ticket_section)
+TICKET_PAGE_PARTS.append(ticket_part)
 
 
 @bp.post("/staff/tickets/<number>/answer")

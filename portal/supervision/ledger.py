@@ -22,7 +22,7 @@ from portal.supervision.models import HoldingFigure as H
 from portal.supervision.models import Urge
 from portal.tickets.cohandling import CohandlingTask
 from portal.tickets.models import OPEN_STATES, Ticket, TicketState
-from portal.tickets.visibility import Viewer, party
+from portal.tickets.viewers import Viewer, party, shows_identity
 from portal.tickets.workdays import Calendar, tentative
 from portal.web import Page
 
@@ -219,10 +219,10 @@ COLUMNS = ["流水号", "标题", "类型", "承办单位", "状态", "提交日
 
 def ledger_line(r: LedgerRow, viewer: Viewer = Viewer.OFFICE) -> list:
     """One row as the page, the Excel file and the CSV file show it (the business as `viewer` may see
-    it: portal/tickets/visibility.py)."""
+    it: portal/tickets/viewers.py)."""
     return [r.ticket.number, r.ticket.subject, r.ticket.type.label, r.bureau.name, r.ticket.state.label,
             chinese_date(r.ticket.created_at), r.problem_labels, r.age, r.due_text, r.overdue_days, len(r.urges),
-            r.urge_summary, r.ticket.channel.label, party(r.ticket, viewer).who]
+            r.urge_summary, r.ticket.channel.label, party(r.ticket, shows_identity(viewer, r.ticket)).who]
 
 
 def ledger_table(rows: Iterable[LedgerRow], viewer: Viewer = Viewer.OFFICE) -> list[list]:

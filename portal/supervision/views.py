@@ -35,10 +35,10 @@ from portal.tickets import queries as ticket_queries
 from portal.tickets.deadlines import Deadlines
 from portal.tickets import appeals
 from portal.tickets.models import Channel, Score, Ticket, TicketState
-from portal.tickets.visibility import viewer_of
 from portal.tickets.services import decide_extension, decide_transfer
+from portal.tickets.viewers import Viewer, viewer_of
 from portal.tickets.views import find_ticket
-from portal.tickets.workspace import TICKET_PAGE_EXTRAS, ticket_page, topic_field
+from portal.tickets.workspace import TICKET_PAGE_PARTS, TicketPagePart, ticket_page, topic_field
 from portal.tickets.workdays import Calendar, years_to_enter
 from portal.web import date_arg, int_arg, page_arg, private
 
@@ -79,25 +79,26 @@ class Failure:
         return self.number == ticket.number and self.action == action
 
 
-def _ticket_page_extras(ticket: Ticket) -> dict:
+def _office_part(ticket: Ticket) -> TicketPagePart | None:
     """What the office's forms on a ticket's page need: whether the same urge was already made this
     working day (the form gives way to a note), and no refused decision yet."""
     if current_user.role is not Role.SUPERVISOR:
-        return {}
-    return {"urged": urged_already(db.session, ticket, today()), "failure": None}
+        return None
+    return TicketPagePart({"urged": urged_already(db.session, ticket, today()), "failure": None})
 
 
-TICKET_PAGE_EXTRAS.append(_ticket_page_extras)
+TICKET_PAGE_PARTS.append(_office_part)
 
 
-def _callback_extras(ticket: Ticket) -> dict:
+def _callback_part(ticket: Ticket) -> TicketPagePart | None:
     """The office's callbacks of the ticket, for its callback form and their record."""
     if current_user.role is not Role.SUPERVISOR:
-        return {}
-    return {"callbacks": callbacks_of(db.session, ticket), "resolutions": list(Resolution), "scores": list(Score)}
+        return None
+    return TicketPagePart({"callbacks": callbacks_of(db.session, ticket), "resolutions": list(Resolution),
+                           "scores": list(Score)})
 
 
-TICKET_PAGE_EXTRAS.append(_callback_extras)
+TICKET_PAGE_PARTS.append(_callback_part)
 
 
 @bp.get("/")
@@ -354,7 +355,7 @@ def trends_page():
     latest = trend_figures.monday_of(day)
     week = trend_figures.parse_week(request.args.get("week")) or trend_figures.last_complete_week(day)
     week = min(week, latest)
-    result = trend_figures.trends(db.session, week, day, see_confidential=current_user.role is Role.SUPERVISOR)
+    result = trend_figures.trends(db.session, week, day, see_confidential=viewer_of(current_user) is Viewer.OFFICE)
     download = exports.requested(f"诉求趋势-{result.label}", "诉求趋势", trend_figures.COLUMNS,
                                  trend_figures.trends_table(result))
     if download is not None:

@@ -1,6 +1,5 @@
 """The staff's desk for what comes in: intake of what arrived by phone, letter, visit, 12345 or WeChat
-(`/staff/tickets/new`), the likely repeats on a ticket's page and merging (`/staff/tickets/<n>/merge`),
-and `party(ticket)` for every staff template: the business as the viewer may see it (保密件)."""
+(`/staff/tickets/new`), the likely repeats on a ticket's page and merging (`/staff/tickets/<n>/merge`)."""
 from __future__ import annotations
 
 import secrets
@@ -14,27 +13,20 @@ from portal.catalog import queries as catalog_queries
 from portal.clock import COUNTY_TZ, now, today
 from portal.errors import Invalid, show_refusals_with
 from portal.extensions import db
-from portal.tickets import queries
 from portal.tickets.deadlines import Deadlines
 from portal.tickets.intake import take_in
 from portal.tickets.merging import may_merge, merge, mergeable
 from portal.tickets.models import FILING_TYPES, STAFF_CHANNELS, Ticket
 from portal.tickets.similar import earlier_filings, likely_repeats
 from portal.tickets.views import find_ticket
-from portal.tickets.visibility import Viewer, party, viewer_of
-from portal.tickets.workspace import TICKET_PAGE_EXTRAS, ticket_page, visible_ticket
+from portal.tickets.viewers import Viewer, sees_as_holder, viewer_of
+from portal.tickets.workspace import TICKET_PAGE_PARTS, TicketPagePart, ticket_page, visible_ticket
 from portal.web import with_code
 
 bp = Blueprint("desk", __name__, url_prefix="/staff")
 site.column("desk", "工单工作台", "其他", public=False)
 bp.after_request(with_code)  # personal data, and the confirmation's retrieval code: never cached
 NONCE = "staff_filing_nonce"
-
-
-@bp.app_context_processor
-def _what_staff_see() -> dict:
-    """`party(ticket)`: the business behind a ticket as the logged-in account may see it."""
-    return {"party": lambda ticket: party(ticket, viewer_of(current_user))}
 
 
 def _form(values: dict, errors: dict | None = None, status: int = 200):
@@ -58,20 +50,21 @@ def new():
     # The confirmation is this response: the code is read out once and kept nowhere (no redirect, no cookie).
     return render_template("staff/ticket_filed.html", ticket=ticket, code=code, spaced=" ".join(
         code[i:i + 4] for i in range(0, len(code), 4)), earlier=earlier_filings(db.session, ticket),
-        may_open=queries.may_see(current_user, ticket), deadline_of=Deadlines(db.session, today()))
+        may_open=sees_as_holder(current_user, ticket), deadline_of=Deadlines(db.session, today()))
 
 
-def _repeats_extras(ticket: Ticket) -> dict:
+def _repeats_part(ticket: Ticket) -> TicketPagePart:
     """What the likely-repeats part of a ticket's page needs: the likely repeats this account may see,
     the tickets merged into this one, and whether this one may be merged."""
     viewer = viewer_of(current_user)
     likely = likely_repeats(db.session, ticket, viewer, current_user.bureau_id) if mergeable(ticket) or ticket.repeats \
         else []
-    return {"likely": [item for item in likely if item.ticket.id not in {r.id for r in ticket.repeats}],
-            "can_merge": mergeable(ticket) and may_merge(current_actor(), ticket), "merge_failure": None}
+    return TicketPagePart({"likely": [item for item in likely if item.ticket.id not in {r.id for r in ticket.repeats}],
+                           "can_merge": mergeable(ticket) and may_merge(current_actor(), ticket),
+                           "merge_failure": None})
 
 
-TICKET_PAGE_EXTRAS.append(_repeats_extras)
+TICKET_PAGE_PARTS.append(_repeats_part)
 
 
 @bp.post("/tickets/<number>/merge")
@@ -82,7 +75,7 @@ def merge_into(number: str):
     show_refusals_with(lambda exc: ticket_page(ticket, status=exc.status, merge_failure=exc))
     into = request.form.get("into", "").strip()[:20]
     master = find_ticket(into)
-    if into and (master is None or not queries.may_see(current_user, master)):
+    if into and (master is None or not sees_as_holder(current_user, master)):
         # another bureau's ticket is as unknown as one that does not exist
         where = "" if viewer_of(current_user) is Viewer.OFFICE else "本单位"
         raise Invalid(f"{where}没有流水号为 {into} 的工单" + ("" if not where else "（跨单位并单须由县营商环境办办理）")

@@ -1,4 +1,5 @@
-"""Reads for the workspace: a bureau's tickets ordered by urgency, counts by state, visibility."""
+"""Reads for the workspace: a bureau's tickets ordered by urgency, counts by state (who may see what of
+one ticket: portal/tickets/viewers.py)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -11,17 +12,9 @@ from portal.accounts.models import Role, User
 from portal.catalog.models import Topic
 from portal.clock import county_midnight
 from portal.tickets.models import OPEN_STATES, Ticket, TicketState, TicketType
-from portal.tickets.visibility import identity_searchable, viewer_of
+from portal.tickets.viewers import identity_searchable, viewer_of
 
 VIEWS = {"open": "待办", "overdue": "已逾期", "due_today": "今日到期", "mine": "我经办的", "all": "全部"}
-
-
-def may_see(user: User, ticket: Ticket) -> bool:
-    """The holder bureau's staff and the supervisor see a ticket (with personal data); nobody else."""
-    if user.role is Role.SUPERVISOR:
-        return True
-    holder = ticket.bureau  # the relationship, not bureau_id: it is right before the change is flushed
-    return user.is_bureau_member and holder is not None and holder.id == user.bureau_id
 
 
 @dataclass(frozen=True)

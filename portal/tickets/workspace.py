@@ -5,6 +5,7 @@ from __future__ import annotations
 
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -25,9 +26,8 @@ from portal.tickets.public import about
 from portal.tickets.models import ReplyTemplate, Ticket, TicketState, TicketType
 from portal.tickets.services import TRANSITIONS
 from portal.tickets.similar import likely_repeats
-from portal.tickets.viewers import OFFICE, Sight, sight
+from portal.tickets.viewers import Sight, party, shows_identity, sight, viewer_of
 from portal.tickets.views import find_ticket, send_attachment
-from portal.tickets.visibility import party, sees_identity, viewer_of
 from portal.web import date_arg, page_arg, paginate, private, text_arg
 
 bp = Blueprint("workspace", __name__, url_prefix="/staff")
@@ -35,6 +35,17 @@ site.column("workspace", "工单工作台", "其他", public=False)
 api = Blueprint("workspace_api", __name__, url_prefix="/api/v1/staff")
 bp.after_request(private)  # personal data on every page of the workspace
 api.after_request(private)
+
+
+@bp.app_context_processor
+def _what_staff_see() -> dict:
+    """`party(ticket, seen)` for the staff templates: the business behind a ticket as the logged-in
+    account may see it (portal/tickets/viewers.py; a 保密件 reads "保密件" for a bureau): on a ticket's
+    page as its sight says, in a list (no sight given) by the same rule."""
+    def shown(ticket: Ticket, seen: Sight | None = None):
+        return party(ticket, seen.identity if seen else shows_identity(viewer_of(current_user), ticket))
+    return {"party": shown}
+
 
 # action in the URL -> (event action it writes, label, who may do it)
 ACTIONS = {
@@ -77,8 +88,8 @@ def ruled_actions(ticket: Ticket) -> list[str]:
     """Of the co-handling and appeal actions, those the ticket's page offers this account now: asking
     for co-handling (the holder, the office) and appealing a bad rating (the rated bureau)."""
     found = []
-    handles = current_user.is_supervisor or (current_user.is_bureau_member and ticket.bureau_id == current_user.bureau_id)
-    if handles and ticket.state in TRANSITIONS["cohandle"][0]:
+    seen = sight(current_user, ticket)
+    if seen is not None and seen.handles and ticket.state in TRANSITIONS["cohandle"][0]:
         found.append("cohandle")
     if current_user.role in BUREAU_ROLES and appeals.appealable(db.session, ticket, current_user.bureau, today())[0]:
         found.append("appeal")
@@ -142,23 +153,34 @@ def cohandled(filters: queries.Filters):
     return stmt.order_by(mine.c.due.is_(None), mine.c.due, mine.c.asked_at.desc(), Ticket.id.desc())
 
 
-# What parts above the tickets add to a ticket's page: template variables (the supervising office's
-# forms and what they need) and sections (the knowledge base's 写入知识库). Each provider gets the ticket.
-TICKET_PAGE_EXTRAS: list[Callable[[Ticket], dict]] = []
-TICKET_SECTIONS: list[Callable[[Ticket], PageSection | None]] = []
+@dataclass(frozen=True)
+class TicketPagePart:
+    """What a part adds to a ticket's page (the holder's and the office's, not a co-bureau's): template
+    variables its forms on the page need, a section of its own, or both."""
+
+    values: dict = field(default_factory=dict)
+    section: PageSection | None = None
+
+
+# The one list through which parts add to a ticket's page: co-handling and appeals (here), the likely
+# repeats and merging (desk), the supervising office's forms and callbacks (supervision), 写入知识库
+# (answers). Each provider gets the ticket and gives its part, or None when it adds nothing.
+TICKET_PAGE_PARTS: list[Callable[[Ticket], TicketPagePart | None]] = []
 
 
 def ticket_page(ticket: Ticket, error: str | None = None, failed: str | None = None, status: int = 200, **extra):
     """The ticket page; after a refused action, that action's form again with the message and what was
     typed (`extra` carries what another part's refused form needs). A co-bureau gets its own page."""
-    if sight(current_user, ticket).kind == "cohandler":
-        return cohandler_page(ticket, error, failed, status)
+    seen = sight(current_user, ticket)
+    if seen.cohandles:
+        return cohandler_page(ticket, seen, error, failed, status)
     day = today()
     bureau = ticket.bureau
-    for provider in TICKET_PAGE_EXTRAS:
-        extra = {**provider(ticket), **extra}
+    parts = [part for provider in TICKET_PAGE_PARTS if (part := provider(ticket)) is not None]
+    for part in parts:
+        extra = {**part.values, **extra}  # what the caller passed (a refused form's state) goes first
     return render_template(
-        "staff/ticket.html", ticket=ticket, actions=available_actions(ticket), error=error, failed=failed,
+        "staff/ticket.html", ticket=ticket, seen=seen, actions=available_actions(ticket), error=error, failed=failed,
         values=request.form if failed else {}, labels={k: v[1] for k, v in ACTIONS.items()},
         colleagues=colleagues(db.session, bureau) if bureau else [],
         bureaus=[b for b in catalog_queries.bureaus(db.session) if b != bureau],
@@ -169,30 +191,31 @@ def ticket_page(ticket: Ticket, error: str | None = None, failed: str | None = N
         action_labels=services.ACTION_LABELS,
         topics=catalog_queries.topics(db.session),
         correction_about=about(ticket) if ticket.problem else None,
-        sections=[section for provider in TICKET_SECTIONS if (section := provider(ticket)) is not None],
+        sections=[part.section for part in parts if part.section is not None],
         **extra,
     ), status
 
 
-def cohandler_page(ticket: Ticket, error: str | None = None, failed: str | None = None, status: int = 200):
+def cohandler_page(ticket: Ticket, seen: Sight, error: str | None = None, failed: str | None = None,
+                   status: int = 200):
     """What a co-bureau sees of a ticket (portal/tickets/viewers.py): the description, the attachments
     and its own task, with the forms to answer or decline it; never the business's personal data."""
     day = today()
     own = [t for t in ticket.cohandling_tasks if t.asks(current_user.bureau_id)]
     return render_template(
-        "staff/ticket_cohandle.html", ticket=ticket, tasks=own, task=cohandling.open_task(ticket, current_user.bureau),
+        "staff/ticket_cohandle.html", ticket=ticket, seen=seen, tasks=own, task=cohandling.open_task(ticket, current_user.bureau),
         error=error, failed=failed, values=request.form if failed else {}, deadline_of=Deadlines(db.session, day),
     ), status
 
 
-def _cohandling_extras(ticket: Ticket) -> dict:
+def _cohandling_part(ticket: Ticket) -> TicketPagePart:
     """The holder's and the office's page: the co-handling tasks (with the opinions, beside the reply
     form), those the reply still waits for, and the ticket's appeals of bad ratings."""
-    return {"cohandle_waiting": cohandling.waiting_for(ticket, today()),
-            "ticket_appeals": appeals.appeals_of(db.session, ticket)}
+    return TicketPagePart({"cohandle_waiting": cohandling.waiting_for(ticket, today()),
+                           "ticket_appeals": appeals.appeals_of(db.session, ticket)})
 
 
-TICKET_PAGE_EXTRAS.append(_cohandling_extras)
+TICKET_PAGE_PARTS.append(_cohandling_part)
 
 
 @bp.get("/tickets/<number>")
@@ -303,7 +326,7 @@ def attachment(number: str, attachment_id: int):
     """A business's attachment, for the bureau holding the ticket and the supervisor; always a download.
     A confidential ticket's attachments (a licence, a letter) are the supervisor's only."""
     ticket = visible_ticket(number)
-    if not sees_identity(ticket, viewer_of(current_user)):
+    if not sight(current_user, ticket).identity:
         abort(404)
     return send_attachment(ticket, attachment_id)
 
@@ -346,11 +369,10 @@ def template_delete(template_id: int):
 
 # JSON for the same people: the bureau's tickets and one ticket in full.
 
-def staff_json(ticket: Ticket, viewing: Sight = OFFICE) -> dict:
+def staff_json(ticket: Ticket, viewing: Sight) -> dict:
     """A ticket as `viewing` may see it (portal/tickets/viewers.py): the holder bureau and the supervisor
     with personal data and the timeline, a co-bureau without either; a confidential ticket's business
-    only for the supervisor (portal/tickets/visibility.py). Its channel and likely repeats."""
-    viewer = viewer_of(current_user)
+    and attachments only for the supervisor (`viewing.identity`). Its channel and likely repeats."""
     data = {
         "number": ticket.number, "type": ticket.type.value, "status": ticket.state.value,
         "status_label": ticket.state.label, "topic": ticket.topic.code if ticket.topic else None,
@@ -362,14 +384,14 @@ def staff_json(ticket: Ticket, viewing: Sight = OFFICE) -> dict:
         "received_at": local(ticket.received_at).isoformat(timespec="minutes"),
         "attachments": [{"name": a.original_name, "size": a.size,
                          "url": url_for("workspace.attachment", number=ticket.number, attachment_id=a.id)}
-                        for a in ticket.attachments] if sees_identity(ticket, viewer) else [],
+                        for a in ticket.attachments] if viewing.identity else [],
         "filed_at": local(ticket.created_at).isoformat(timespec="minutes"),
         "sign_due": ticket.sign_due.isoformat() if ticket.sign_due else None,
         "reply_due": ticket.reply_due.isoformat() if ticket.reply_due else None,
         "cohandlers": cohandling.cohandlers_json(ticket),
     }
     if viewing.personal:
-        shown = party(ticket, viewer)
+        shown = party(ticket, viewing.identity)
         data.update({"company_name": shown.company_name, "credit_code": shown.credit_code,
                      "contact_name": shown.contact_name, "phone": shown.phone, "email": shown.email})
     if not viewing.history:
@@ -378,7 +400,7 @@ def staff_json(ticket: Ticket, viewing: Sight = OFFICE) -> dict:
     data.update({
         "merged_into": ticket.merged_into.number if ticket.merged_into else None,
         "repeats": [r.number for r in ticket.repeats],
-        "similar": [item.ticket.number for item in likely_repeats(db.session, ticket, viewer, current_user.bureau_id)],
+        "similar": [item.ticket.number for item in likely_repeats(db.session, ticket, viewing.viewer, current_user.bureau_id)],
     })
     data["events"] = [{"at": local(e.at).isoformat(timespec="minutes"), "action": e.action, "by": e.actor_name,
                        "actor": e.actor_kind, "from": e.from_state.value if e.from_state else None,

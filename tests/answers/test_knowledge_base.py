@@ -122,6 +122,24 @@ def test_an_answer_holding_personal_data_is_refused_and_nothing_is_written(demo_
     assert session.scalars(select(AnswerSource)).all() == []
 
 
+def test_the_ticket_page_offers_the_form_and_then_links_what_was_written(app, demo_portal, client, index):
+    """写入知识库 is a part the knowledge base adds to the ticket's page (workspace.TICKET_PAGE_PARTS):
+    the form while nothing is written, a refused answer back in it, the link to the answer after."""
+    session = demo_portal
+    ticket = ticket_titled(session, CONSTRUCTION)
+    staff = app.test_client()
+    login(staff, "zjj", demo.PASSWORD)
+    page = f"/staff/tickets/{ticket.number}"
+    shown = staff.get(page).get_data(as_text=True)
+    assert 'id="answer-write"' in shown and "保存为问答草稿" in shown and "这件工单已写入知识库" not in shown
+    refused = post(staff, f"{page}/answer", {"question": QUESTION, "answer": ""}, page=page)
+    assert refused.status_code == 400 and 'id="answer-error"' in refused.get_data(as_text=True)
+    slug = write_and_publish(client, session, index, ticket)
+    shown = staff.get(page).get_data(as_text=True)
+    assert "这件工单已写入知识库" in shown and f"/staff/content/answers/{slug}/revisions" in shown
+    assert "保存为问答草稿" not in shown
+
+
 def test_only_a_replied_ticket_the_business_agreed_to_publish_can_be_written(demo_portal, client):
     session = demo_portal
     login(client, "scjg", demo.PASSWORD)

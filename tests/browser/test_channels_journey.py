@@ -10,6 +10,7 @@ from portal.tickets import services
 from portal.tickets.models import TicketType
 from portal.tickets.services import TicketInput
 from tests.browser.conftest import serious_violations
+from tests.browser.filing import fill_filing
 from tests.browser.test_layout import PHONE, check_layout
 from tests.browser.test_supervision_journey import log_in
 from tests.staff import make_user
@@ -30,8 +31,8 @@ def test_the_filing_form_offers_a_published_ticket_on_the_same_matter(browser, l
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     page.goto(live_server + "/tickets/new?topic=hddl")
     assert page.locator("#similar-tickets").is_hidden()
-    page.get_by_label("标题").fill("厂房用电报装一直未接电")
-    page.get_by_label("具体情况").fill("我公司新建厂房申请低压用电报装，供电所勘查后一直没有安排接电，影响投产。")
+    fill_filing(page, subject="厂房用电报装一直未接电",
+                description="我公司新建厂房申请低压用电报装，供电所勘查后一直没有安排接电，影响投产。")
     box = page.locator("#similar-tickets")
     box.wait_for(state="visible")
     text = box.inner_text()
@@ -56,14 +57,9 @@ def test_staff_take_a_call_on_a_phone_screen(browser, live_server, journey_app, 
     page.goto(live_server + "/staff/tickets/new")
     check_layout(page, artifacts, "staff-intake", "390")
     assert serious_violations(page) == []
-    page.get_by_label("电话", exact=True).check()
-    page.get_by_label("投诉").check()
-    page.locator("#f-topic").select_option("qykb")
-    page.get_by_label("标题").fill("股权变更登记无人答复")
-    page.get_by_label("具体情况").fill("来电反映：上周提交股权变更登记，窗口受理后一直没有结果，电话也无人接听。")
-    page.get_by_label("联系人").fill("马先生")
-    page.get_by_label("联系电话").fill("13700000000")
-    page.locator("#f-consent").check()
+    fill_filing(page, channel="电话", type="投诉", topic="qykb", subject="股权变更登记无人答复",
+                description="来电反映：上周提交股权变更登记，窗口受理后一直没有结果，电话也无人接听。",
+                contact_name="马先生", phone="13700000000", consent=True)
     page.get_by_role("button", name="录入并分送").click()
     page.get_by_role("heading", name="诉求已录入").wait_for()
     assert page.locator("#ticket-channel").inner_text() == "电话"

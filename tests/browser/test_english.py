@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.tickets.models import Ticket
+from tests.browser.filing import fill_filing
 
 HAN_OUTSIDE_CHINESE_CONTENT = """() => {
   const body = document.body.cloneNode(true);
@@ -67,14 +68,10 @@ def file_and_track_in_english(browser, live_server, journey_app, artifacts, inbo
     assert chinese_left(page) == []
     page.screenshot(path=str(artifacts / "english-filing-errors.png"), full_page=True)
 
-    page.get_by_label("Complaint").check()
-    page.locator("#f-subject").fill("Business licence change is late")
-    page.locator("#f-description").fill("We applied for a change of our business licence ten days ago and have heard nothing.")
-    page.locator("#f-company_name").fill("Huining Example Trading Co.")
-    page.locator("#f-contact_name").fill("Ms Li")
-    page.locator("#f-phone").fill("13700000000")
-    page.locator("#f-email").fill("li@example.com")
-    page.locator("#f-consent").check()
+    fill_filing(page, type="Complaint", subject="Business licence change is late",
+                description="We applied for a change of our business licence ten days ago and have heard nothing.",
+                company_name="Huining Example Trading Co.", contact_name="Ms Li", phone="13700000000",
+                email="li@example.com", consent=True)
     page.get_by_role("button", name="File a request").click()
     page.get_by_role("heading", name="Request filed").wait_for()
     number = page.locator("#ticket-number").inner_text()

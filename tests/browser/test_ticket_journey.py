@@ -3,6 +3,7 @@ code → tracking them in a fresh browser → the timeline."""
 from __future__ import annotations
 
 from tests.browser.conftest import serious_violations, track
+from tests.browser.filing import fill_filing
 from tests.tickets.conftest import PNG, VALID_USCC
 
 
@@ -18,15 +19,10 @@ def test_business_files_a_complaint_and_tracks_it(browser, live_server, artifact
     assert page.locator("#f-topic").input_value() == "qykb"
     assert serious_violations(page) == []
 
-    page.get_by_label("投诉").check()
-    page.get_by_label("标题").fill("刻章备案一直没有结果")
-    page.get_by_label("具体情况").fill("我公司上周在政务服务中心申请公章刻制备案。\n至今没有收到任何通知，也无人答复。")
-    page.get_by_label("单位名称").fill("会宁县某某农业科技有限公司")
-    page.locator("#f-credit_code").fill(VALID_USCC)
-    page.get_by_label("联系人").fill("赵女士")
-    page.get_by_label("联系电话").fill("13900000000")
-    page.set_input_files("#f-attachments", files=[{"name": "回执照片.png", "mimeType": "image/png", "buffer": PNG}])
-    page.locator("#f-consent").check()
+    fill_filing(page, type="投诉", subject="刻章备案一直没有结果",
+                description="我公司上周在政务服务中心申请公章刻制备案。\n至今没有收到任何通知，也无人答复。",
+                company_name="会宁县某某农业科技有限公司", credit_code=VALID_USCC, contact_name="赵女士",
+                phone="13900000000", attachments=[("回执照片.png", "image/png", PNG)], consent=True)
     page.screenshot(path=str(artifacts / "ticket-form.png"), full_page=True)
     page.get_by_role("button", name="提交诉求").click()
     page.get_by_role("heading", name="诉求已提交").wait_for()

@@ -6,6 +6,7 @@ import pytest
 from portal.accounts.models import Role
 from portal.extensions import db
 from tests.browser.conftest import serious_violations
+from tests.browser.filing import fill_filing
 from tests.staff import PASSWORD, make_user
 from tests.tickets.conftest import VALID_USCC
 
@@ -21,13 +22,9 @@ def test_staff_sign_and_answer_a_complaint_the_business_then_reads(browser, live
     business = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
     page = business.new_page()
     page.goto(live_server + "/tickets/new?topic=qykb&type=complaint")
-    page.get_by_label("标题").fill("营业执照变更登记超时")
-    page.get_by_label("具体情况").fill("我公司十日前提交营业执照变更登记，至今没有结果，窗口说还要等。")
-    page.get_by_label("单位名称").fill("会宁县某某餐饮有限公司")
-    page.locator("#f-credit_code").fill(VALID_USCC)
-    page.get_by_label("联系人").fill("李女士")
-    page.get_by_label("联系电话").fill("13700000000")
-    page.locator("#f-consent").check()
+    fill_filing(page, subject="营业执照变更登记超时", description="我公司十日前提交营业执照变更登记，至今没有结果，窗口说还要等。",
+                company_name="会宁县某某餐饮有限公司", credit_code=VALID_USCC, contact_name="李女士",
+                phone="13700000000", consent=True)
     page.get_by_role("button", name="提交诉求").click()
     page.get_by_role("heading", name="诉求已提交").wait_for()
     number = page.locator("#ticket-number").inner_text()

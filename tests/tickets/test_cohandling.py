@@ -212,6 +212,41 @@ def test_a_co_bureau_sees_the_description_and_attachments_never_the_business(app
     assert number not in sun.get("/staff/?view=cohandle").get_data(as_text=True)
 
 
+def test_a_co_bureau_of_a_confidential_ticket_sees_neither_the_business_nor_the_attachments(app, session,
+                                                                                            cohandling_users):
+    """保密件 and 协办 together (portal/tickets/viewers.py): the co-bureau gets the matter but not the
+    attachments (they may show the business); the holder sees "保密件" and no attachments; the office all."""
+    business = app.test_client()
+    number, _ = confirmation(business, file_through_form(
+        business, email="boss@shangmao.example", confidential="true", attachments=[(io.BytesIO(PNG), "现场照片.png")]))
+    wang = logged_in(app, "wang")
+    assert post(wang, f"/staff/tickets/{number}/sign", page="/staff/").status_code == 303
+    assert ask_both(wang, number).status_code == 303
+    attachment = f"/staff/tickets/{number}/attachments/{ticket_of(session, number).attachments[0].id}"
+
+    zhao = logged_in(app, "zhao")
+    text = zhao.get(f"/staff/tickets/{number}").get_data(as_text=True)
+    assert "我公司于上月在政务服务中心申请营业执照" in text and QUESTION in text and 'id="form-opinion"' in text
+    assert "现场照片.png" not in text and "附件 1 个（保密件：由县营商环境办转交）" in text
+    data = zhao.get(f"/api/v1/staff/tickets/{number}").get_json()
+    assert data["description"].startswith("我公司于上月") and data["confidential"] is True
+    assert data["attachments"] == [] and "company_name" not in data and "events" not in data
+    for secret in PRIVATE:
+        assert secret not in text and secret not in str(data)
+    assert zhao.get(attachment).status_code == 404
+
+    held = wang.get(f"/api/v1/staff/tickets/{number}").get_json()
+    assert (held["company_name"], held["phone"], held["attachments"]) == ("保密件", "保密件", [])
+    assert "现场照片.png" not in wang.get(f"/staff/tickets/{number}").get_data(as_text=True)
+    assert wang.get(attachment).status_code == 404
+
+    office = logged_in(app, "dbz")
+    seen = office.get(f"/api/v1/staff/tickets/{number}").get_json()
+    assert (seen["company_name"], seen["phone"]) == (PRIVATE[0], PRIVATE[3])
+    assert [a["name"] for a in seen["attachments"]] == ["现场照片.png"] and office.get(attachment).data == PNG
+    assert logged_in(app, "sun").get(attachment).status_code == 404
+
+
 def test_the_office_exports_list_a_late_task_without_the_business(app, session, cohandling_users):
     number = filed_and_signed(app, session)
     assert ask_both(logged_in(app, "wang"), number).status_code == 303

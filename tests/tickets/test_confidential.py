@@ -16,7 +16,7 @@ from portal.clock import as_of
 from portal.mail import send_pending
 from portal.supervision.services import remind, urge
 from portal.tickets.models import Ticket
-from portal.tickets.visibility import Viewer, party
+from portal.tickets.viewers import Viewer, party, shows_identity, sight
 from tests.clock import NOW
 from tests.forms import post
 from tests.staff import login, make_user
@@ -138,6 +138,10 @@ def test_the_bureaus_mail_carries_no_personal_data_and_the_business_is_still_ans
 
 def test_one_place_decides(session, confidential):
     ticket, _client, _code = confidential
-    assert party(ticket, Viewer.BUREAU).who == "保密件" and party(ticket, Viewer.OFFICE).who == PERSONAL[0]
+    bureau, office = sight(user_by_username(session, "wang"), ticket), sight(user_by_username(session, "dbz"), ticket)
+    assert (bureau.kind, bureau.identity, office.kind, office.identity) == ("holder", False, "office", True)
+    assert party(ticket, bureau.identity).who == "保密件" and party(ticket, office.identity).who == PERSONAL[0]
+    assert (shows_identity(Viewer.BUREAU, ticket), shows_identity(Viewer.OFFICE, ticket)) == (False, True)
     ticket.confidential = False
-    assert party(ticket, Viewer.BUREAU).who == PERSONAL[0]
+    assert sight(user_by_username(session, "wang"), ticket).identity and shows_identity(Viewer.BUREAU, ticket)
+    assert party(ticket, sight(user_by_username(session, "wang"), ticket).identity).who == PERSONAL[0]

@@ -17,7 +17,7 @@ from portal.tickets import services
 from portal.tickets.models import Channel, Score, Ticket, TicketState, TicketTerm, TicketType
 from portal.tickets.services import TicketInput
 from portal.tickets.similar import earlier_filings, key_words, likely_repeats, public_matches
-from portal.tickets.visibility import Viewer
+from portal.tickets.viewers import Viewer
 from tests.clock import NOW, TODAY
 from tests.forms import post
 from tests.staff import login, make_user

@@ -40,7 +40,7 @@ from portal.demo.tickets import CHANNELLED, TICKETS  # noqa: E402
 from portal.extensions import db  # noqa: E402
 from portal.tickets.models import Ticket, TicketState, TicketType  # noqa: E402
 from portal.tickets.similar import likely_repeats, public_matches, rebuild_terms  # noqa: E402
-from portal.tickets.visibility import Viewer  # noqa: E402
+from portal.tickets.viewers import Viewer  # noqa: E402
 
 
 def sentences() -> list[str]:

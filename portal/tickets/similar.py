@@ -37,7 +37,7 @@ from portal.changes import watch
 from portal.clock import now
 from portal.search.analyzer import normalize, segment, words
 from portal.tickets.models import TERM_LENGTH, Ticket, TicketState, TicketTerm
-from portal.tickets.visibility import Viewer
+from portal.tickets.viewers import Viewer
 
 S = TicketState
 WINDOW = dt.timedelta(days=30)  # the same company on the same topic within this is a likely repeat

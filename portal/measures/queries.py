@@ -13,7 +13,8 @@ from portal.catalog.models import Bureau, Policy, PolicyTopic
 from portal.clock import local
 from portal.consultations.models import Comment, Decision, Visibility
 from portal.measures.models import MeasureProgress, MeasureStatus, MeasureTicket, Milestone
-from portal.tickets.models import Rating, Ticket, TicketState, TicketType
+from portal.supervision.scoreboard import Figures, ratings_of
+from portal.tickets.models import Ticket, TicketState, TicketType
 
 STALE_DAYS = 30  # a lead bureau that has not reported for this long is listed on the supervisor's page
 
@@ -141,18 +142,23 @@ class Answered:
     running: int = 0
     rejected: int = 0
     merged: int = 0  # repeats answered through their master (并单)
-    rated: int = 0
-    satisfied: int = 0
     by_type: dict[str, int] = field(default_factory=dict)
+    ratings: Figures = field(default_factory=Figures)  # the scoreboard's rating counts of these tickets
+
+    @property
+    def rated(self) -> int:
+        return self.ratings.rated
 
     @property
     def satisfaction(self) -> float | None:
-        return round(100 * self.satisfied / self.rated, 1) if self.rated else None
+        """评价满意率, as the scoreboard defines it (portal/supervision/scoreboard.py)."""
+        return self.ratings.satisfaction
 
 
 def answered(session: Session, item: Measure) -> Answered:
-    """Counts of the related tickets by outcome and type, and their ratings; confidential tickets are
-    left out altogether (this is shown to the public)."""
+    """Counts of the related tickets by outcome and type, and their 评价满意率 (every rating, an upheld
+    appeal's left out, as the scoreboard counts); confidential tickets are left out altogether (this is
+    shown to the public)."""
     where = [_related_condition(item), Ticket.confidential.is_(False)]
     result = Answered()
     for state, kind, count in session.execute(select(Ticket.state, Ticket.type, func.count())
@@ -168,11 +174,7 @@ def answered(session: Session, item: Measure) -> Answered:
             result.merged += count
         result.by_type[kind.label] = result.by_type.get(kind.label, 0) + count
     result.by_type = {t.label: result.by_type[t.label] for t in TicketType if t.label in result.by_type}
-    last = (select(Rating.ticket_id, func.max(Rating.id).label("id")).join(Ticket, Ticket.id == Rating.ticket_id)
-            .where(*where).group_by(Rating.ticket_id).subquery())
-    for score in session.scalars(select(Rating.score).join(last, Rating.id == last.c.id)):
-        result.rated += 1
-        result.satisfied += int(not score.bad)
+    result.ratings = ratings_of(session, select(Ticket.id).where(*where))
     return result
 
 

@@ -258,6 +258,16 @@ def fact_sums(session: Session, start: dt.date, end: dt.date, by_day: bool = Fal
     return iter(session.execute(stmt).all())
 
 
+RATING_KINDS = ("satisfied", "bad")
+
+
+def rating_facts(session: Session, tickets) -> Iterator[tuple[str, int]]:
+    """(kind, count) of the ratings kept as facts (`satisfied`, `bad`) given on `tickets` (a select of
+    ticket ids), whenever given."""
+    return iter(session.execute(select(FigureFact.kind, func.count()).where(
+        FigureFact.ticket_id.in_(tickets), FigureFact.kind.in_(RATING_KINDS)).group_by(FigureFact.kind)).all())
+
+
 def overdue_now(session: Session, today: dt.date) -> dict[int, int]:
     """Per bureau, its open tickets past their running deadline today."""
     return dict(session.execute(select(Ticket.bureau_id, func.count()).where(

@@ -20,7 +20,7 @@ from portal.clock import as_of
 from portal.demo.measures import seed_measures
 from portal.measures import queries
 from portal.measures.models import MeasureTicket, Milestone
-from portal.tickets import services
+from portal.tickets import appeals, services
 from portal.tickets.models import Score, TicketType
 from portal.tickets.services import TicketInput
 from tests.forms import csrf_token
@@ -260,3 +260,31 @@ def test_confidential_tickets_are_left_out_of_the_measure_pages(plan, client):
     login(client, "gdgs")
     staff = client.get("/staff/measures/8").get_data(as_text=True)
     assert "供电所索要好处费" not in staff and "会宁县保密测试有限公司" not in staff
+
+
+def test_a_bad_rating_whose_appeal_was_upheld_does_not_count_against_the_measure(plan, client):
+    """The measure's satisfaction is the scoreboard's 评价满意率: a bad rating the office took out on
+    appeal (申诉核减) counts in neither part; one whose appeal was dismissed still counts."""
+    power = Actor("staff", "供电公司经办人", catalog.bureau_by_code(plan, "gdgs"))
+    office = Actor("supervisor", "督办员")
+    for subject, score, upheld in (("变压器增容申请无人受理", Score.DISSATISFIED, True),
+                                   ("临时用电报装材料反复退回", Score.VERY_DISSATISFIED, False)):
+        ticket = _file(plan, dt.datetime(2026, 11, 6, 9, 0), "hddl", subject, company="会宁县申诉测试有限公司",
+                       contact="赵申诉", phone="13611112222")
+        with at(dt.datetime(2026, 11, 9, 9, 0)):
+            services.sign(plan, ticket, power)
+        with at(dt.datetime(2026, 11, 10, 9, 0)):
+            services.reply(plan, ticket, power, "经核查，已按规定办理完毕，请知悉。")
+        with at(dt.datetime(2026, 11, 11, 9, 0)):
+            services.rate(plan, ticket, score, "")
+        with at(dt.datetime(2026, 11, 12, 9, 0)):
+            appeals.appeal(plan, ticket, power, "评价所指事项与本诉求无关", dt.date(2026, 11, 12))
+        with at(dt.datetime(2026, 11, 13, 9, 0)):
+            appeals.decide(plan, ticket, office, upheld, "复核意见")
+        plan.commit()
+    with at():
+        html = client.get("/measures/8").get_data(as_text=True)
+    # the first ticket's 满意 counts, the upheld 不满意 does not, the dismissed 非常不满意 does: 1 of 2
+    assert 'id="n-satisfaction">50.0%<' in html and "（2 件评价）" in html
+    for personal in ("赵申诉", "13611112222", "会宁县申诉测试有限公司", "变压器增容申请无人受理", "评价所指事项"):
+        assert personal not in html

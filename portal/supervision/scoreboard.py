@@ -185,7 +185,8 @@ def _upheld(session: Session, *where) -> list[tuple[int, dt.date, Figures]]:
         return []
     return [(r.bureau_id, day_of(r.at), Figures(rated=-1, satisfied=-int(not r.score.bad), bad=-int(r.score.bad),
                                                 appeals_upheld=1))
-            for r in session.scalars(select(Rating).where(Rating.id.in_(upheld), Rating.bureau_id.is_not(None), *where))]
+            for r in session.scalars(select(Rating).where(Rating.id.in_(upheld), Rating.bureau_id.is_not(None),
+                                                          *where))]
 
 
 def _corrections(session: Session, start: dt.date, end: dt.date, today: dt.date):

@@ -7,14 +7,15 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, exists, func, or_, select
-from sqlalchemy.orm import Session, aliased, selectinload
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session, selectinload
 
 from portal.catalog.models import Bureau, Policy, PolicyTopic
 from portal.clock import local
 from portal.consultations.models import Comment, Decision, Visibility
 from portal.measures.models import MeasureProgress, MeasureStatus, MeasureTicket, Milestone
-from portal.tickets.models import Rating, Ticket, TicketState, TicketType
+from portal.supervision.scoreboard import Figures, ratings_by
+from portal.tickets.models import Ticket, TicketState, TicketType
 
 STALE_DAYS = 30  # a lead bureau that has not reported for this long is listed on the supervisor's page
 
@@ -142,18 +143,23 @@ class Answered:
     running: int = 0
     rejected: int = 0
     merged: int = 0  # repeats answered through their master (并单)
-    rated: int = 0
-    satisfied: int = 0
     by_type: dict[str, int] = field(default_factory=dict)
+    ratings: Figures = field(default_factory=Figures)  # the scoreboard's rating counts of these tickets
+
+    @property
+    def rated(self) -> int:
+        return self.ratings.rated
 
     @property
     def satisfaction(self) -> float | None:
-        return round(100 * self.satisfied / self.rated, 1) if self.rated else None
+        """评价满意率, as the scoreboard defines it (portal/supervision/scoreboard.py)."""
+        return self.ratings.satisfaction
 
 
 def answered(session: Session, item: Measure) -> Answered:
-    """Counts of the related tickets by outcome and type, and their ratings; confidential tickets are
-    left out altogether (this is shown to the public)."""
+    """Counts of the related tickets by outcome and type, and their 评价满意率 (every rating, an upheld
+    appeal's left out, as the scoreboard counts); confidential tickets are left out altogether (this is
+    shown to the public)."""
     return answered_each(session, [item])[item.policy.id]
 
 
@@ -163,50 +169,39 @@ def answered_each(session: Session, items: list[Measure]) -> dict[int, Answered]
     whatever the number of measures; a ticket both in a measure's topics and linked to it counts once."""
     topics = {topic for item in items for topic in item.topic_ids}
     public = Ticket.confidential.is_(False)
-    later = aliased(Rating)
-    last = ~exists().where(later.ticket_id == Rating.ticket_id, later.id > Rating.id)  # each ticket's last rating
     outcomes = [Ticket.state, Ticket.type]
     by_topic: dict[int, list] = defaultdict(list)
     by_measure: dict[int, list] = defaultdict(list)
+    rated_by_topic: dict[tuple, Figures] = {}
     if topics:
         for topic, *row in session.execute(select(Ticket.topic_id, *outcomes, func.count())
                                            .where(Ticket.topic_id.in_(topics), public).group_by(Ticket.topic_id, *outcomes)):
-            by_topic[topic].append(("ticket", *row))
-        for topic, score, count in session.execute(
-                select(Ticket.topic_id, Rating.score, func.count())
-                .join(Ticket, Ticket.id == Rating.ticket_id).where(Ticket.topic_id.in_(topics), public, last)
-                .group_by(Ticket.topic_id, Rating.score)):
-            by_topic[topic].append(("rating", score, count))
-    ids = [item.policy.id for item in items]
-    linked = (MeasureTicket.policy_id.in_(ids), public)
-    for policy, topic, *row in session.execute(
-            select(MeasureTicket.policy_id, Ticket.topic_id, *outcomes, func.count())
-            .join(Ticket, Ticket.id == MeasureTicket.ticket_id).where(*linked)
-            .group_by(MeasureTicket.policy_id, Ticket.topic_id, *outcomes)):
-        by_measure[policy].append((topic, "ticket", *row))
-    for policy, topic, score, count in session.execute(
-            select(MeasureTicket.policy_id, Ticket.topic_id, Rating.score, func.count())
-            .join(Ticket, Ticket.id == MeasureTicket.ticket_id).join(Rating, Rating.ticket_id == Ticket.id)
-            .where(*linked, last).group_by(MeasureTicket.policy_id, Ticket.topic_id, Rating.score)):
-        by_measure[policy].append((topic, "rating", score, count))
+            by_topic[topic].append(row)
+        rated_by_topic = ratings_by(session, select(Ticket.topic_id, Ticket.id).where(Ticket.topic_id.in_(topics), public))
+    linked = select(MeasureTicket.policy_id, Ticket.topic_id).join(Ticket, Ticket.id == MeasureTicket.ticket_id).where(
+        MeasureTicket.policy_id.in_([item.policy.id for item in items]), public)
+    for policy, topic, *row in session.execute(linked.add_columns(*outcomes, func.count())
+                                               .group_by(MeasureTicket.policy_id, Ticket.topic_id, *outcomes)):
+        by_measure[policy].append((topic, row))
+    rated_linked = ratings_by(session, linked.add_columns(Ticket.id))
     found = {}
     for item in items:
         own = set(item.topic_ids)
-        rows = [row for topic in own for row in by_topic[topic]]
-        rows += [row for topic, *row in by_measure[item.policy.id] if topic not in own]
-        found[item.policy.id] = _added_up(rows)
+        result = _added_up([row for topic in own for row in by_topic[topic]] +
+                           [row for topic, row in by_measure[item.policy.id] if topic not in own])
+        for topic in own:
+            result.ratings.add(rated_by_topic.get((topic,), Figures()))
+        for (policy, topic), counts in rated_linked.items():
+            if policy == item.policy.id and topic not in own:  # a linked ticket of its own topics counted above
+                result.ratings.add(counts)
+        found[item.policy.id] = result
     return found
 
 
 def _added_up(rows: list[tuple]) -> Answered:
+    """The outcome counts of (state, type, count) rows."""
     result = Answered()
-    for row in rows:
-        if row[0] == "rating":
-            _, score, count = row
-            result.rated += count
-            result.satisfied += 0 if score.bad else count
-            continue
-        _, state, kind, count = row
+    for state, kind, count in rows:
         result.total += count
         if state in ANSWERED:
             result.answered += count

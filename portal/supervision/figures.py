@@ -258,6 +258,9 @@ def fact_sums(session: Session, start: dt.date, end: dt.date, by_day: bool = Fal
     return iter(session.execute(stmt).all())
 
 
+RATING_KINDS = ("satisfied", "bad")
+
+
 def overdue_now(session: Session, today: dt.date) -> dict[int, int]:
     """Per bureau, its open tickets past their running deadline today."""
     return dict(session.execute(select(Ticket.bureau_id, func.count()).where(

@@ -7,15 +7,17 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from portal.catalog.models import Bureau
 from portal.clock import county_midnight
+from portal.supervision.callbacks import Callback
 from portal.supervision.holdings import ASSIGNING, day_of, holdings, judge, problems_of
 from portal.supervision.models import Urge
-from portal.supervision.scoreboard import Figures, few_facts
+from portal.supervision.scoreboard import Figures, callback_counts, task_counts
 from portal.tickets.appeals import upheld_ratings
+from portal.tickets.cohandling import CohandlingTask
 from portal.tickets.models import OPEN_STATES, Rating, Ticket, TicketEvent
 from portal.tickets.workdays import Calendar
 
@@ -59,7 +61,30 @@ def facts(session: Session, start: dt.date, end: dt.date, today: dt.date) -> lis
             TicketEvent.action == "take_repeat", TicketEvent.at >= low, TicketEvent.at < high)):
         if event.bureau_id is not None:  # the master's holder when merged (portal/tickets/services.move)
             found.append((event.bureau_id, day_of(event.at), Figures(repeats=1)))
-    return found + few_facts(session, start, end, today)
+    return found + _beside(session, start, end, today)
+
+
+def _beside(session: Session, start: dt.date, end: dt.date, today: dt.date) -> list[tuple[int, dt.date, Figures]]:
+    """The office's callbacks reached and the co-handling tasks asked in the period, ticket by ticket:
+    each ticket with a call or a task of the period read with all of its, and those of the period's
+    county days counted (reached calls for the bureau that answered, tasks for the co-bureau)."""
+    low, high = county_midnight(start), county_midnight(end + dt.timedelta(days=1))
+    called = select(Callback.ticket_id).where(Callback.at >= low, Callback.at < high)
+    asked = select(CohandlingTask.ticket_id).where(CohandlingTask.asked_at >= low, CohandlingTask.asked_at < high)
+    tickets = list(session.scalars(select(Ticket).where(or_(Ticket.id.in_(called), Ticket.id.in_(asked)))
+                                   .options(selectinload(Ticket.cohandling_tasks)).order_by(Ticket.id)))
+    calls: dict[int, list[Callback]] = defaultdict(list)
+    for call in session.scalars(select(Callback).where(Callback.ticket_id.in_([t.id for t in tickets]))):
+        calls[call.ticket_id].append(call)
+    found = []
+    for ticket in tickets:
+        for call in calls[ticket.id]:
+            if call.reached and call.bureau_id is not None and start <= day_of(call.at) <= end:
+                found.append((call.bureau_id, day_of(call.at), callback_counts(call)))
+        for task in ticket.cohandling_tasks:
+            if start <= day_of(task.asked_at) <= end:
+                found.append((task.bureau_id, day_of(task.asked_at), task_counts(task, today)))
+    return found
 
 
 def scoreboard(session: Session, start: dt.date, end: dt.date, today: dt.date) -> dict[int, Figures]:
@@ -82,28 +107,37 @@ def weekly(session: Session, start: dt.date, end: dt.date, today: dt.date) -> di
     return dict(buckets)
 
 
-def ledger(session: Session, today: dt.date) -> list[tuple[int, int, tuple[str, ...], dt.date | None]]:
-    """(ticket id, bureau id, problems, running deadline if still open with it) of every holding on
-    the ledger, in the ledger's order, recounted."""
+def ledger(session: Session, today: dt.date) -> list[tuple[int, int, tuple[str, ...], dt.date | None, bool, bool]]:
+    """(ticket id, bureau id, problems, running deadline if still open with it, still open with it,
+    ticket open) of every row of the ledger, in the ledger's order, recounted: a ticket's holdings with
+    a problem, then its co-handling tasks late as of today (协办超时, for the co-bureau)."""
     calendar = Calendar.load(session)
     rows = []
     for ticket in session.scalars(select(Ticket).options(selectinload(Ticket.events), selectinload(Ticket.ratings),
-                                                         selectinload(Ticket.repeats).selectinload(Ticket.ratings))
+                                                         selectinload(Ticket.repeats).selectinload(Ticket.ratings),
+                                                         selectinload(Ticket.cohandling_tasks))
                                   .order_by(Ticket.created_at, Ticket.id)):
+        ticket_open = ticket.state in OPEN_STATES
         for holding in holdings(ticket):
             found = problems_of(holding, today, calendar)
             if found:
-                is_open = holding.current and ticket.state in OPEN_STATES
-                rows.append((ticket.id, holding.bureau_id, tuple(found), ticket.running_due if is_open else None))
+                is_open = holding.current and ticket_open
+                rows.append((ticket.id, holding.bureau_id, tuple(found), ticket.running_due if is_open else None,
+                             is_open, ticket_open))
+        for task in ticket.cohandling_tasks:
+            if task.late(today):
+                rows.append((ticket.id, task.bureau_id, ("late_cohandle",), task.due if task.open else None,
+                             task.open, ticket_open))
     return rows
 
 
 def differences(session: Session, today: dt.date) -> list[str]:
     """Where the kept figures, read as the pages read them, differ from a full recount as of `today`:
-    the scoreboard per bureau and per bureau and week over every day with a ticket step, and the
-    ledger's rows. Empty when they agree."""
+    the scoreboard per bureau and per bureau and week over every day with a ticket step (every field of
+    `Figures`, so every column and rate shown: 响应率, 解决率, 满意率 …), and the ledger's rows (with
+    their deadline and whether still open), whole, by page and counted, with no filter, 仅在办 (the
+    start page's count) and each problem. Empty when they agree."""
     from portal.supervision import scoreboard as kept
-    from portal.supervision.ledger import ledger as kept_ledger
 
     first, last = session.execute(select(func.min(TicketEvent.at), func.max(TicketEvent.at))).one()
     if first is None:
@@ -121,9 +155,36 @@ def differences(session: Session, today: dt.date) -> list[str]:
         for monday, item in kept.weekly(session, start, end, today, holder):
             if item != weeks.get((bureau, monday), Figures()):
                 found.append(f"部门 {bureau} {monday} 当周：保存 {item}，重算 {weeks.get((bureau, monday))}")
-    rows = [(r.ticket.id, r.bureau.id, tuple(r.problems), r.due) for r in kept_ledger(session, today)]
+    return found + _ledger_differences(session, today)
+
+
+PAGE = 7  # rows a page when the ledger's pages are compared: small, so that pages end inside a ticket's rows
+
+
+def _ledger_differences(session: Session, today: dt.date) -> list[str]:
+    """The kept ledger against the recount, as the pages read it: every row, the first two pages and
+    the last, the count (the start page's), with no filter, 仅在办, and each problem."""
+    from portal.supervision import ledger as kept
+
+    def shown(rows) -> list[tuple]:
+        return [(r.ticket.id, r.bureau.id, tuple(r.problems), r.due, r.open) for r in rows]
+
     expected = ledger(session, today)
-    if rows != expected:
-        missing, extra = set(expected) - set(rows), set(rows) - set(expected)
-        found.append(f"问题台账：保存 {len(rows)} 行，重算 {len(expected)} 行；缺 {sorted(missing)[:5]}，多 {sorted(extra)[:5]}")
+    views = [("", kept.LedgerFilters(), expected),
+             ("（仅在办）", kept.LedgerFilters(open_only=True), [r for r in expected if r[5]])]
+    views += [(f"（{label}）", kept.LedgerFilters(problem=name), [r for r in expected if name in r[2]])
+              for name, label in kept.PROBLEMS.items()]
+    found = []
+    for label, filters, wanted in views:
+        wanted = [r[:5] for r in wanted]
+        rows = shown(kept.ledger(session, today, filters))
+        last = max(1, -(-len(wanted) // PAGE))
+        pages = {n: shown(kept.ledger_page(session, today, filters, n, PAGE).items) for n in {1, 2, last}}
+        count = kept.ledger_count(session, today, filters)
+        paged = all(items == wanted[(n - 1) * PAGE:n * PAGE] for n, items in pages.items() if n <= last)
+        if rows != wanted or count != len(wanted) or not paged:
+            missing, extra = set(wanted) - set(rows), set(rows) - set(wanted)
+            found.append(f"问题台账{label}：保存 {len(rows)} 行（计数 {count}），重算 {len(wanted)} 行；"
+                         f"缺 {sorted(missing, key=repr)[:5]}，多 {sorted(extra, key=repr)[:5]}"
+                         + ("" if paged else "；分页所列不同"))
     return found

@@ -18,7 +18,8 @@ How each figure is counted (the supervising office compares bureaus on exactly t
   (非常满意, 满意, 基本满意), of all those ratings and reached callbacks.
 - 评价满意率 (the 满意率 of before, kept so that past figures stay comparable): 非常满意 + 满意 + 基本满意
   over all ratings given in the period to the bureau that answered (the holder when rated); bad
-  ratings: 不满意 + 非常不满意 among them.
+  ratings: 不满意 + 非常不满意 among them. The measures' pages count their related tickets' ratings
+  the same way (`ratings_of`).
 - 申诉核减: bad ratings of the period whose appeal the office upheld (portal/tickets/appeals.py): they
   count in none of the bureau's rating figures above (评价满意率, 满意率, 差评) and are shown here instead.
 - 协办 (co-handling, portal/tickets/cohandling.py): tasks a bureau was asked in the period; answered
@@ -41,7 +42,7 @@ import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, fields
 
-from sqlalchemy import select
+from sqlalchemy import func, literal, select
 from sqlalchemy.orm import Session
 
 from portal.catalog.models import Bureau
@@ -49,6 +50,7 @@ from portal.clock import county_midnight
 from portal.supervision import figures
 from portal.supervision.callbacks import Callback
 from portal.supervision.holdings import day_of
+from portal.supervision.models import FigureFact
 from portal.tickets.appeals import upheld_ratings
 from portal.tickets.cohandling import CohandlingTask
 from portal.tickets.models import Channel, Rating
@@ -141,10 +143,24 @@ def _sums(session: Session, start: dt.date, end: dt.date, today: dt.date, by_day
         item = found[key]
         item.add(Figures(*(int(n) for n in counts), channels=Counter({channel: int(counts[0])})))
     for key, kind, count in figures.fact_sums(session, start, end, by_day, bureau_id):
-        item = found[key]
-        for name in FACT_FIELDS[kind]:
-            setattr(item, name, getattr(item, name) + count)
+        _add_fact(found[key], kind, count)
     return found
+
+
+def _add_fact(item: Figures, kind: str, count: int) -> None:
+    for name in FACT_FIELDS[kind]:
+        setattr(item, name, getattr(item, name) + count)
+
+
+def callback_counts(call: Callback) -> Figures:
+    """What a reached callback adds: 解决率's halves and 满意率's top three levels."""
+    return Figures(reached=1, resolved_halves=call.resolved.halves, callback_satisfied=int(not call.satisfaction.bad))
+
+
+def task_counts(task: CohandlingTask, today: dt.date) -> Figures:
+    """What a co-handling task adds for its co-bureau as of today: asked, and on time or late once judged."""
+    late = task.late(today)
+    return Figures(cohandle_received=1, cohandle_judged=int(late is not None), cohandle_on_time=int(late is False))
 
 
 def few_facts(session: Session, start: dt.date, end: dt.date, today: dt.date) -> list[tuple[int, dt.date, Figures]]:
@@ -155,31 +171,58 @@ def few_facts(session: Session, start: dt.date, end: dt.date, today: dt.date) ->
     found = []
     for call in session.scalars(select(Callback).where(Callback.at >= low, Callback.at < high,
                                                        Callback.reached.is_(True), Callback.bureau_id.is_not(None))):
-        found.append((call.bureau_id, day_of(call.at), Figures(reached=1, resolved_halves=call.resolved.halves,
-                                                               callback_satisfied=int(not call.satisfaction.bad))))
+        found.append((call.bureau_id, day_of(call.at), callback_counts(call)))
     for task in session.scalars(select(CohandlingTask).where(CohandlingTask.asked_at >= low,
                                                              CohandlingTask.asked_at < high)):
-        late = task.late(today)
-        found.append((task.bureau_id, day_of(task.asked_at), Figures(
-            cohandle_received=1, cohandle_judged=int(late is not None), cohandle_on_time=int(late is False))))
+        found.append((task.bureau_id, day_of(task.asked_at), task_counts(task, today)))
     return found
 
 
-def _upheld(session: Session, start: dt.date, end: dt.date) -> list[tuple[int, dt.date, Figures]]:
-    """Bad ratings of the period whose appeal the office upheld: taken out of the kept rating counts
-    and counted as 申诉核减 (appeals are few)."""
-    low, high = county_midnight(start), county_midnight(end + dt.timedelta(days=1))
+def _upheld(session: Session, *where) -> list[tuple[int, dt.date, Figures]]:
+    """Bad ratings (of the period, or of some tickets: `where`) whose appeal the office upheld: taken
+    out of the kept rating counts and counted as 申诉核减 (appeals are few)."""
     upheld = upheld_ratings(session)
     if not upheld:
         return []
-    return [(r.bureau_id, day_of(r.at), Figures(rated=-1, satisfied=-int(not r.score.bad), bad=-int(r.score.bad),
-                                                appeals_upheld=1))
-            for r in session.scalars(select(Rating).where(Rating.id.in_(upheld), Rating.at >= low, Rating.at < high,
-                                                          Rating.bureau_id.is_not(None)))]
+    return [(r.bureau_id, day_of(r.at), _upheld_counts(r))
+            for r in session.scalars(select(Rating).where(Rating.id.in_(upheld), Rating.bureau_id.is_not(None),
+                                                          *where))]
+
+
+def _upheld_counts(rating: Rating) -> Figures:
+    return Figures(rated=-1, satisfied=-int(not rating.score.bad), bad=-int(rating.score.bad), appeals_upheld=1)
 
 
 def _corrections(session: Session, start: dt.date, end: dt.date, today: dt.date):
-    return [*few_facts(session, start, end, today), *_upheld(session, start, end)]
+    low, high = county_midnight(start), county_midnight(end + dt.timedelta(days=1))
+    return [*few_facts(session, start, end, today), *_upheld(session, Rating.at >= low, Rating.at < high)]
+
+
+def ratings_of(session: Session, tickets) -> Figures:
+    """评价满意率 of some tickets (`tickets`: a select of ticket ids), every rating ever given on them
+    counted as the scoreboard counts a bureau's (`rated`, `satisfied`, `bad`; an upheld appeal's
+    rating left out and counted under `appeals_upheld`): for pages that count tickets, not bureaus."""
+    ids = tickets.subquery()
+    return ratings_by(session, select(literal(0), ids.c[0])).get((0,), Figures())
+
+
+def ratings_by(session: Session, pairs) -> dict[tuple, Figures]:
+    """`ratings_of` for several groups of tickets at once: `pairs` selects a group's key (its first
+    columns) and a ticket id (its last); one grouped query over the kept rating facts, whatever the
+    number of groups (the measures' start page counts 37 of them)."""
+    rows = pairs.subquery()
+    *keys, ticket = rows.c
+    found: dict[tuple, Figures] = defaultdict(Figures)
+    for *key, kind, count in session.execute(
+            select(*keys, FigureFact.kind, func.count()).join(rows, ticket == FigureFact.ticket_id)
+            .where(FigureFact.kind.in_(figures.RATING_KINDS)).group_by(*keys, FigureFact.kind)):
+        _add_fact(found[tuple(key)], kind, count)
+    upheld = upheld_ratings(session)
+    if upheld:
+        for *key, rating in session.execute(select(*keys, Rating).join(rows, ticket == Rating.ticket_id).where(
+                Rating.id.in_(upheld), Rating.bureau_id.is_not(None))):
+            found[tuple(key)].add(_upheld_counts(rating))
+    return found
 
 
 def scoreboard(session: Session, start: dt.date, end: dt.date, today: dt.date) -> list[tuple[Bureau, Figures]]:

@@ -20,7 +20,7 @@ from portal.clock import as_of
 from portal.demo.measures import seed_measures
 from portal.measures import queries
 from portal.measures.models import MeasureTicket, Milestone
-from portal.tickets import services
+from portal.tickets import appeals, services
 from portal.tickets.models import Score, Ticket, TicketType
 from portal.tickets.services import TicketInput
 from tests.forms import csrf_token
@@ -265,8 +265,12 @@ def test_confidential_tickets_are_left_out_of_the_measure_pages(plan, client):
 def test_the_figures_of_many_measures_at_once_count_each_ticket_once(plan):
     """The start page counts every stale measure's tickets in a few grouped queries: a ticket of the
     measure's topics that staff also linked counts once; a linked ticket of another topic counts; each
-    ticket's last rating only; a confidential ticket never; another measure's links not."""
-    from portal.measures.queries import Answered, answered_each
+    rating given (the scoreboard's 评价满意率); a confidential ticket never; another measure's links not."""
+    from portal.measures.queries import answered_each
+
+    def counts(answered):
+        return (answered.total, answered.answered, answered.running, answered.rejected, answered.merged,
+                answered.by_type, answered.ratings.rated, answered.ratings.satisfied, answered.ratings.bad)
 
     power = catalog.topic_by_code(plan, "hddl")
     hddl_open = next(t for t in power_tickets(plan) if t.subject == "高压双电源报装超时")
@@ -292,14 +296,40 @@ def test_the_figures_of_many_measures_at_once_count_each_ticket_once(plan):
 
     found = answered_each(plan, [eight, twelve])
     # measure 8: the three power tickets (answered and rated 满意, open, rejected) and the linked licence
-    # question (answered; rated 非常不满意, then 满意 after its second answer)
-    assert found[eight.policy.id] == Answered(total=4, answered=2, running=1, rejected=1, merged=0, rated=2,
-                                              satisfied=2, by_type={"投诉": 4})
-    assert found[eight.policy.id] == queries.answered(plan, eight)
+    # question (answered; rated 非常不满意, then 满意 after its second answer): 3 ratings, 2 satisfied
+    assert counts(found[eight.policy.id]) == (4, 2, 1, 1, 0, {"投诉": 4}, 3, 2, 1)
+    assert counts(found[eight.policy.id]) == counts(queries.answered(plan, eight))
     assert not {power.id, other.topic_id} & set(twelve.topic_ids)  # measure 12: only its link counts
-    assert found[twelve.policy.id] == Answered(total=1, answered=1, running=0, rejected=0, merged=0, rated=1,
-                                               satisfied=1, by_type={"投诉": 1})
+    assert counts(found[twelve.policy.id]) == (1, 1, 0, 0, 0, {"投诉": 1}, 2, 1, 1)
 
 
 def power_tickets(session):
     return session.scalars(select(Ticket).where(Ticket.topic_id == catalog.topic_by_code(session, "hddl").id))
+
+
+def test_a_bad_rating_whose_appeal_was_upheld_does_not_count_against_the_measure(plan, client):
+    """The measure's satisfaction is the scoreboard's 评价满意率: a bad rating the office took out on
+    appeal (申诉核减) counts in neither part; one whose appeal was dismissed still counts."""
+    power = Actor("staff", "供电公司经办人", catalog.bureau_by_code(plan, "gdgs"))
+    office = Actor("supervisor", "督办员")
+    for subject, score, upheld in (("变压器增容申请无人受理", Score.DISSATISFIED, True),
+                                   ("临时用电报装材料反复退回", Score.VERY_DISSATISFIED, False)):
+        ticket = _file(plan, dt.datetime(2026, 11, 6, 9, 0), "hddl", subject, company="会宁县申诉测试有限公司",
+                       contact="赵申诉", phone="13611112222")
+        with at(dt.datetime(2026, 11, 9, 9, 0)):
+            services.sign(plan, ticket, power)
+        with at(dt.datetime(2026, 11, 10, 9, 0)):
+            services.reply(plan, ticket, power, "经核查，已按规定办理完毕，请知悉。")
+        with at(dt.datetime(2026, 11, 11, 9, 0)):
+            services.rate(plan, ticket, score, "")
+        with at(dt.datetime(2026, 11, 12, 9, 0)):
+            appeals.appeal(plan, ticket, power, "评价所指事项与本诉求无关", dt.date(2026, 11, 12))
+        with at(dt.datetime(2026, 11, 13, 9, 0)):
+            appeals.decide(plan, ticket, office, upheld, "复核意见")
+        plan.commit()
+    with at():
+        html = client.get("/measures/8").get_data(as_text=True)
+    # the first ticket's 满意 counts, the upheld 不满意 does not, the dismissed 非常不满意 does: 1 of 2
+    assert 'id="n-satisfaction">50.0%<' in html and "（2 件评价）" in html
+    for personal in ("赵申诉", "13611112222", "会宁县申诉测试有限公司", "变压器增容申请无人受理", "评价所指事项"):
+        assert personal not in html

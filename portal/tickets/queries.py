@@ -43,10 +43,10 @@ def workspace_tickets(user: User, filters: Filters, today: dt.date) -> Select:
     stmt = _scope(select(Ticket), user)
     if filters.view == "open":
         stmt = stmt.where(Ticket.state.in_(OPEN_STATES))
-    elif filters.view == "overdue":
-        stmt = stmt.where(due < today)
+    elif filters.view == "overdue":  # a deadline runs only in the open states: read through their index
+        stmt = stmt.where(Ticket.state.in_(OPEN_STATES), due < today)
     elif filters.view == "due_today":
-        stmt = stmt.where(due == today)
+        stmt = stmt.where(Ticket.state.in_(OPEN_STATES), due == today)
     elif filters.view == "mine":
         stmt = stmt.where(Ticket.assignee_id == user.id, Ticket.state.in_(OPEN_STATES))
     if filters.state:
@@ -76,8 +76,8 @@ def counts(session: Session, user: User, today: dt.date) -> dict[str, int]:
     overdue, due_today, mine = session.execute(_scope(select(
         func.count().filter(due < today),
         func.count().filter(due == today),
-        func.count().filter(and_(Ticket.assignee_id == user.id, Ticket.state.in_(OPEN_STATES))),
-    ), user)).one()
+        func.count().filter(Ticket.assignee_id == user.id),
+    ), user).where(Ticket.state.in_(OPEN_STATES))).one()  # every count of open tickets: through the state index
     result = {state.value: by_state.get(state, 0) for state in TicketState}
     result.update(open=sum(by_state.get(s, 0) for s in OPEN_STATES), overdue=overdue, due_today=due_today,
                   mine=mine, all=sum(by_state.values()))

@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from flask import Flask, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from redis.exceptions import RedisError
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
@@ -144,6 +145,16 @@ def register_error_handlers(app: Flask) -> None:
         response, code = _respond(503, "服务繁忙", "系统正忙于写入数据，请稍等几秒后重新提交；您填写的内容未被保存。")
         response = app.make_response((response, code))
         response.headers["Retry-After"] = "5"
+        return response
+
+    @app.errorhandler(RedisError)
+    def counting_store_down(exc: RedisError):
+        """The shared store of rate limits (Redis) cannot be reached: the pages that count answer 503,
+        as for a busy database, rather than serve without their limits."""
+        app.logger.error("rate limit store unreachable on %s %s: %s", request.method, request.path, exc)
+        response = app.make_response(domain_error(Unavailable(
+            "系统的访问计数服务暂时无法连接，请稍后再试；您填写的内容未被保存。")))
+        response.headers["Retry-After"] = "30"
         return response
 
     @app.errorhandler(CSRFError)

@@ -19,7 +19,7 @@ import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import case, func, insert, or_, select, tuple_
+from sqlalchemy import and_, case, func, insert, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from portal.catalog.models import Bureau, Guide, Topic
@@ -301,23 +301,31 @@ def ticket_words(subject: str, description: str) -> str:
                                   if len(w) > 1 and not w.isdigit()))
 
 
-def _week_words(session: Session, monday: dt.date, span: tuple[int, int, int] | None) -> Counter:
-    if span is None:
-        return Counter()
-    key = (str(session.get_bind().url), monday, *span)
-    kept = _WORDS_KEPT.get(key)
-    if kept is not None:
-        return kept
-    found: Counter = Counter()
-    texts = (select(TicketWords.words, Ticket.subject, Ticket.description)
-             .outerjoin(TicketWords, TicketWords.ticket_id == Ticket.id)
-             .where(Ticket.received_at >= county_midnight(monday),
-                    Ticket.received_at < county_midnight(monday + dt.timedelta(weeks=1))))
-    for kept_words, subject, description in session.execute(texts):  # a ticket filed before 0018: segmented now
-        found.update((kept_words if kept_words is not None else ticket_words(subject, description)).split())
+def _weeks_words(session: Session, weeks: list[dt.date], spans: dict[int, tuple[int, int, int]]) -> list[Counter]:
+    """Each week's words, counted once per ticket: a week counted before (with the same tickets) is
+    taken as kept; the others are read together, one query for the kept words and one for tickets filed
+    before revision 0018 (segmented now)."""
+    url = str(session.get_bind().url)
+    keys = [(url, monday, *spans[i]) if i in spans else None for i, monday in enumerate(weeks)]
+    found = [_WORDS_KEPT.get(key, Counter()) if key else Counter() for key in keys]
+    missing = [i for i, key in enumerate(keys) if key and key not in _WORDS_KEPT]
+    if not missing:
+        return found
+    bounds = [county_midnight(weeks[i]) for i in missing]
+    which = case(*((Ticket.received_at < county_midnight(weeks[i] + dt.timedelta(weeks=1)), i) for i in missing))
+    inside = or_(*(and_(Ticket.received_at >= low, Ticket.received_at < county_midnight(weeks[i] + dt.timedelta(weeks=1)))
+                   for i, low in zip(missing, bounds)))
+    for i, kept_words in session.execute(select(which, TicketWords.words)
+                                         .join(Ticket, TicketWords.ticket_id == Ticket.id).where(inside)):
+        found[i].update(kept_words.split())
+    for i, subject, description in session.execute(
+            select(which, Ticket.subject, Ticket.description).outerjoin(TicketWords, TicketWords.ticket_id == Ticket.id)
+            .where(inside, TicketWords.ticket_id.is_(None))):
+        found[i].update(ticket_words(subject, description).split())
     if len(_WORDS_KEPT) > 200:
         _WORDS_KEPT.clear()
-    _WORDS_KEPT[key] = found
+    for i in missing:
+        _WORDS_KEPT[keys[i]] = found[i]
     return found
 
 
@@ -346,7 +354,7 @@ watch("trend_words", _keep_words_of_new_tickets)
 
 
 def _word_rows(session: Session, weeks: list[dt.date], spans: dict[int, tuple[int, int, int]]) -> list[Row]:
-    by_week = [_week_words(session, monday, spans.get(i)) for i, monday in enumerate(weeks)]
+    by_week = _weeks_words(session, weeks, spans)
     current = by_week[-1]
     rows = [_judged(Row("word", word, word, count, [c.get(word, 0) for c in by_week[:-1]]))
             for word, count in current.items()]

@@ -19,7 +19,7 @@ How each figure is counted (the supervising office compares bureaus on exactly t
 - 评价满意率 (the 满意率 of before, kept so that past figures stay comparable): 非常满意 + 满意 + 基本满意
   over all ratings given in the period to the bureau that answered (the holder when rated); bad
   ratings: 不满意 + 非常不满意 among them. The measures' pages count their related tickets' ratings
-  the same way (`ratings_of`).
+  the same way (`ratings_by`).
 - 申诉核减: bad ratings of the period whose appeal the office upheld (portal/tickets/appeals.py): they
   count in none of the bureau's rating figures above (评价满意率, 满意率, 差评) and are shown here instead.
 - 协办 (co-handling, portal/tickets/cohandling.py): tasks a bureau was asked in the period; answered
@@ -42,7 +42,7 @@ import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, fields
 
-from sqlalchemy import func, literal, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from portal.catalog.models import Bureau
@@ -198,18 +198,12 @@ def _corrections(session: Session, start: dt.date, end: dt.date, today: dt.date)
     return [*few_facts(session, start, end, today), *_upheld(session, Rating.at >= low, Rating.at < high)]
 
 
-def ratings_of(session: Session, tickets) -> Figures:
-    """评价满意率 of some tickets (`tickets`: a select of ticket ids), every rating ever given on them
-    counted as the scoreboard counts a bureau's (`rated`, `satisfied`, `bad`; an upheld appeal's
-    rating left out and counted under `appeals_upheld`): for pages that count tickets, not bureaus."""
-    ids = tickets.subquery()
-    return ratings_by(session, select(literal(0), ids.c[0])).get((0,), Figures())
-
-
 def ratings_by(session: Session, pairs) -> dict[tuple, Figures]:
-    """`ratings_of` for several groups of tickets at once: `pairs` selects a group's key (its first
-    columns) and a ticket id (its last); one grouped query over the kept rating facts, whatever the
-    number of groups (the measures' start page counts 37 of them)."""
+    """评价满意率 of groups of tickets, every rating ever given on them counted as the scoreboard counts a
+    bureau's (`rated`, `satisfied`, `bad`; an upheld appeal's rating left out and counted under
+    `appeals_upheld`), for pages that count tickets, not bureaus: `pairs` selects a group's key (its
+    first columns) and a ticket id (its last); one grouped query over the kept rating facts, whatever
+    the number of groups (the measures' start page counts 37 of them)."""
     rows = pairs.subquery()
     *keys, ticket = rows.c
     found: dict[tuple, Figures] = defaultdict(Figures)

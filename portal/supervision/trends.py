@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from portal.catalog.models import Bureau, Guide, Topic
 from portal.changes import watch
-from portal.clock import county_midnight
+from portal.clock import county_midnight, local
 from portal.search.analyzer import words as analyzed_words
 from portal.supervision.models import TicketRisk, TicketWords
 from portal.tickets.models import Channel, Ticket, TicketEvent
@@ -259,17 +259,13 @@ def _repeats(session: Session, end: dt.date, shown: list) -> list[Repeat]:
     for name, code, number, moment, key_id in session.execute(
             select(ranked.c.company_name, ranked.c.credit_code, ranked.c.number, ranked.c.received_at, ranked.c.id)
             .where(ranked.c.latest <= REPEAT_NUMBERS)):
-        found[_company_key(name or "", code or "")][3].append((_aware(moment), key_id, number))
+        found[_company_key(name or "", code or "")][3].append((local(moment), key_id, number))
     repeats = []
     for key in frequent:
         name, n, _, numbers = found[key]
         numbers = sorted(numbers)[-REPEAT_NUMBERS:]
         repeats.append(Repeat(name, n, tuple(number for _, _, number in numbers)))
     return repeats
-
-
-def _aware(moment: dt.datetime) -> dt.datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
 
 
 def _judged(row: Row) -> Row:
